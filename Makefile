@@ -1,0 +1,79 @@
+# sockview: see README.md.  `make deps all`, then `make check`.
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+DESTDIR ?=
+
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+PKGS := libmnl libnl-3.0 libnl-route-3.0 libuv
+
+VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || cat VERSION 2>/dev/null || echo unknown)
+
+CFLAGS ?= -O2 -g
+WARN := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes -Werror
+SV_CFLAGS := -std=gnu11 $(WARN) -D_GNU_SOURCE -DSV_VERSION='"$(VERSION)"' \
+	$(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+SV_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+SRCS := $(wildcard src/*.c)
+LIB_SRCS := $(filter-out src/main.c,$(SRCS))
+HDRS := $(wildcard src/*.h)
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+
+OBJS := $(SRCS:src/%.c=build/%.o)
+ASAN_OBJS := $(SRCS:src/%.c=build-asan/%.o)
+ASAN_LIB_OBJS := $(LIB_SRCS:src/%.c=build-asan/%.o)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build-asan/tests/%)
+
+.PHONY: all check unit integ deps clean install uninstall
+
+all: sockview
+
+sockview: $(OBJS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(SV_LIBS)
+
+build/%.o: src/%.c $(HDRS) | build
+	$(CC) $(SV_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+build-asan/sockview: $(ASAN_OBJS)
+	$(CC) -O1 -g $(SAN) -o $@ $(ASAN_OBJS) $(SV_LIBS)
+
+build-asan/%.o: src/%.c $(HDRS) | build-asan
+	$(CC) $(SV_CFLAGS) -O1 -g $(SAN) -c -o $@ $<
+
+build-asan/tests/%: tests/unit/%.c $(ASAN_LIB_OBJS) $(HDRS) | build-asan/tests
+	$(CC) $(SV_CFLAGS) -Isrc -O1 -g $(SAN) -o $@ $< $(ASAN_LIB_OBJS) \
+		$(SV_LIBS) $(shell $(PKG_CONFIG) --libs cmocka)
+
+build build-asan build-asan/tests:
+	mkdir -p $@
+
+# Every test: unit tests and integration tests, both under ASan+UBSan.
+check: sockview build-asan/sockview $(UNIT_BINS)
+	SOCKVIEW=$(CURDIR)/build-asan/sockview tests/run.sh $(UNIT_BINS)
+
+# Build and test dependencies, Debian/Ubuntu or Fedora.
+deps:
+	@if command -v apt-get >/dev/null; then \
+		$(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(if $(filter 0,$(shell id -u)),,sudo) \
+		apt-get install -y -qq build-essential pkg-config libmnl-dev \
+			libnl-3-dev libnl-route-3-dev libuv1-dev libcmocka-dev \
+			iproute2 jq python3 procps; \
+	elif command -v dnf >/dev/null; then \
+		$(if $(filter 0,$(shell id -u)),,sudo) dnf install -y gcc make \
+			pkgconf-pkg-config libmnl-devel libnl3-devel libuv-devel \
+			libcmocka-devel iproute jq python3 procps-ng; \
+	else echo "make deps: no apt-get or dnf here; install libmnl, libnl-3, libnl-route-3, libuv and cmocka development files" >&2; exit 1; fi
+
+install: sockview
+	install -D -m 0755 sockview $(DESTDIR)$(BINDIR)/sockview
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/sockview
+
+clean:
+	rm -rf build build-asan sockview

@@ -1,0 +1,10 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef SV_CMDS_H
+#define SV_CMDS_H
+
+#include <stdio.h>
+
+int sv_cmd_list(int argc, char **argv);
+void sv_list_usage(FILE *f);
+
+#endif

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef SV_ESCAPE_H
+#define SV_ESCAPE_H
+
+#include <stddef.h>
+
+#include "outbuf.h"
+#include "strbuf.h"
+
+/*
+ * Untrusted text (UNIX paths, process and host names) never reaches a
+ * terminal raw: control bytes, C1 controls, invalid UTF-8 and backslash
+ * become \xHH (\\ for backslash).  Returns the display width added.
+ */
+size_t sv_term_escape(struct sv_strbuf *b, const char *s, size_t n);
+
+/*
+ * A JSON string literal, quotes included.  Valid UTF-8 is kept exactly;
+ * a byte that is not valid UTF-8 becomes U+FFFD so the output stays JSON.
+ */
+void sv_json_string(struct sv_out *o, const char *s, size_t n);
+/* The same, with our own (trusted) prefix inside the quotes. */
+void sv_json_string_prefixed(struct sv_out *o, const char *prefix,
+			     const char *s, size_t n);
+
+/* Length of the valid UTF-8 sequence at s (0 if invalid); sets *cp. */
+size_t sv_utf8_seq(const unsigned char *s, size_t n, unsigned *cp);
+
+#endif

@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: MIT
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cmds.h"
+#include "util.h"
+
+#ifndef SV_VERSION
+#define SV_VERSION "unknown"
+#endif
+
+struct sv_cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	void (*usage)(FILE *f);
+	const char *summary;
+};
+
+static const struct sv_cmd commands[] = {
+	{ "list", sv_cmd_list, sv_list_usage,
+	  "list sockets with their buffers, state and TCP internals" },
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void usage(FILE *f)
+{
+	size_t i;
+
+	fputs("Usage: sockview COMMAND [OPTIONS]\n"
+	      "       sockview help COMMAND\n"
+	      "       sockview --version\n"
+	      "\n"
+	      "Commands:\n",
+	      f);
+	for (i = 0; i < NCOMMANDS; i++)
+		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+	fputs("\nWith no command, or options only, sockview runs 'list'.\n", f);
+}
+
+static const struct sv_cmd *find_cmd(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NCOMMANDS; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	static char list_name[] = "list";
+	static char *no_args[] = { list_name, NULL };
+	const struct sv_cmd *cmd;
+
+	/* A closed pipe shows up as EPIPE from write(), ended quietly. */
+	signal(SIGPIPE, SIG_IGN);
+
+	if (argc < 2)
+		return sv_cmd_list(1, no_args);
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+		printf("sockview %s\n", SV_VERSION);
+		return fflush(stdout) ? SV_EXIT_FAIL : 0;
+	}
+	if (!strcmp(argv[1], "help")) {
+		if (argc < 3) {
+			usage(stdout);
+			return 0;
+		}
+		cmd = find_cmd(argv[2]);
+		if (!cmd)
+			sv_usage_die("help: unknown command '%s'", argv[2]);
+		cmd->usage(stdout);
+		return 0;
+	}
+	if (argv[1][0] == '-') {
+		/* ss habit: options alone mean list */
+		argv[0] = list_name;
+		return sv_cmd_list(argc, argv);
+	}
+	cmd = find_cmd(argv[1]);
+	if (!cmd)
+		sv_usage_die("unknown command '%s'", argv[1]);
+	return cmd->fn(argc - 1, argv + 1);
+}

@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: MIT
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "escape.h"
+#include "fields.h"
+#include "render.h"
+#include "util.h"
+
+struct json_render {
+	struct sv_render r;
+	struct sv_out *o;
+	enum sv_json_style style;
+	bool first;
+};
+
+static void key(struct sv_out *o, const char *k, bool *first)
+{
+	if (!*first)
+		sv_out_char(o, ',');
+	*first = false;
+	sv_out_char(o, '"');
+	sv_out_str(o, k); /* keys are our own words */
+	sv_out_str(o, "\":");
+}
+
+static void endpoint(struct sv_out *o, const struct sv_val *v)
+{
+	char addr[46];
+	bool first = true;
+
+	sv_out_char(o, '{');
+	if (v->family != AF_UNIX) {
+		key(o, "addr", &first);
+		sv_out_char(o, '"');
+		sv_out_str(o, sv_addr_text(v->family, v->ep->addr, addr));
+		sv_out_char(o, '"');
+		key(o, "port", &first);
+		sv_out_u64(o, v->ep->port);
+	} else if (v->unix_peer) {
+		key(o, "inode", &first);
+		sv_out_u64(o, v->u);
+	} else if (v->n) {
+		key(o, "path", &first);
+		if (v->s[0] == '\0') /* abstract: "@name" */
+			sv_json_string_prefixed(o, "@", v->s + 1, v->n - 1);
+		else
+			sv_json_string(o, v->s, v->n);
+	}
+	sv_out_char(o, '}');
+}
+
+static void value(struct sv_out *o, const struct sv_val *v)
+{
+	size_t i;
+
+	switch (v->type) {
+	case SV_V_U64:
+		sv_out_u64(o, v->u);
+		break;
+	case SV_V_STR:
+		sv_json_string(o, v->s, v->n);
+		break;
+	case SV_V_ENDPOINT:
+		endpoint(o, v);
+		break;
+	case SV_V_LIST:
+		sv_out_char(o, '[');
+		for (i = 0; v->list[i]; i++) {
+			if (i)
+				sv_out_char(o, ',');
+			sv_json_string(o, v->list[i], strlen(v->list[i]));
+		}
+		sv_out_char(o, ']');
+		break;
+	}
+}
+
+static bool same_obj(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+void sv_json_sock_object(struct sv_out *o, const struct sv_sock *s)
+{
+	const char *obj = NULL;
+	bool first = true, inner_first = true;
+	size_t i;
+
+	sv_out_char(o, '{');
+	for (i = 0; i < sv_nfields; i++) {
+		const struct sv_field *f = &sv_fields[i];
+		struct sv_val v;
+
+		memset(&v, 0, sizeof(v));
+		if (!f->get(s, f, &v))
+			continue;
+		if (!same_obj(obj, f->obj)) {
+			if (obj)
+				sv_out_char(o, '}');
+			obj = f->obj;
+			if (obj) {
+				key(o, obj, &first);
+				sv_out_char(o, '{');
+				inner_first = true;
+			}
+		}
+		key(o, f->key, obj ? &inner_first : &first);
+		value(o, &v);
+	}
+	if (obj)
+		sv_out_char(o, '}');
+	sv_out_char(o, '}');
+}
+
+static void json_sock(struct sv_render *r, const struct sv_sock *s)
+{
+	struct json_render *j = (struct json_render *)r;
+
+	if (j->style == SV_JSON_ARRAY)
+		sv_out_str(j->o, j->first ? "[\n" : ",\n");
+	j->first = false;
+	sv_json_sock_object(j->o, s);
+	if (j->style == SV_JSON_LINES)
+		sv_out_char(j->o, '\n');
+}
+
+static void json_end(struct sv_render *r)
+{
+	struct json_render *j = (struct json_render *)r;
+
+	if (j->style == SV_JSON_ARRAY)
+		sv_out_str(j->o, j->first ? "[]\n" : "\n]\n");
+}
+
+static void json_free(struct sv_render *r)
+{
+	free(r);
+}
+
+struct sv_render *sv_json_new(struct sv_out *o, enum sv_json_style style)
+{
+	struct json_render *j = sv_xcalloc(1, sizeof(*j));
+
+	j->r.sock = json_sock;
+	j->r.end = json_end;
+	j->r.free = json_free;
+	j->o = o;
+	j->style = style;
+	j->first = true;
+	return &j->r;
+}

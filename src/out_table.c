@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: MIT
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "escape.h"
+#include "fields.h"
+#include "render.h"
+#include "strbuf.h"
+#include "util.h"
+
+/*
+ * Aligned columns while streaming: the first rows are held back (a fixed
+ * number, so memory does not grow with the socket count) to size the
+ * columns; later rows reuse those widths and widen a column if they must.
+ */
+#define HOLD_ROWS 512
+
+/* Separators inside the held text; escaped cells never contain them. */
+#define CELL_END '\x1f'
+#define ROW_END '\x1e'
+
+struct table_render {
+	struct sv_render r;
+	struct sv_out *o;
+	unsigned show;
+	size_t ncols;
+	const struct sv_field **cols;
+	size_t *width;
+	bool info; /* -i detail lines */
+	bool streaming;
+	size_t held;
+	struct sv_strbuf rows; /* held rows */
+	struct sv_strbuf row;  /* the row being built */
+};
+
+static size_t text_width(const char *s, size_t n)
+{
+	size_t i, w = 0;
+
+	for (i = 0; i < n; i++)
+		if (((unsigned char)s[i] & 0xc0) != 0x80)
+			w++;
+	return w;
+}
+
+static void cell_text(struct sv_strbuf *b, const struct sv_sock *s,
+		      const struct sv_field *f)
+{
+	struct sv_val v;
+	char num[24];
+	size_t i;
+
+	memset(&v, 0, sizeof(v));
+	if (!f->get(s, f, &v)) {
+		sv_strbuf_addc(b, '-');
+		return;
+	}
+	switch (v.type) {
+	case SV_V_U64:
+		sv_strbuf_add(b, num, sv_u64_to_text(v.u, num));
+		break;
+	case SV_V_STR:
+		if (v.t)
+			sv_strbuf_adds(b, v.t);
+		else
+			sv_term_escape(b, v.s, v.n);
+		break;
+	case SV_V_ENDPOINT:
+		sv_endpoint_text(b, &v);
+		break;
+	case SV_V_LIST:
+		for (i = 0; v.list[i]; i++) {
+			if (i)
+				sv_strbuf_addc(b, ',');
+			sv_strbuf_adds(b, v.list[i]);
+		}
+		if (!i)
+			sv_strbuf_addc(b, '-');
+		break;
+	}
+}
+
+/* "tcp: key:value ... seq: key:value ..."; absent ones read "key:-". */
+static void detail_text(struct sv_strbuf *b, const struct sv_sock *s)
+{
+	const char *obj = NULL;
+	size_t i;
+
+	for (i = 0; i < sv_nfields; i++) {
+		const struct sv_field *f = &sv_fields[i];
+
+		if (!(f->show & SV_SHOW_INFO))
+			continue;
+		if (obj)
+			sv_strbuf_addc(b, ' ');
+		if (!obj || strcmp(obj, f->obj) != 0) {
+			obj = f->obj;
+			sv_strbuf_adds(b, obj);
+			sv_strbuf_adds(b, ": ");
+		}
+		sv_strbuf_adds(b, f->header);
+		sv_strbuf_addc(b, ':');
+		cell_text(b, s, f);
+	}
+}
+
+static void emit_row(struct table_render *t, const char *p, const char *end)
+{
+	size_t c = 0;
+
+	while (p < end && *p != ROW_END) {
+		const char *e = memchr(p, CELL_END, (size_t)(end - p));
+		size_t n, w;
+
+		if (!e)
+			break;
+		n = (size_t)(e - p);
+		w = text_width(p, n);
+		sv_out_mem(t->o, p, n);
+		p = e + 1;
+		if (c + 1 < t->ncols) {
+			if (w > t->width[c])
+				t->width[c] = w; /* late, wider row */
+			sv_out_spaces(t->o, t->width[c] - w + 1);
+		}
+		c++;
+	}
+	/* what follows the cells up to ROW_END is the detail line */
+	if (p < end && *p != ROW_END) {
+		const char *e = memchr(p, ROW_END, (size_t)(end - p));
+
+		sv_out_str(t->o, "\n\t");
+		sv_out_mem(t->o, p, e ? (size_t)(e - p) : (size_t)(end - p));
+	}
+	sv_out_char(t->o, '\n');
+}
+
+static void flush_held(struct table_render *t)
+{
+	const char *p = t->rows.p, *end = t->rows.p + t->rows.len;
+
+	while (p && p < end) {
+		const char *e = memchr(p, ROW_END, (size_t)(end - p));
+
+		if (!e)
+			break;
+		emit_row(t, p, e + 1);
+		p = e + 1;
+	}
+	sv_strbuf_free(&t->rows);
+	t->held = 0;
+	t->streaming = true;
+}
+
+static void add_row(struct table_render *t, struct sv_strbuf *row)
+{
+	if (t->streaming) {
+		emit_row(t, row->p, row->p + row->len);
+		return;
+	}
+	sv_strbuf_add(&t->rows, row->p, row->len);
+	if (++t->held == HOLD_ROWS)
+		flush_held(t);
+}
+
+static void build_row(struct table_render *t, const struct sv_sock *s)
+{
+	struct sv_strbuf *b = &t->row;
+	size_t c;
+
+	b->len = 0;
+	for (c = 0; c < t->ncols; c++) {
+		size_t start = b->len, w;
+
+		cell_text(b, s, t->cols[c]);
+		w = text_width(b->p + start, b->len - start);
+		if (!t->streaming && w > t->width[c])
+			t->width[c] = w;
+		sv_strbuf_addc(b, CELL_END);
+	}
+	if (t->info && s->proto == SV_PROTO_TCP && s->tcpi_len)
+		detail_text(b, s);
+	sv_strbuf_addc(b, ROW_END);
+}
+
+static void table_sock(struct sv_render *r, const struct sv_sock *s)
+{
+	struct table_render *t = (struct table_render *)r;
+
+	build_row(t, s);
+	add_row(t, &t->row);
+}
+
+static void table_end(struct sv_render *r)
+{
+	struct table_render *t = (struct table_render *)r;
+
+	if (!t->streaming)
+		flush_held(t);
+}
+
+static void table_free(struct sv_render *r)
+{
+	struct table_render *t = (struct table_render *)r;
+
+	sv_strbuf_free(&t->rows);
+	sv_strbuf_free(&t->row);
+	free(t->cols);
+	free(t->width);
+	free(t);
+}
+
+struct sv_render *sv_table_new(struct sv_out *o, unsigned show)
+{
+	struct table_render *t = sv_xcalloc(1, sizeof(*t));
+	struct sv_strbuf *b = &t->row;
+	size_t i;
+
+	t->r.sock = table_sock;
+	t->r.end = table_end;
+	t->r.free = table_free;
+	t->o = o;
+	t->show = show | SV_SHOW_BASE;
+	t->info = show & SV_SHOW_INFO;
+	t->cols = sv_xcalloc(sv_nfields, sizeof(*t->cols));
+	t->width = sv_xcalloc(sv_nfields, sizeof(*t->width));
+	for (i = 0; i < sv_nfields; i++)
+		if (sv_fields[i].show & t->show & ~SV_SHOW_INFO)
+			t->cols[t->ncols++] = &sv_fields[i];
+
+	/* the header is the first held row */
+	for (i = 0; i < t->ncols; i++) {
+		sv_strbuf_adds(b, t->cols[i]->header);
+		t->width[i] = strlen(t->cols[i]->header);
+		sv_strbuf_addc(b, CELL_END);
+	}
+	sv_strbuf_addc(b, ROW_END);
+	sv_strbuf_add(&t->rows, b->p, b->len);
+	t->held = 1;
+	return &t->r;
+}

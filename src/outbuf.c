@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "outbuf.h"
+#include "util.h"
+
+void sv_out_init(struct sv_out *o, int fd)
+{
+	o->fd = fd;
+	o->len = 0;
+}
+
+void sv_out_write_all(struct sv_out *o, const void *p, size_t n)
+{
+	const char *c = p;
+
+	while (n) {
+		ssize_t w = write(o->fd, c, n);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			/* The reader went away (| head): nothing to report. */
+			if (errno == EPIPE)
+				_exit(0);
+			sv_die("write error: %s", strerror(errno));
+		}
+		c += w;
+		n -= (size_t)w;
+	}
+}
+
+void sv_out_flush(struct sv_out *o)
+{
+	sv_out_write_all(o, o->buf, o->len);
+	o->len = 0;
+}
+
+void sv_out_spaces(struct sv_out *o, size_t n)
+{
+	static const char sp[32] = "                                ";
+
+	while (n) {
+		size_t k = n < sizeof(sp) ? n : sizeof(sp);
+
+		sv_out_mem(o, sp, k);
+		n -= k;
+	}
+}
+
+size_t sv_u64_to_text(uint64_t v, char *buf)
+{
+	char tmp[21];
+	size_t n = 0, i;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (i = 0; i < n; i++)
+		buf[i] = tmp[n - 1 - i];
+	buf[n] = '\0';
+	return n;
+}
