@@ -213,6 +213,10 @@ int sv_diag_parse_unix(const struct nlmsghdr *nlh, struct sv_sock *s)
 	if (tb[UNIX_DIAG_NAME]) {
 		s->path = mnl_attr_get_payload(tb[UNIX_DIAG_NAME]);
 		s->path_len = mnl_attr_get_payload_len(tb[UNIX_DIAG_NAME]);
+		/* A filesystem name ends at its NUL (the kernel counts it);
+		 * an abstract one is all bytes, NULs included. */
+		if (s->path_len && s->path[0])
+			s->path_len = strnlen(s->path, s->path_len);
 		if (s->path_len)
 			s->has |= SV_HAS_PATH;
 	}

@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: MIT
+/* Escaping and rendering: what reaches a terminal or a JSON parser. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <sys/socket.h>
+
+#include "escape.h"
+#include "fields.h"
+#include "fixture.h"
+#include "procnet.h"
+#include "render.h"
+
+static char *term(const char *s, size_t n)
+{
+	struct sv_strbuf b = { 0 };
+
+	sv_term_escape(&b, s, n);
+	sv_strbuf_addc(&b, '\0');
+	return b.p;
+}
+
+static void test_term_escape(void **state)
+{
+	char *p;
+
+	(void)state;
+	p = term("a\x1b[31mb", 7);
+	assert_string_equal(p, "a\\x1b[31mb");
+	free(p);
+	p = term("tab\there\n\x7f", 10);
+	assert_string_equal(p, "tab\\x09here\\x0a\\x7f");
+	free(p);
+	/* C1 CSI as UTF-8, then a lone continuation byte, then a backslash */
+	p = term("\xc2\x9b" "x\x80y\\", 6);
+	assert_string_equal(p, "\\xc2\\x9bx\\x80y\\\\");
+	free(p);
+	/* valid UTF-8 stays as it is */
+	p = term("caf\xc3\xa9", 5);
+	assert_string_equal(p, "caf\xc3\xa9");
+	free(p);
+	/* embedded NUL */
+	p = term("a\0b", 3);
+	assert_string_equal(p, "a\\x00b");
+	free(p);
+}
+
+static void test_json_string(void **state)
+{
+	struct sv_out *o = malloc(sizeof(*o));
+	char *s;
+
+	(void)state;
+	capture_start(o);
+	sv_json_string(o, "q\"b\\c\x1b\n\xff\xc3\xa9", 10);
+	s = capture_end(o);
+	assert_string_equal(s, "\"q\\\"b\\\\c\\u001b\\u000a\\ufffd\xc3\xa9\"");
+	free(s);
+	free(o);
+}
+
+static void base_sock(struct sv_sock *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->proto = SV_PROTO_TCP;
+	s->family = AF_INET;
+	s->type = SOCK_STREAM;
+	s->state = SV_TCP_ESTABLISHED;
+	inet_pton(AF_INET, "127.0.0.1", s->local.addr);
+	inet_pton(AF_INET, "127.0.0.2", s->peer.addr);
+	s->local.port = 8080;
+	s->peer.port = 40000;
+	s->recv_q = 5;
+	s->send_q = 7;
+	s->has = SV_HAS_PORTS | SV_HAS_QUEUES | SV_HAS_TIMER;
+}
+
+static void test_json_absent(void **state)
+{
+	struct sv_out *o = malloc(sizeof(*o));
+	struct sv_sock s;
+	char *out;
+
+	(void)state;
+	base_sock(&s);
+	capture_start(o);
+	sv_json_sock_object(o, &s);
+	out = capture_end(o);
+	assert_string_equal(
+		out, "{\"protocol\":\"tcp\",\"family\":\"inet\",\"type\":\"stream\","
+		     "\"state\":\"established\",\"recv_q\":5,\"send_q\":7,"
+		     "\"local\":{\"addr\":\"127.0.0.1\",\"port\":8080},"
+		     "\"peer\":{\"addr\":\"127.0.0.2\",\"port\":40000}}");
+	free(out);
+
+	/* a timer, a short tcp_info: only what is there appears */
+	s.timer = SV_TIMER_ON;
+	s.expires_ms = 180;
+	s.retrans = 2;
+	s.tcpi_len = 12; /* up to and including rto */
+	s.tcpi.rto = 204000;
+	s.tcpi.ato = 40000; /* past tcpi_len: must not appear */
+	capture_start(o);
+	sv_json_sock_object(o, &s);
+	out = capture_end(o);
+	assert_non_null(strstr(out, "\"timer\":{\"name\":\"on\",\"expires_ms\":180,"
+				    "\"retrans\":2}"));
+	assert_non_null(strstr(out, "\"rto\":204000"));
+	assert_null(strstr(out, "\"ato\""));
+	assert_null(strstr(out, "\"seq\""));
+	assert_null(strstr(out, "\"skmem\""));
+	free(out);
+	free(o);
+}
+
+static void test_json_unix(void **state)
+{
+	struct sv_out *o = malloc(sizeof(*o));
+	struct sv_sock s;
+	char *out;
+
+	(void)state;
+	memset(&s, 0, sizeof(s));
+	s.proto = SV_PROTO_UNIX;
+	s.family = AF_UNIX;
+	s.type = SOCK_DGRAM;
+	s.state = SV_TCP_CLOSE;
+	s.path = "\0ab\0c";
+	s.path_len = 5;
+	s.has = SV_HAS_PATH;
+	capture_start(o);
+	sv_json_sock_object(o, &s);
+	out = capture_end(o);
+	assert_non_null(strstr(out, "\"local\":{\"path\":\"@ab\\u0000c\"}"));
+	assert_null(strstr(out, "\"peer\""));
+	free(out);
+
+	s.has = SV_HAS_PEER_INODE; /* unnamed, connected */
+	s.peer_inode = 4242;
+	capture_start(o);
+	sv_json_sock_object(o, &s);
+	out = capture_end(o);
+	assert_non_null(strstr(out, "\"local\":{},\"peer\":{\"inode\":4242}"));
+	free(out);
+	free(o);
+}
+
+static void test_table(void **state)
+{
+	struct sv_out *o = malloc(sizeof(*o));
+	struct sv_render *r;
+	struct sv_sock s;
+	char *out, *line2, *line3;
+
+	(void)state;
+	base_sock(&s);
+	capture_start(o);
+	r = sv_table_new(o, SV_SHOW_EXT);
+	r->sock(r, &s);
+	s.family = AF_INET6;
+	inet_pton(AF_INET6, "::1", s.local.addr);
+	inet_pton(AF_INET6, "fe80::1", s.peer.addr);
+	s.inode = 99;
+	s.has |= SV_HAS_INODE;
+	r->sock(r, &s);
+	r->end(r);
+	r->free(r);
+	out = capture_end(o);
+	line2 = strchr(out, '\n') + 1;
+	line3 = strchr(line2, '\n') + 1;
+	/* every column starts at the same offset on every line */
+	assert_int_equal(strstr(out, "Local") - out,
+			 strstr(line2, "127.0.0.1:8080") - line2);
+	assert_int_equal(strstr(out, "Local") - out,
+			 strstr(line3, "[::1]:8080") - line3);
+	assert_int_equal(strstr(out, "Inode") - out, strstr(line3, "99") - line3);
+	/* absent inode on the first row is a dash under the heading */
+	assert_int_equal(line2[strstr(out, "Inode") - out], '-');
+	assert_non_null(strstr(line3, "[fe80::1]:40000"));
+	free(out);
+	free(o);
+}
+
+static void test_procnet_raw(void **state)
+{
+	struct sv_sock s;
+	const char *v4 = "  1: 0100007F:0001 00000000:0000 07 00000010:00000020 "
+			 "00:00000000 00000000     0        0 4321 2 "
+			 "0000000000000000 3\n";
+	const char *v6 = "  1: 00000000000000000000000001000000:003A "
+			 "00000000000000000000000000000000:0000 07 "
+			 "00000000:00000000 00:00000000 00000000  1000        0 "
+			 "77 2 0000000000000000 0\n";
+	uint8_t lo4[4] = { 127, 0, 0, 1 }, lo6[16] = { [15] = 1 };
+
+	(void)state;
+	assert_int_equal(sv_procnet_raw_parse(v4, AF_INET, &s), 0);
+	assert_memory_equal(s.local.addr, lo4, 4);
+	assert_int_equal(s.raw_proto, 1);
+	assert_int_equal(s.send_q, 16);
+	assert_int_equal(s.recv_q, 32);
+	assert_int_equal(s.inode, 4321);
+	assert_int_equal(s.drops, 3);
+	assert_int_equal(s.state, SV_TCP_CLOSE);
+	assert_false(s.has & SV_HAS_COOKIE);
+	assert_int_equal(sv_procnet_raw_parse(v6, AF_INET6, &s), 0);
+	assert_memory_equal(s.local.addr, lo6, 16);
+	assert_int_equal(s.raw_proto, 58);
+	assert_int_equal(s.uid, 1000);
+	assert_int_equal(sv_procnet_raw_parse("garbage\n", AF_INET, &s),
+			 -EINVAL);
+	assert_int_equal(sv_procnet_raw_parse(v6, AF_INET, &s), -EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_term_escape),
+		cmocka_unit_test(test_json_string),
+		cmocka_unit_test(test_json_absent),
+		cmocka_unit_test(test_json_unix),
+		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_procnet_raw),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
