@@ -3,6 +3,9 @@
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
+FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
 DESTDIR ?=
 
 CC ?= cc
@@ -30,7 +33,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build-asan/tests/%)
 
 .PHONY: all check unit integ deps clean install uninstall
 
-all: sockview
+all: sockview man/sockview.8
 
 sockview: $(OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(SV_LIBS)
@@ -52,7 +55,7 @@ build build-asan build-asan/tests:
 	mkdir -p $@
 
 # Every test: unit tests and integration tests, both under ASan+UBSan.
-check: sockview build-asan/sockview $(UNIT_BINS)
+check: sockview man/sockview.8 build-asan/sockview $(UNIT_BINS)
 	SOCKVIEW=$(CURDIR)/build-asan/sockview tests/run.sh $(UNIT_BINS)
 
 # Build and test dependencies, Debian/Ubuntu or Fedora.
@@ -62,18 +65,30 @@ deps:
 		DEBIAN_FRONTEND=noninteractive $(if $(filter 0,$(shell id -u)),,sudo) \
 		apt-get install -y -qq build-essential pkg-config libmnl-dev \
 			libnl-3-dev libnl-route-3-dev libuv1-dev libcmocka-dev \
-			iproute2 jq python3 procps; \
+			iproute2 jq python3 procps mandoc zsh fish; \
 	elif command -v dnf >/dev/null; then \
 		$(if $(filter 0,$(shell id -u)),,sudo) dnf install -y gcc make \
 			pkgconf-pkg-config libmnl-devel libnl3-devel libuv-devel \
-			libcmocka-devel iproute jq python3 procps-ng; \
+			libcmocka-devel iproute jq python3 procps-ng mandoc zsh fish; \
 	else echo "make deps: no apt-get or dnf here; install libmnl, libnl-3, libnl-route-3, libuv and cmocka development files" >&2; exit 1; fi
 
-install: sockview
+install: sockview man/sockview.8
 	install -D -m 0755 sockview $(DESTDIR)$(BINDIR)/sockview
+	install -D -m 0644 man/sockview.8 $(DESTDIR)$(MANDIR)/man8/sockview.8
+	install -D -m 0644 completions/sockview.bash $(DESTDIR)$(BASHCOMPDIR)/sockview
+	install -D -m 0644 completions/_sockview $(DESTDIR)$(ZSHCOMPDIR)/_sockview
+	install -D -m 0644 completions/sockview.fish $(DESTDIR)$(FISHCOMPDIR)/sockview.fish
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/sockview
+	rm -f $(DESTDIR)$(BINDIR)/sockview $(DESTDIR)$(MANDIR)/man8/sockview.8 \
+		$(DESTDIR)$(BASHCOMPDIR)/sockview $(DESTDIR)$(ZSHCOMPDIR)/_sockview \
+		$(DESTDIR)$(FISHCOMPDIR)/sockview.fish
 
 clean:
-	rm -rf build build-asan sockview
+	rm -rf build build-asan sockview man/sockview.8
+
+# The man page's field list comes from the field table.
+man/sockview.8: man/sockview.8.in src/fields.c sockview
+	./sockview fields --roff > build/fields.roff
+	sed -e 's/@VERSION@/$(VERSION)/' -e "s/@DATE@/$$(date -u -d @$$(git log -1 --format=%ct 2>/dev/null || date +%s) +%Y-%m-%d)/" \
+		-e '/^@FIELDS@$$/{r build/fields.roff' -e 'd}' man/sockview.8.in > $@

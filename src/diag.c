@@ -21,8 +21,9 @@ struct sv_diag {
 	unsigned int portid;
 	unsigned int seq;
 	char *buf;
-	/* Local ports with a TCP listener: an accepted socket's bytes_acked
-	 * does not count the SYN-ACK, an active opener's counts its SYN. */
+	/* Local ports with a TCP listener: a socket on such a port was
+	 * accepted (connect() never auto-binds a port a listener holds),
+	 * which the relative sequence numbers need to know. */
 	uint8_t listen_ports[65536 / 8];
 	int listen_known;
 };
@@ -276,13 +277,44 @@ static int msg_cb(const struct nlmsghdr *nlh, void *data)
 		return MNL_CB_OK; /* malformed: skip the message, keep going */
 
 	if (s->proto == SV_PROTO_TCP && c->d->listen_known &&
-	    s->state != SV_TCP_LISTEN) {
-		s->passive = (c->d->listen_ports[s->local.port / 8] >>
-			      (s->local.port % 8)) & 1;
-		s->has |= SV_HAS_OPEN_KNOWN;
-	}
+	    s->state != SV_TCP_LISTEN &&
+	    ((c->d->listen_ports[s->local.port / 8] >> (s->local.port % 8)) & 1))
+		s->has |= SV_HAS_LISTENER;
 	c->ret = c->cb(s, c->arg);
 	return c->ret ? MNL_CB_STOP : MNL_CB_OK;
+}
+
+/* A dump that fails after it started ends in NLMSG_DONE carrying the
+ * error (raw_diag missing: -ENOENT); libmnl's default ignores it. */
+static int done_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct dump_ctx *c = data;
+	int err;
+
+	if (mnl_nlmsg_get_payload_len(nlh) >= sizeof(err)) {
+		memcpy(&err, mnl_nlmsg_get_payload(nlh), sizeof(err));
+		if (err < 0) {
+			errno = -err;
+			return MNL_CB_ERROR;
+		}
+	}
+	c->ret = 0;
+	return MNL_CB_STOP;
+}
+
+static int error_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+
+	(void)data;
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*e)) {
+		errno = EBADMSG;
+		return MNL_CB_ERROR;
+	}
+	if (e->error == 0)
+		return MNL_CB_STOP;
+	errno = e->error < 0 ? -e->error : e->error;
+	return MNL_CB_ERROR;
 }
 
 static size_t put_request(struct sv_diag *d, const struct sv_diag_req *req)
@@ -349,7 +381,13 @@ static int run_dump(struct sv_diag *d, const struct sv_diag_req *req,
 				continue;
 			return -errno;
 		}
-		ret = mnl_cb_run(d->buf, (size_t)n, seq, d->portid, msg_cb, c);
+		static mnl_cb_t ctl[NLMSG_MIN_TYPE] = {
+			[NLMSG_ERROR] = error_cb,
+			[NLMSG_DONE] = done_cb,
+		};
+
+		ret = mnl_cb_run2(d->buf, (size_t)n, seq, d->portid, msg_cb, c,
+				  ctl, NLMSG_MIN_TYPE);
 		if (ret < 0)
 			return -errno;
 		if (ret == MNL_CB_STOP)

@@ -116,8 +116,12 @@ static bool get_scope(const struct sv_sock *s, const struct sv_field *f,
 	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
 	const char *scope = "global";
 
+	static const uint8_t any6[16];
+
 	(void)f;
-	if (s->family != AF_INET6 || !(s->has & SV_HAS_PORTS))
+	/* the unspecified address (::) has no scope */
+	if (s->family != AF_INET6 || !(s->has & SV_HAS_PORTS) ||
+	    memcmp(a, any6, 16) == 0)
 		return false;
 	if (memcmp(a, loop6, 16) == 0)
 		scope = "host";
@@ -342,8 +346,8 @@ static bool get_seq(const struct sv_sock *s, const struct sv_field *f,
 	  desc,                                                                \
 	  get_tcpi }
 
-#define SKMEM(key, header, idx, desc)                                          \
-	{ key, "skmem", header, BUF, SV_SHOW_MEM, idx, 0, "bytes", desc,       \
+#define SKMEM(key, header, idx, unit, desc)                                    \
+	{ key, "skmem", header, BUF, SV_SHOW_MEM, idx, 0, unit, desc,          \
 	  get_skmem }
 
 #define SEQF(key, idx, desc)                                                   \
@@ -399,15 +403,15 @@ const struct sv_field sv_fields[] = {
 	{ "mark", NULL, "Mark", LNK, SV_SHOW_EXT, 0, 0, NULL,
 	  "SO_MARK (reported only to CAP_NET_ADMIN)", get_mark },
 
-	SKMEM("rmem_alloc", "rmem", 0, "receive memory in use"),
-	SKMEM("rcvbuf", "rcvbuf", 1, "receive buffer size (SO_RCVBUF)"),
-	SKMEM("wmem_alloc", "wmem", 2, "send memory in flight to devices"),
-	SKMEM("sndbuf", "sndbuf", 3, "send buffer size (SO_SNDBUF)"),
-	SKMEM("fwd_alloc", "fwd", 4, "memory reserved but not yet used"),
-	SKMEM("wmem_queued", "wqueued", 5, "send memory queued"),
-	SKMEM("optmem", "optmem", 6, "option memory (filters, cmsg)"),
-	SKMEM("backlog", "backlog", 7, "backlog queue while the socket is locked"),
-	SKMEM("drops", "drops", 8, "packets dropped (count)"),
+	SKMEM("rmem_alloc", "rmem", 0, "bytes", "receive memory in use"),
+	SKMEM("rcvbuf", "rcvbuf", 1, "bytes", "receive buffer size (SO_RCVBUF)"),
+	SKMEM("wmem_alloc", "wmem", 2, "bytes", "send memory in flight to devices"),
+	SKMEM("sndbuf", "sndbuf", 3, "bytes", "send buffer size (SO_SNDBUF)"),
+	SKMEM("fwd_alloc", "fwd", 4, "bytes", "memory reserved but not yet used"),
+	SKMEM("wmem_queued", "wqueued", 5, "bytes", "send memory queued"),
+	SKMEM("optmem", "optmem", 6, "bytes", "option memory (filters, cmsg)"),
+	SKMEM("backlog", "backlog", 7, "bytes", "backlog queue while the socket is locked"),
+	SKMEM("drops", "drops", 8, "packets", "packets dropped"),
 
 	{ "name", "timer", "Timer", TMR, SV_SHOW_TIMER, 0, 0, NULL,
 	  "armed timer: on (retransmit or loss probe), keepalive, timewait, "

@@ -20,6 +20,8 @@ struct sv_cmd {
 static const struct sv_cmd commands[] = {
 	{ "list", sv_cmd_list, sv_list_usage,
 	  "list sockets with their buffers, state and TCP internals" },
+	{ "fields", sv_cmd_fields, sv_fields_usage,
+	  "describe every field: JSON key, group, unit, meaning" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

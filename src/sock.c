@@ -126,12 +126,52 @@ int sv_state_parse(const char *word)
 }
 
 /*
+ * Did this socket open actively (connect) or passively (accept)?  The
+ * kernel's bytes_acked counts the SYN of an active opener but not the
+ * SYN-ACK of an accepted socket.  Returns 1 active, 0 passive, -1 unknown.
+ *
+ * A listener on the local port means accepted: connect() never auto-binds
+ * a port that a listener holds.  Otherwise the counters decide: the data
+ * sent once is U = bytes_sent - bytes_retrans, so snd_nxt = 1 + U (+1 for
+ * a FIN sent); with nothing in flight snd_una = snd_nxt, which leaves
+ * bytes_acked at U (+FIN) when accepted and one more when connected.
+ */
+static int sv_sock_active_open(const struct sv_sock *s)
+{
+	const struct sv_tcp_info *ti = &s->tcpi;
+	uint64_t unique, fin;
+
+	if (s->state == SV_TCP_SYN_SENT)
+		return 1;
+	if (s->has & SV_HAS_LISTENER)
+		return 0;
+	if (!sv_tcpi_has(s->tcpi_len, bytes_retrans) ||
+	    ti->bytes_sent < ti->bytes_retrans)
+		return -1;
+	unique = ti->bytes_sent - ti->bytes_retrans;
+	/* with nothing in flight, a FIN sent has been acknowledged */
+	fin = s->state == SV_TCP_FIN_WAIT2;
+	if (ti->unacked == 0) {
+		if (ti->bytes_acked == unique + fin)
+			return 0;
+		if (ti->bytes_acked == unique + fin + 1)
+			return 1;
+		return -1;
+	}
+	/* In flight, before any FIN of ours: snd_una < snd_nxt = 1 + U, so
+	 * an accepted socket has bytes_acked <= U - 1 and a connected one
+	 * <= U; bytes_acked = U can only be a connected socket. */
+	if ((s->state == SV_TCP_ESTABLISHED || s->state == SV_TCP_CLOSE_WAIT) &&
+	    ti->bytes_acked == unique)
+		return 1;
+	return -1;
+}
+
+/*
  * The kernel keeps no absolute sequence numbers in tcp_info, so derive
  * numbers relative to the initial sequence numbers (SYN = 0):
  *
- *   snd_una    = bytes_acked (+1 on a passively opened socket, whose
- *                bytes_acked does not count the SYN-ACK; an actively
- *                opened one counts its SYN)
+ *   snd_una    = bytes_acked (+1 on an accepted socket, see above)
  *   write_seq  = snd_una + Send-Q          (Send-Q = write_seq - snd_una)
  *   snd_nxt    = write_seq - notsent_bytes
  *   rcv_nxt    = bytes_received + 1        (the peer's SYN is not counted)
@@ -142,13 +182,15 @@ unsigned sv_sock_seq(const struct sv_sock *s, uint64_t seq[SV_SEQ_MAX])
 	const struct sv_tcp_info *ti = &s->tcpi;
 	unsigned len = s->tcpi_len;
 	unsigned got = 0;
+	int active;
 
 	if (s->proto != SV_PROTO_TCP || !len || s->state == SV_TCP_LISTEN ||
 	    !(s->has & SV_HAS_QUEUES))
 		return 0;
 
-	if (sv_tcpi_has(len, bytes_acked) && (s->has & SV_HAS_OPEN_KNOWN)) {
-		seq[SV_SEQ_SND_UNA] = ti->bytes_acked + (s->passive ? 1 : 0);
+	active = sv_tcpi_has(len, bytes_acked) ? sv_sock_active_open(s) : -1;
+	if (active >= 0) {
+		seq[SV_SEQ_SND_UNA] = ti->bytes_acked + (active ? 0 : 1);
 		seq[SV_SEQ_WRITE_SEQ] = seq[SV_SEQ_SND_UNA] + s->send_q;
 		got |= 1u << SV_SEQ_SND_UNA | 1u << SV_SEQ_WRITE_SEQ;
 		if (sv_tcpi_has(len, notsent_bytes) &&

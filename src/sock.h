@@ -31,7 +31,7 @@ enum sv_has {
 	SV_HAS_PEER_INODE = 1u << 8,
 	SV_HAS_PORTS = 1u << 9, /* inet: addresses and ports */
 	SV_HAS_PATH = 1u << 10, /* unix: bound name */
-	SV_HAS_OPEN_KNOWN = 1u << 11, /* active/passive open is known */
+	SV_HAS_LISTENER = 1u << 11, /* a TCP listener holds our local port */
 	SV_HAS_MARK = 1u << 12,
 	SV_HAS_RAW_PROTO = 1u << 13,
 	SV_HAS_DROPS = 1u << 14, /* /proc/net/raw drops column */
@@ -65,7 +65,6 @@ struct sv_sock {
 	uint8_t retrans;   /* retransmits or probes of the armed timer */
 	uint8_t raw_proto; /* IPPROTO_* of a raw socket */
 	uint8_t skmem_n;   /* how many skmem counters the kernel sent */
-	bool passive;	   /* accepted from a listener (valid with OPEN_KNOWN) */
 	uint16_t tcpi_len; /* bytes of tcpi the kernel filled, 0 = none */
 
 	struct sv_endpoint local, peer;

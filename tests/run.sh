@@ -18,19 +18,21 @@ for t in "$@"; do
 	passed=$((passed + p)); failed=$((failed + f))
 done
 
-if [ -x tests/integ/run.sh ]; then
-	out=$(tests/integ/run.sh 2>&1); rc=$?
+# Suites print their own "N passed, N failed[, N skipped]" last.
+for suite in tests/docs.sh tests/integ/run.sh; do
+	[ -x "$suite" ] || { echo "missing test suite $suite"; failed=$((failed + 1)); continue; }
+	out=$("$suite" 2>&1); rc=$?
 	printf '%s\n' "$out"
-	last=$(printf '%s\n' "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed' | tail -1)
+	last=$(printf '%s\n' "$out" | grep -oE '[0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?' | tail -1)
+	p=0 f=0 s=0
 	if [ -n "$last" ]; then
 		p=${last%% passed*}
 		f=${last#*passed, }; f=${f%% failed*}
-		s=0
 		case "$last" in *skipped*) s=${last#*failed, }; s=${s%% skipped*} ;; esac
-		passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
 	fi
-	if [ "$rc" != 0 ] && [ "$failed" = 0 ]; then failed=1; fi
-fi
+	if [ "$rc" != 0 ] && [ "$f" = 0 ]; then f=1; fi
+	passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
+done
 
 printf '%d passed, %d failed, %d skipped\n' "$passed" "$failed" "$skipped"
 [ "$failed" = 0 ]

@@ -122,10 +122,9 @@ static void test_tcp4_seq(void **state)
 	unsigned got;
 
 	(void)state;
-	srv.has |= SV_HAS_OPEN_KNOWN;
-	srv.passive = true;
-	cli.has |= SV_HAS_OPEN_KNOWN;
-	cli.passive = false;
+	/* No listener known: everything was acknowledged, so the counters
+	 * tell who opened (bytes_acked counts the client's SYN only). */
+	assert_false(srv.has & SV_HAS_LISTENER);
 
 	got = sv_sock_seq(&srv, seq);
 	assert_int_equal(got, (1u << SV_SEQ_MAX) - 1);
@@ -143,10 +142,24 @@ static void test_tcp4_seq(void **state)
 	assert_int_equal(seq[SV_SEQ_RCV_NXT], 5001);
 	assert_int_equal(seq[SV_SEQ_COPIED_SEQ], 1001);
 
-	/* Without knowing who opened, the send side stays absent. */
-	cli.has &= ~SV_HAS_OPEN_KNOWN;
-	got = sv_sock_seq(&cli, seq);
+	/* A listener on the port settles it whatever the counters say. */
+	srv.has |= SV_HAS_LISTENER;
+	srv.tcpi.unacked = 3;
+	got = sv_sock_seq(&srv, seq);
+	assert_int_equal(seq[SV_SEQ_SND_UNA], 5001);
+
+	/* Data in flight, no listener, counters that fit either side: the
+	 * send side stays absent rather than maybe off by one. */
+	srv.has &= ~SV_HAS_LISTENER;
+	srv.tcpi.bytes_sent = 6000; /* 1000 bytes in flight */
+	got = sv_sock_seq(&srv, seq);
 	assert_int_equal(got, 1u << SV_SEQ_RCV_NXT | 1u << SV_SEQ_COPIED_SEQ);
+
+	/* One byte in flight and bytes_acked = U: only a connected socket */
+	cli.tcpi.unacked = 1;
+	cli.tcpi.bytes_sent = 100001;
+	got = sv_sock_seq(&cli, seq);
+	assert_int_equal(seq[SV_SEQ_SND_UNA], 100001);
 }
 
 static void test_tcp6_fixture(void **state)

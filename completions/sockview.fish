@@ -1,0 +1,26 @@
+# fish completion for sockview
+set -l cmds list fields help
+complete -c sockview -f
+complete -c sockview -n "not __fish_seen_subcommand_from $cmds" -a list -d 'list sockets with their buffers, state and TCP internals'
+complete -c sockview -n "not __fish_seen_subcommand_from $cmds" -a fields -d 'describe every field'
+complete -c sockview -n "not __fish_seen_subcommand_from $cmds" -a help -d 'show the options of a command'
+complete -c sockview -n "not __fish_seen_subcommand_from $cmds" -l version -d 'print the version'
+complete -c sockview -n "__fish_seen_subcommand_from help" -a 'list fields'
+complete -c sockview -n "__fish_seen_subcommand_from fields" -l roff -d 'man page form'
+set -l l "__fish_seen_subcommand_from list"
+complete -c sockview -n $l -s t -l tcp -d 'TCP sockets'
+complete -c sockview -n $l -s u -l udp -d 'UDP sockets'
+complete -c sockview -n $l -s w -l raw -d 'RAW sockets'
+complete -c sockview -n $l -s x -l unix -d 'UNIX sockets'
+complete -c sockview -n $l -s 4 -l ipv4 -d 'only IPv4'
+complete -c sockview -n $l -s 6 -l ipv6 -d 'only IPv6'
+complete -c sockview -n $l -s a -l all -d 'every state'
+complete -c sockview -n $l -s l -l listening -d 'listening and unconnected only'
+complete -c sockview -n $l -s n -l numeric -d 'do not resolve names'
+complete -c sockview -n $l -s e -l extended -d 'inode, uid, cookie, interface, cgroup, shutdown'
+complete -c sockview -n $l -s m -l memory -d 'socket memory'
+complete -c sockview -n $l -s i -l info -d 'TCP internals and sequence space'
+complete -c sockview -n $l -s o -l options -d 'timers'
+complete -c sockview -n $l -l json -d 'one JSON array'
+complete -c sockview -n $l -l jsonl -d 'one JSON object per line'
+complete -c sockview -n $l -s h -l help -d 'show help'
