@@ -87,6 +87,8 @@ static bool get_endpoint(const struct sv_sock *s, const struct sv_field *f,
 		if (!(s->has & SV_HAS_PORTS))
 			return false;
 		v->ep = peer ? &s->peer : &s->local;
+		v->host = s->host[peer];
+		v->service = s->service[peer];
 		return true;
 	}
 	if (peer) {
@@ -206,6 +208,18 @@ static bool get_shutdown(const struct sv_sock *s, const struct sv_field *f,
 	if (!(s->has & SV_HAS_SHUTDOWN))
 		return false;
 	return set_str(v, words[s->shutdown & 3], arrows[s->shutdown & 3]);
+}
+
+static bool get_procs(const struct sv_sock *s, const struct sv_field *f,
+		      struct sv_val *v)
+{
+	(void)f;
+	if (!(s->has & SV_HAS_PROCS))
+		return false;
+	v->type = SV_V_PROCS;
+	v->procs = s->procs;
+	v->u = s->nprocs;
+	return true;
 }
 
 /* buffers */
@@ -373,7 +387,8 @@ const struct sv_field sv_fields[] = {
 	  "bytes not yet acknowledged by the peer; listeners: the backlog",
 	  get_queue },
 	{ "local", NULL, "Local Address:Port", ID, SV_SHOW_BASE, 0, 0, NULL,
-	  "local end: {addr, port}; unix: {path} (@ for abstract, {} unnamed)",
+	  "local end: {addr, port} (with -r also host, service); unix: {path} "
+	  "(@ for abstract, {} unnamed)",
 	  get_endpoint },
 	{ "peer", NULL, "Peer Address:Port", ID, SV_SHOW_BASE, 1, 0, NULL,
 	  "remote end: {addr, port}; unix: {inode} of the peer socket",
@@ -402,6 +417,10 @@ const struct sv_field sv_fields[] = {
 	  get_shutdown },
 	{ "mark", NULL, "Mark", LNK, SV_SHOW_EXT, 0, 0, NULL,
 	  "SO_MARK (reported only to CAP_NET_ADMIN)", get_mark },
+	{ "processes", NULL, "Process", LNK, SV_SHOW_PROC, 0, 0, NULL,
+	  "owning processes: [{pid, comm, fd}], one per descriptor (with -p; "
+	  "[] when none holds it)",
+	  get_procs },
 
 	SKMEM("rmem_alloc", "rmem", 0, "bytes", "receive memory in use"),
 	SKMEM("rcvbuf", "rcvbuf", 1, "bytes", "receive buffer size (SO_RCVBUF)"),
@@ -542,14 +561,21 @@ void sv_endpoint_text(struct sv_strbuf *b, const struct sv_val *v)
 		}
 		return;
 	}
-	sv_addr_text(v->family, v->ep->addr, addr);
-	if (v->family == AF_INET6)
-		sv_strbuf_addc(b, '[');
-	sv_strbuf_adds(b, addr);
-	if (v->family == AF_INET6)
-		sv_strbuf_addc(b, ']');
+	if (v->host) {
+		/* a DNS answer is untrusted text */
+		sv_term_escape(b, v->host, strlen(v->host));
+	} else {
+		sv_addr_text(v->family, v->ep->addr, addr);
+		if (v->family == AF_INET6)
+			sv_strbuf_addc(b, '[');
+		sv_strbuf_adds(b, addr);
+		if (v->family == AF_INET6)
+			sv_strbuf_addc(b, ']');
+	}
 	sv_strbuf_addc(b, ':');
-	if (v->ep->port) {
+	if (v->service) {
+		sv_strbuf_adds(b, v->service);
+	} else if (v->ep->port) {
 		sv_u64_to_text(v->ep->port, port);
 		sv_strbuf_adds(b, port);
 	} else {

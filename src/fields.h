@@ -19,6 +19,7 @@ enum sv_vtype {
 	SV_V_STR,      /* untrusted bytes: escaped by every renderer */
 	SV_V_ENDPOINT, /* local or peer: an object in JSON, addr:port in a table */
 	SV_V_LIST,     /* NULL-terminated list of words */
+	SV_V_PROCS,    /* owning processes: an array of objects in JSON */
 };
 
 #define SV_LIST_MAX 9
@@ -32,7 +33,9 @@ struct sv_val {
 	const struct sv_endpoint *ep; /* SV_V_ENDPOINT of an inet socket */
 	uint8_t family;		      /* SV_V_ENDPOINT: AF_* */
 	bool unix_peer;		      /* SV_V_ENDPOINT: u is a peer inode */
+	const char *host, *service;   /* SV_V_ENDPOINT: -r names or NULL */
 	const char *list[SV_LIST_MAX];
+	const struct sv_proc_ref *procs; /* SV_V_PROCS, u entries */
 };
 
 /* What a socket is made of, in the order the man page explains it. */
@@ -53,6 +56,7 @@ enum sv_show {
 	SV_SHOW_MEM = 1 << 2,	/* -m columns */
 	SV_SHOW_TIMER = 1 << 3, /* -o columns */
 	SV_SHOW_INFO = 1 << 4,	/* -i detail line */
+	SV_SHOW_PROC = 1 << 5,	/* -p column */
 	SV_SHOW_JSON_ONLY = 0,
 };
 

@@ -12,6 +12,9 @@
 #include "diag.h"
 #include "fields.h"
 #include "links.h"
+#include "netns.h"
+#include "proc.h"
+#include "resolve.h"
 #include "outbuf.h"
 #include "render.h"
 #include "util.h"
@@ -22,15 +25,30 @@ struct list_opts {
 	uint32_t states;
 	unsigned show;	   /* SV_SHOW_* */
 	int json;	   /* 0, SV_JSON_ARRAY + 1, SV_JSON_LINES + 1 */
+	bool procs;	   /* -p */
+	bool resolve;	   /* -r */
+	const char *netns;
+	int netns_pid;
+	unsigned resolver_threads;
+	unsigned resolve_timeout_ms;
 };
 
 struct list_run {
 	struct sv_render *render;
 	struct sv_links *links;
 	bool links_tried;
+	struct sv_proc_map *procs;
+	struct sv_resolver *resolver;
 };
 
-enum { OPT_JSON = 256, OPT_JSONL, OPT_HELP };
+enum {
+	OPT_JSON = 256,
+	OPT_JSONL,
+	OPT_NETNS,
+	OPT_NETNS_PID,
+	OPT_RESOLVER_THREADS,
+	OPT_RESOLVE_TIMEOUT,
+};
 
 static const struct option long_opts[] = {
 	{ "tcp", no_argument, NULL, 't' },
@@ -46,6 +64,12 @@ static const struct option long_opts[] = {
 	{ "memory", no_argument, NULL, 'm' },
 	{ "info", no_argument, NULL, 'i' },
 	{ "options", no_argument, NULL, 'o' },
+	{ "processes", no_argument, NULL, 'p' },
+	{ "resolve", no_argument, NULL, 'r' },
+	{ "netns", required_argument, NULL, OPT_NETNS },
+	{ "netns-pid", required_argument, NULL, OPT_NETNS_PID },
+	{ "resolver-threads", required_argument, NULL, OPT_RESOLVER_THREADS },
+	{ "resolve-timeout", required_argument, NULL, OPT_RESOLVE_TIMEOUT },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "jsonl", no_argument, NULL, OPT_JSONL },
 	{ "help", no_argument, NULL, 'h' },
@@ -75,7 +99,19 @@ void sv_list_usage(FILE *f)
 	      "  -m, --memory      socket memory (skmeminfo)\n"
 	      "  -i, --info        TCP internals and sequence space\n"
 	      "  -o, --options     timers\n"
+	      "  -p, --processes   owning processes (pid, command, fd)\n"
+	      "Names:\n"
 	      "  -n, --numeric     do not resolve names (the default)\n"
+	      "  -r, --resolve     host names (reverse DNS) and service names\n"
+	      "      --resolver-threads N\n"
+	      "                    lookups at once on libuv's threadpool\n"
+	      "      --resolve-timeout SECONDS\n"
+	      "                    leave addresses numeric after this (default "
+	      "2)\n"
+	      "Namespaces:\n"
+	      "      --netns NAME  the network namespace /run/netns/NAME\n"
+	      "      --netns-pid PID\n"
+	      "                    the network namespace of process PID\n"
 	      "Output:\n"
 	      "      --json        one JSON array of socket objects\n"
 	      "      --jsonl       one JSON object per line\n"
@@ -87,11 +123,16 @@ static void parse_opts(int argc, char **argv, struct list_opts *lo)
 {
 	int c;
 
+	uint64_t v;
+	double secs;
+	char *end;
+
 	memset(lo, 0, sizeof(*lo));
 	lo->states = SV_STATES_CONNECTED;
+	lo->resolve_timeout_ms = 2000;
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":tuwx46alnemioh", long_opts,
+	while ((c = getopt_long(argc, argv, ":tuwx46alnemioprh", long_opts,
 				NULL)) != -1) {
 		switch (c) {
 		case 't':
@@ -119,6 +160,39 @@ static void parse_opts(int argc, char **argv, struct list_opts *lo)
 			lo->states = SV_STATES_LISTENING;
 			break;
 		case 'n':
+			lo->resolve = false;
+			break;
+		case 'r':
+			lo->resolve = true;
+			break;
+		case 'p':
+			lo->procs = true;
+			break;
+		case OPT_NETNS:
+			lo->netns = optarg;
+			break;
+		case OPT_NETNS_PID:
+			if (sv_parse_u64(optarg, 1, INT32_MAX, &v))
+				sv_usage_die("list: --netns-pid needs a process id, "
+					     "not '%s'",
+					     optarg);
+			lo->netns_pid = (int)v;
+			break;
+		case OPT_RESOLVER_THREADS:
+			/* libuv's pool holds at most 1024, half for DNS */
+			if (sv_parse_u64(optarg, 1, 512, &v))
+				sv_usage_die("list: --resolver-threads takes 1 to "
+					     "512, not '%s'",
+					     optarg);
+			lo->resolver_threads = (unsigned)v;
+			break;
+		case OPT_RESOLVE_TIMEOUT:
+			secs = strtod(optarg, &end);
+			if (end == optarg || *end || !(secs > 0) || secs > 3600)
+				sv_usage_die("list: --resolve-timeout takes "
+					     "seconds (0 to 3600), not '%s'",
+					     optarg);
+			lo->resolve_timeout_ms = (unsigned)(secs * 1000 + 0.5);
 			break;
 		case 'e':
 			lo->show |= SV_SHOW_EXT;
@@ -154,6 +228,8 @@ static void parse_opts(int argc, char **argv, struct list_opts *lo)
 	}
 	if (optind < argc)
 		sv_usage_die("list: unexpected argument '%s'", argv[optind]);
+	if (lo->netns && lo->netns_pid)
+		sv_usage_die("list: --netns and --netns-pid exclude each other");
 
 	if (!lo->families)
 		lo->families = 3;
@@ -180,14 +256,51 @@ static int on_sock(struct sv_sock *s, void *arg)
 		}
 		s->ifname = sv_links_name(run->links, s->ifindex);
 	}
+	if (run->procs) {
+		s->procs = sv_proc_map_find(run->procs, s->inode, &s->nprocs);
+		s->has |= SV_HAS_PROCS;
+	}
+	if (run->resolver && (s->has & SV_HAS_PORTS)) {
+		int udp = s->proto == SV_PROTO_UDP;
+
+		s->host[0] = sv_resolver_host(run->resolver, s->family,
+					      s->local.addr);
+		s->host[1] = sv_resolver_host(run->resolver, s->family,
+					      s->peer.addr);
+		if (s->proto != SV_PROTO_RAW) {
+			s->service[0] = sv_service_name(s->local.port, udp);
+			s->service[1] = sv_service_name(s->peer.port, udp);
+		}
+	}
 	run->render->sock(run->render, s);
 	return 0;
 }
 
-static void dump_one(struct sv_diag *d, const struct sv_diag_req *req,
-		     struct list_run *run)
+static bool is_any(int family, const uint8_t *a)
 {
-	int err = sv_diag_dump(d, req, on_sock, run);
+	static const uint8_t zero[16];
+
+	return !memcmp(a, zero, family == AF_INET ? 4 : 16);
+}
+
+/* -r, first pass: every distinct address, to look them all up at once. */
+static int collect_addr(struct sv_sock *s, void *arg)
+{
+	struct sv_resolver *r = arg;
+
+	if (!(s->has & SV_HAS_PORTS))
+		return 0;
+	if (!is_any(s->family, s->local.addr))
+		sv_resolver_add(r, s->family, s->local.addr);
+	if (!is_any(s->family, s->peer.addr))
+		sv_resolver_add(r, s->family, s->peer.addr);
+	return 0;
+}
+
+static void dump_one(struct sv_diag *d, const struct sv_diag_req *req,
+		     sv_sock_cb cb, void *arg)
+{
+	int err = sv_diag_dump(d, req, cb, arg);
 
 	if (err == -ENOENT && req->proto != SV_PROTO_RAW) {
 		/* no sock_diag handler for this protocol in this kernel */
@@ -201,51 +314,121 @@ static void dump_one(struct sv_diag *d, const struct sv_diag_req *req,
 		       req->family == AF_INET6 ? "6" : "", strerror(-err));
 }
 
-int sv_cmd_list(int argc, char **argv)
+/* Every request the options ask for, in ss's order. */
+static void dump_all(struct sv_diag *d, const struct list_opts *lo,
+		     sv_sock_cb cb, void *arg)
 {
 	static const uint8_t inet_families[] = { AF_INET, AF_INET6 };
-	static struct sv_out out;
-	struct list_opts lo;
-	struct list_run run = { 0 };
-	struct sv_diag *d;
 	unsigned p, fi;
-	int err;
-
-	parse_opts(argc, argv, &lo);
-	sv_out_init(&out, STDOUT_FILENO);
-	err = sv_diag_open(&d);
-	if (err)
-		sv_die("cannot open a sock_diag netlink socket: %s",
-		       strerror(-err));
-	run.render = lo.json ? sv_json_new(&out, lo.json - 1)
-			     : sv_table_new(&out, lo.show);
 
 	for (p = 0; p < SV_PROTO_UNIX; p++) {
-		if (!(lo.protos & (1u << p)))
+		if (!(lo->protos & (1u << p)))
 			continue;
 		for (fi = 0; fi < 2; fi++) {
 			struct sv_diag_req req = {
 				.proto = (uint8_t)p,
 				.family = inet_families[fi],
-				.states = lo.states,
+				.states = lo->states,
 			};
 
-			if (lo.families & (1u << fi))
-				dump_one(d, &req, &run);
+			if (lo->families & (1u << fi))
+				dump_one(d, &req, cb, arg);
 		}
 	}
-	if (lo.protos & (1u << SV_PROTO_UNIX)) {
+	if (lo->protos & (1u << SV_PROTO_UNIX)) {
 		struct sv_diag_req req = { .proto = SV_PROTO_UNIX,
 					   .family = AF_UNIX,
-					   .states = lo.states };
+					   .states = lo->states };
 
-		dump_one(d, &req, &run);
+		dump_one(d, &req, cb, arg);
+	}
+}
+
+static void enter_netns(const struct list_opts *lo)
+{
+	const char *what = NULL;
+	int err;
+
+	if (lo->netns)
+		err = sv_netns_enter_name(lo->netns, &what);
+	else if (lo->netns_pid)
+		err = sv_netns_enter_pid(lo->netns_pid, &what);
+	else
+		return;
+	if (err == -EINVAL)
+		sv_usage_die("list: --netns takes a name from /run/netns, not "
+			     "'%s'",
+			     lo->netns);
+	if (err == -ENOENT && lo->netns)
+		sv_die("network namespace '%s' not found (no %s)", lo->netns,
+		       what);
+	if (err == -ENOENT)
+		sv_die("process %d not found (no %s)", lo->netns_pid, what);
+	if (err == -EPERM || err == -EACCES)
+		sv_die("not permitted to enter the network namespace %s: %s "
+		       "(needs CAP_SYS_ADMIN)",
+		       what, strerror(-err));
+	if (err)
+		sv_die("cannot enter the network namespace %s: %s", what,
+		       strerror(-err));
+}
+
+int sv_cmd_list(int argc, char **argv)
+{
+	static struct sv_out out;
+	struct list_opts lo;
+	struct list_run run = { 0 };
+	struct sv_diag *d;
+	bool pending = false;
+	int err;
+
+	parse_opts(argc, argv, &lo);
+	/* before any netlink socket: a socket stays in its namespace */
+	enter_netns(&lo);
+	sv_out_init(&out, STDOUT_FILENO);
+
+	if (lo.procs) {
+		/* /proc is the pid namespace's, so owners are found whatever
+		 * network namespace their sockets live in */
+		err = sv_proc_map_build(&run.procs, NULL);
+		if (err)
+			sv_die("cannot read /proc: %s", strerror(-err));
+		if (sv_proc_map_unreadable(run.procs))
+			fprintf(stderr,
+				"sockview: note: %zu process%s could not be read "
+				"(not permitted); their sockets show no process\n",
+				sv_proc_map_unreadable(run.procs),
+				sv_proc_map_unreadable(run.procs) == 1 ? "" : "es");
+	}
+	err = sv_diag_open(&d);
+	if (err)
+		sv_die("cannot open a sock_diag netlink socket: %s",
+		       strerror(-err));
+	if (lo.resolve) {
+		err = sv_resolver_new(&run.resolver, lo.resolver_threads,
+				      lo.resolve_timeout_ms);
+		if (err)
+			sv_die("cannot start the resolver: %s", strerror(-err));
+		dump_all(d, &lo, collect_addr, run.resolver);
+		sv_resolver_run(run.resolver);
+		pending = sv_resolver_pending(run.resolver) > 0;
 	}
 
+	run.render = lo.json ? sv_json_new(&out, lo.json - 1)
+			     : sv_table_new(&out, lo.show | (lo.procs ? SV_SHOW_PROC : 0));
+	dump_all(d, &lo, on_sock, &run);
 	run.render->end(run.render);
 	sv_out_flush(&out);
+
+	if (pending) {
+		/* Lookups past the deadline still hold threadpool threads;
+		 * libuv would join them at exit, so leave without waiting. */
+		_exit(0);
+	}
 	run.render->free(run.render);
 	sv_links_free(run.links);
+	sv_proc_map_free(run.procs);
+	sv_resolver_free(run.resolver);
 	sv_diag_close(d);
 	return 0;
 }

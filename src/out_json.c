@@ -6,6 +6,7 @@
 
 #include "escape.h"
 #include "fields.h"
+#include "proc.h"
 #include "render.h"
 #include "util.h"
 
@@ -39,6 +40,14 @@ static void endpoint(struct sv_out *o, const struct sv_val *v)
 		sv_out_char(o, '"');
 		key(o, "port", &first);
 		sv_out_u64(o, v->ep->port);
+		if (v->host) {
+			key(o, "host", &first);
+			sv_json_string(o, v->host, strlen(v->host));
+		}
+		if (v->service) {
+			key(o, "service", &first);
+			sv_json_string(o, v->service, strlen(v->service));
+		}
 	} else if (v->unix_peer) {
 		key(o, "inode", &first);
 		sv_out_u64(o, v->u);
@@ -72,6 +81,21 @@ static void value(struct sv_out *o, const struct sv_val *v)
 			if (i)
 				sv_out_char(o, ',');
 			sv_json_string(o, v->list[i], strlen(v->list[i]));
+		}
+		sv_out_char(o, ']');
+		break;
+	case SV_V_PROCS:
+		sv_out_char(o, '[');
+		for (i = 0; i < v->u; i++) {
+			const struct sv_proc_ref *p = &v->procs[i];
+
+			sv_out_str(o, i ? ",{\"pid\":" : "{\"pid\":");
+			sv_out_u64(o, (uint64_t)p->pid);
+			sv_out_str(o, ",\"comm\":");
+			sv_json_string(o, p->comm, strlen(p->comm));
+			sv_out_str(o, ",\"fd\":");
+			sv_out_u64(o, (uint64_t)p->fd);
+			sv_out_char(o, '}');
 		}
 		sv_out_char(o, ']');
 		break;

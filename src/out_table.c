@@ -5,6 +5,7 @@
 
 #include "escape.h"
 #include "fields.h"
+#include "proc.h"
 #include "render.h"
 #include "strbuf.h"
 #include "util.h"
@@ -77,6 +78,24 @@ static void cell_text(struct sv_strbuf *b, const struct sv_sock *s,
 		}
 		if (!i)
 			sv_strbuf_addc(b, '-');
+		break;
+	case SV_V_PROCS:
+		/* ss's form: users:(("comm",pid=N,fd=N),...) */
+		if (!v.u) {
+			sv_strbuf_addc(b, '-');
+			break;
+		}
+		sv_strbuf_adds(b, "users:(");
+		for (i = 0; i < v.u; i++) {
+			sv_strbuf_adds(b, i ? ",(\"" : "(\"");
+			sv_term_escape(b, v.procs[i].comm, strlen(v.procs[i].comm));
+			sv_strbuf_adds(b, "\",pid=");
+			sv_strbuf_add(b, num, sv_u64_to_text((uint64_t)v.procs[i].pid, num));
+			sv_strbuf_adds(b, ",fd=");
+			sv_strbuf_add(b, num, sv_u64_to_text((uint64_t)v.procs[i].fd, num));
+			sv_strbuf_addc(b, ')');
+		}
+		sv_strbuf_addc(b, ')');
 		break;
 	}
 }

@@ -8,6 +8,8 @@
 
 #include "tcpinfo.h"
 
+struct sv_proc_ref;
+
 /* The one record every part of sockview passes around. */
 
 enum sv_proto {
@@ -35,6 +37,7 @@ enum sv_has {
 	SV_HAS_MARK = 1u << 12,
 	SV_HAS_RAW_PROTO = 1u << 13,
 	SV_HAS_DROPS = 1u << 14, /* /proc/net/raw drops column */
+	SV_HAS_PROCS = 1u << 15, /* owning processes were looked up (-p) */
 };
 
 struct sv_endpoint {
@@ -83,8 +86,14 @@ struct sv_sock {
 
 	/* UNIX name: points into the reply buffer, valid during the callback.
 	 * Abstract names start with a NUL byte. */
-	/* Device name of ifindex, joined from the link cache (or NULL). */
+	/* Joined after parsing: the device name of ifindex (or NULL), and
+	 * the owning processes (with SV_HAS_PROCS). */
 	const char *ifname;
+	const struct sv_proc_ref *procs;
+	size_t nprocs;
+	/* -r: host and service names of local [0] and peer [1], or NULL */
+	const char *host[2];
+	const char *service[2];
 
 	const char *path;
 	size_t path_len;

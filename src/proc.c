@@ -1,0 +1,274 @@
+// SPDX-License-Identifier: MIT
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "proc.h"
+
+struct entry {
+	uint64_t inode;
+	int pid;
+	int fd;
+	uint32_t comm; /* offset into the comm pool */
+};
+
+struct sv_proc_map {
+	struct entry *v; /* sorted by inode once built */
+	size_t n, cap;
+	char *pool; /* NUL-terminated comm names, one per process */
+	size_t pool_len, pool_cap;
+	struct sv_proc_ref *refs; /* v as sv_proc_ref, same order */
+	uint32_t *slot;		  /* open-addressing index into v */
+	size_t nslots;
+	size_t unreadable;
+};
+
+static int grow(void **p, size_t *cap, size_t need, size_t size)
+{
+	size_t c = *cap ? *cap : 64;
+	void *q;
+
+	if (need <= *cap)
+		return 0;
+	while (c < need)
+		c *= 2;
+	q = realloc(*p, c * size);
+	if (!q)
+		return -ENOMEM;
+	*p = q;
+	*cap = c;
+	return 0;
+}
+
+/* "socket:[12345]" -> 12345 */
+static int socket_inode(const char *link, size_t n, uint64_t *ino)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	if (n < 10 || memcmp(link, "socket:[", 8) != 0 || link[n - 1] != ']')
+		return 0;
+	for (i = 8; i < n - 1; i++) {
+		if (link[i] < '0' || link[i] > '9')
+			return 0;
+		v = v * 10 + (uint64_t)(link[i] - '0');
+	}
+	*ino = v;
+	return 1;
+}
+
+static uint32_t add_comm(struct sv_proc_map *m, int pidfd)
+{
+	char buf[64];
+	ssize_t n = -1;
+	int fd = openat(pidfd, "comm", O_RDONLY | O_CLOEXEC);
+	uint32_t off;
+
+	if (fd >= 0) {
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+	}
+	if (n < 0)
+		n = 0;
+	if (n > 0 && buf[n - 1] == '\n')
+		n--;
+	buf[n] = '\0';
+	if (grow((void **)&m->pool, &m->pool_cap, m->pool_len + (size_t)n + 1,
+		 1))
+		return 0;
+	off = (uint32_t)m->pool_len;
+	memcpy(m->pool + off, buf, (size_t)n + 1);
+	m->pool_len += (size_t)n + 1;
+	return off;
+}
+
+static void scan_pid(struct sv_proc_map *m, int procfd, const char *name,
+		     int pid)
+{
+	int pidfd = openat(procfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fdfd;
+	DIR *d;
+	struct dirent *de;
+	uint32_t comm = UINT32_MAX;
+
+	if (pidfd < 0)
+		return; /* exited meanwhile */
+	fdfd = openat(pidfd, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fdfd < 0) {
+		if (errno == EACCES || errno == EPERM)
+			m->unreadable++;
+		close(pidfd);
+		return;
+	}
+	d = fdopendir(fdfd);
+	if (!d) {
+		close(fdfd);
+		close(pidfd);
+		return;
+	}
+	while ((de = readdir(d))) {
+		char link[64];
+		ssize_t n;
+		uint64_t ino;
+
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		n = readlinkat(fdfd, de->d_name, link, sizeof(link));
+		if (n < 0 && (errno == EACCES || errno == EPERM)) {
+			/* listing allowed, reading not: count it, once */
+			m->unreadable++;
+			break;
+		}
+		if (n <= 0 || !socket_inode(link, (size_t)n, &ino))
+			continue;
+		if (comm == UINT32_MAX)
+			comm = add_comm(m, pidfd);
+		if (grow((void **)&m->v, &m->cap, m->n + 1, sizeof(*m->v)))
+			break;
+		m->v[m->n].inode = ino;
+		m->v[m->n].pid = pid;
+		m->v[m->n].fd = atoi(de->d_name);
+		m->v[m->n].comm = comm;
+		m->n++;
+	}
+	closedir(d);
+	close(pidfd);
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+	const struct entry *x = a, *y = b;
+
+	if (x->inode != y->inode)
+		return x->inode < y->inode ? -1 : 1;
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	return x->fd - y->fd;
+}
+
+static size_t hash_inode(uint64_t ino, size_t nslots)
+{
+	/* inodes are sequential; a multiplicative hash spreads them */
+	return (size_t)((ino * 0x9e3779b97f4a7c15ull) >> 20) & (nslots - 1);
+}
+
+/* Index the first entry of every inode: the table is sized for the
+ * sockets found, at most half full. */
+static int build_index(struct sv_proc_map *m)
+{
+	size_t i;
+
+	m->nslots = 16;
+	while (m->nslots < 2 * m->n)
+		m->nslots *= 2;
+	m->slot = malloc(m->nslots * sizeof(*m->slot));
+	m->refs = malloc((m->n ? m->n : 1) * sizeof(*m->refs));
+	if (!m->slot || !m->refs)
+		return -ENOMEM;
+	memset(m->slot, 0xff, m->nslots * sizeof(*m->slot));
+	for (i = 0; i < m->n; i++) {
+		size_t h;
+
+		m->refs[i].pid = m->v[i].pid;
+		m->refs[i].fd = m->v[i].fd;
+		m->refs[i].comm = m->pool + m->v[i].comm;
+		if (i && m->v[i - 1].inode == m->v[i].inode)
+			continue;
+		h = hash_inode(m->v[i].inode, m->nslots);
+		while (m->slot[h] != UINT32_MAX)
+			h = (h + 1) & (m->nslots - 1);
+		m->slot[h] = (uint32_t)i;
+	}
+	return 0;
+}
+
+int sv_proc_map_build(struct sv_proc_map **out, const char *proc_root)
+{
+	struct sv_proc_map *m = calloc(1, sizeof(*m));
+	int procfd;
+	DIR *d;
+	struct dirent *de;
+	int err;
+
+	if (!m)
+		return -ENOMEM;
+	procfd = open(proc_root ? proc_root : "/proc",
+		      O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (procfd < 0) {
+		err = -errno;
+		free(m);
+		return err;
+	}
+	d = fdopendir(dup(procfd));
+	if (!d) {
+		err = -errno;
+		close(procfd);
+		free(m);
+		return err;
+	}
+	while ((de = readdir(d))) {
+		char *end;
+		long pid = strtol(de->d_name, &end, 10);
+
+		if (*end || pid <= 0)
+			continue;
+		scan_pid(m, procfd, de->d_name, (int)pid);
+	}
+	closedir(d);
+	close(procfd);
+	if (!m->pool && grow((void **)&m->pool, &m->pool_cap, 1, 1) == 0)
+		m->pool[0] = '\0';
+	if (m->n)
+		qsort(m->v, m->n, sizeof(*m->v), cmp_entry);
+	err = m->pool ? build_index(m) : -ENOMEM;
+	if (err) {
+		sv_proc_map_free(m);
+		return err;
+	}
+	*out = m;
+	return 0;
+}
+
+size_t sv_proc_map_unreadable(const struct sv_proc_map *m)
+{
+	return m->unreadable;
+}
+
+size_t sv_proc_map_count(const struct sv_proc_map *m)
+{
+	return m->n;
+}
+
+const struct sv_proc_ref *sv_proc_map_find(const struct sv_proc_map *m,
+					   uint64_t inode, size_t *n)
+{
+	size_t h = hash_inode(inode, m->nslots), i, j;
+
+	*n = 0;
+	while (m->slot[h] != UINT32_MAX) {
+		i = m->slot[h];
+		if (m->v[i].inode == inode) {
+			for (j = i; j < m->n && m->v[j].inode == inode; j++)
+				;
+			*n = j - i;
+			return &m->refs[i];
+		}
+		h = (h + 1) & (m->nslots - 1);
+	}
+	return NULL;
+}
+
+void sv_proc_map_free(struct sv_proc_map *m)
+{
+	if (!m)
+		return;
+	free(m->v);
+	free(m->pool);
+	free(m->refs);
+	free(m->slot);
+	free(m);
+}

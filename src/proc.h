@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef SV_PROC_H
+#define SV_PROC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* One process holding a socket through one descriptor. */
+struct sv_proc_ref {
+	int pid;
+	int fd;
+	const char *comm; /* untrusted: escape before printing */
+};
+
+/*
+ * Socket inode -> owning processes, from one scan of /proc/[pid]/fd.
+ * A socket shared by several processes (or descriptors) has them all.
+ */
+struct sv_proc_map;
+
+/* unreadable: processes whose descriptors we may not read (EACCES). */
+int sv_proc_map_build(struct sv_proc_map **out, const char *proc_root);
+size_t sv_proc_map_unreadable(const struct sv_proc_map *m);
+size_t sv_proc_map_count(const struct sv_proc_map *m);
+/* The references for inode, contiguous; *n = 0 when none. */
+const struct sv_proc_ref *sv_proc_map_find(const struct sv_proc_map *m,
+					   uint64_t inode, size_t *n);
+void sv_proc_map_free(struct sv_proc_map *m);
+
+#endif
