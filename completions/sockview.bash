@@ -7,7 +7,9 @@ _sockview()
 	local commands="list fields help"
 	local list_opts="-t -u -w -x -4 -6 -a -l -n -e -m -i -o -h
 		--tcp --udp --raw --unix --ipv4 --ipv6 --all --listening
-		--numeric --extended --memory --info --options --json --jsonl --help"
+		--numeric --extended --memory --info --options --json --jsonl --help
+		-p -r --processes --resolve --netns --netns-pid --resolver-threads
+		--resolve-timeout"
 
 	cmd=
 	for ((i = 1; i < COMP_CWORD; i++)); do
@@ -26,6 +28,16 @@ _sockview()
 		fi
 		;;
 	list)
+		case $prev in
+		--netns)
+			COMPREPLY=($(compgen -W "$(ls /run/netns 2>/dev/null)" -- "$cur"))
+			return ;;
+		--netns-pid)
+			COMPREPLY=($(compgen -W "$(ls /proc | grep -E '^[0-9]+$')" -- "$cur"))
+			return ;;
+		--resolver-threads|--resolve-timeout)
+			return ;;
+		esac
 		COMPREPLY=($(compgen -W "$list_opts" -- "$cur"))
 		;;
 	fields)

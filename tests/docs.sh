@@ -11,7 +11,7 @@ bad() { fail=$((fail + 1)); echo "FAIL $*"; }
 
 help_opts=$("$SOCKVIEW" list --help | grep -oE -- '(^|[ ,])--?[a-zA-Z0-9][a-z0-9-]*' | tr -d ' ,' | sort -u)
 [ -n "$help_opts" ] && ok "list --help lists options" || bad "list --help lists no options"
-man_opts=$(sed -n '/^\.SH OPTIONS/,/^\.SH FIELDS/p' man/sockview.8 | grep -E '^\.(B|BR) ' |
+man_opts=$(sed -n '/^\.SH OPTIONS/,/^\.SH FIELDS/p' man/sockview.8 | grep -E '^\.(B|BR|BI) ' |
 	grep -oE -- '\\-\\?-?[a-zA-Z0-9][a-z0-9\\-]*' | sed 's/\\-/-/g' | sort -u)
 for o in $help_opts; do
 	grep -qxF -- "$o" <<<"$man_opts" && ok "man has $o" || bad "man page lacks $o"
