@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
+#include <fcntl.h>
 #include <libmnl/libmnl.h>
 #include <linux/inet_diag.h>
 #include <linux/sock_diag.h>
@@ -12,6 +13,8 @@
 
 #include "diag.h"
 #include "procnet.h"
+
+struct dump_ctx;
 
 /* The kernel fills at most 32 KiB per dump recvmsg; leave it room. */
 #define SV_DIAG_BUF (64 * 1024)
@@ -26,6 +29,9 @@ struct sv_diag {
 	 * which the relative sequence numbers need to know. */
 	uint8_t listen_ports[65536 / 8];
 	int listen_known;
+	int learn_inline; /* learn listeners from the dumps themselves */
+	int nonblock;
+	struct dump_ctx *cur; /* the request under way (non-blocking use) */
 };
 
 int sv_diag_open(struct sv_diag **out)
@@ -60,6 +66,7 @@ void sv_diag_close(struct sv_diag *d)
 		return;
 	if (d->nl)
 		mnl_socket_close(d->nl);
+	free(d->cur);
 	free(d->buf);
 	free(d);
 }
@@ -254,12 +261,33 @@ int sv_diag_parse_unix(const struct nlmsghdr *nlh, struct sv_sock *s)
 
 struct dump_ctx {
 	struct sv_diag *d;
-	const struct sv_diag_req *req;
+	unsigned proto;
 	sv_sock_cb cb;
 	void *arg;
 	int ret;
+	unsigned int seq;
+	size_t exact_left; /* exact requests: replies still to come */
 	struct sv_sock s;
 };
+
+static void check_listener(struct sv_diag *d, struct sv_sock *s)
+{
+	uint8_t *bit = &d->listen_ports[s->local.port / 8];
+	uint8_t mask = (uint8_t)(1u << (s->local.port % 8));
+
+	if (s->proto != SV_PROTO_TCP)
+		return;
+	if (s->state == SV_TCP_LISTEN) {
+		/* listeners come first in a TCP dump: learn them as we go */
+		if (d->learn_inline) {
+			*bit |= mask;
+			d->listen_known = 1;
+		}
+		return;
+	}
+	if (d->listen_known && (*bit & mask))
+		s->has |= SV_HAS_LISTENER;
+}
 
 static int msg_cb(const struct nlmsghdr *nlh, void *data)
 {
@@ -269,18 +297,17 @@ static int msg_cb(const struct nlmsghdr *nlh, void *data)
 
 	if (nlh->nlmsg_type != SOCK_DIAG_BY_FAMILY)
 		return MNL_CB_OK;
-	if (c->req->proto == SV_PROTO_UNIX)
+	if (c->proto == SV_PROTO_UNIX)
 		err = sv_diag_parse_unix(nlh, s);
 	else
-		err = sv_diag_parse_inet(nlh, c->req->proto, s);
-	if (err)
-		return MNL_CB_OK; /* malformed: skip the message, keep going */
-
-	if (s->proto == SV_PROTO_TCP && c->d->listen_known &&
-	    s->state != SV_TCP_LISTEN &&
-	    ((c->d->listen_ports[s->local.port / 8] >> (s->local.port % 8)) & 1))
-		s->has |= SV_HAS_LISTENER;
-	c->ret = c->cb(s, c->arg);
+		err = sv_diag_parse_inet(nlh, c->proto, s);
+	if (!err) {
+		check_listener(c->d, s);
+		c->ret = c->cb(s, c->arg);
+	}
+	/* a malformed message is skipped; the dump goes on */
+	if (c->exact_left && --c->exact_left == 0)
+		return MNL_CB_STOP;
 	return c->ret ? MNL_CB_STOP : MNL_CB_OK;
 }
 
@@ -305,11 +332,17 @@ static int done_cb(const struct nlmsghdr *nlh, void *data)
 static int error_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+	struct dump_ctx *c = data;
 
-	(void)data;
 	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*e)) {
 		errno = EBADMSG;
 		return MNL_CB_ERROR;
+	}
+	if (c->exact_left) {
+		/* an exact request for a socket that is gone: not an error */
+		if (--c->exact_left == 0)
+			return MNL_CB_STOP;
+		return MNL_CB_OK;
 	}
 	if (e->error == 0)
 		return MNL_CB_STOP;
@@ -317,13 +350,23 @@ static int error_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_ERROR;
 }
 
-static size_t put_request(struct sv_diag *d, const struct sv_diag_req *req)
+static struct nlmsghdr *put_header(struct sv_diag *d, char *at, int flags)
 {
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(d->buf);
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(at);
 
 	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	nlh->nlmsg_seq = ++d->seq;
+	nlh->nlmsg_flags = (uint16_t)(NLM_F_REQUEST | flags);
+	nlh->nlmsg_seq = d->seq;
+	return nlh;
+}
+
+#define UNIX_SHOW                                                              \
+	(UDIAG_SHOW_NAME | UDIAG_SHOW_VFS | UDIAG_SHOW_PEER |                  \
+	 UDIAG_SHOW_RQLEN | UDIAG_SHOW_MEMINFO | UDIAG_SHOW_UID)
+
+static size_t put_request(struct sv_diag *d, const struct sv_diag_req *req)
+{
+	struct nlmsghdr *nlh = put_header(d, d->buf, NLM_F_DUMP);
 
 	if (req->proto == SV_PROTO_UNIX) {
 		struct unix_diag_req *r =
@@ -331,9 +374,7 @@ static size_t put_request(struct sv_diag *d, const struct sv_diag_req *req)
 
 		r->sdiag_family = AF_UNIX;
 		r->udiag_states = req->states;
-		r->udiag_show = UDIAG_SHOW_NAME | UDIAG_SHOW_VFS |
-				UDIAG_SHOW_PEER | UDIAG_SHOW_RQLEN |
-				UDIAG_SHOW_MEMINFO | UDIAG_SHOW_UID;
+		r->udiag_show = UNIX_SHOW;
 	} else {
 		struct inet_diag_req_v2 *r =
 			mnl_nlmsg_put_extra_header(nlh, sizeof(*r));
@@ -364,35 +405,59 @@ static size_t put_request(struct sv_diag *d, const struct sv_diag_req *req)
 	return nlh->nlmsg_len;
 }
 
+static int send_all(struct sv_diag *d, size_t len)
+{
+	if (mnl_socket_sendto(d->nl, d->buf, len) < 0)
+		return -errno;
+	return 0;
+}
+
+/*
+ * One receive: 1 while more is to come (or nothing was there yet on a
+ * non-blocking socket), 0 when the reply is complete, or -errno.
+ */
+static int step(struct sv_diag *d, struct dump_ctx *c)
+{
+	static const mnl_cb_t ctl[NLMSG_MIN_TYPE] = {
+		[NLMSG_ERROR] = error_cb,
+		[NLMSG_DONE] = done_cb,
+	};
+	ssize_t n;
+	int ret;
+
+	n = recv(mnl_socket_get_fd(d->nl), d->buf, SV_DIAG_BUF,
+		 d->nonblock ? MSG_DONTWAIT : 0);
+	if (n < 0) {
+		if (errno == EINTR || errno == EAGAIN)
+			return 1;
+		return -errno;
+	}
+	ret = mnl_cb_run2(d->buf, (size_t)n, c->seq, d->portid, msg_cb, c,
+			  (mnl_cb_t *)ctl, NLMSG_MIN_TYPE);
+	if (ret < 0)
+		return -errno;
+	if (ret == MNL_CB_STOP)
+		return c->ret < 0 ? c->ret : 0;
+	return 1;
+}
+
 static int run_dump(struct sv_diag *d, const struct sv_diag_req *req,
 		    struct dump_ctx *c)
 {
-	size_t len = put_request(d, req);
-	unsigned int seq = d->seq;
-	int ret;
+	int err;
 
-	if (mnl_socket_sendto(d->nl, d->buf, len) < 0)
-		return -errno;
-	for (;;) {
-		ssize_t n = mnl_socket_recvfrom(d->nl, d->buf, SV_DIAG_BUF);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		static mnl_cb_t ctl[NLMSG_MIN_TYPE] = {
-			[NLMSG_ERROR] = error_cb,
-			[NLMSG_DONE] = done_cb,
-		};
-
-		ret = mnl_cb_run2(d->buf, (size_t)n, seq, d->portid, msg_cb, c,
-				  ctl, NLMSG_MIN_TYPE);
-		if (ret < 0)
-			return -errno;
-		if (ret == MNL_CB_STOP)
-			return c->ret;
+	d->seq++;
+	c->seq = d->seq;
+	c->proto = req->proto;
+	err = send_all(d, put_request(d, req));
+	while (!err) {
+		err = step(d, c);
+		if (err == 1)
+			err = 0;
+		else
+			return err ? err : c->ret;
 	}
+	return err;
 }
 
 static int note_listener(struct sv_sock *s, void *arg)
@@ -408,22 +473,26 @@ static int note_listener(struct sv_sock *s, void *arg)
 static int learn_listeners(struct sv_diag *d)
 {
 	static const uint8_t fams[] = { AF_INET, AF_INET6 };
-	struct dump_ctx c = { .d = d, .cb = note_listener, .arg = d };
+	struct dump_ctx *c = calloc(1, sizeof(*c));
 	size_t i;
+	int err = 0;
 
-	for (i = 0; i < sizeof(fams); i++) {
+	if (!c)
+		return -ENOMEM;
+	c->d = d;
+	c->cb = note_listener;
+	c->arg = d;
+	for (i = 0; i < sizeof(fams) && !err; i++) {
 		struct sv_diag_req r = { .proto = SV_PROTO_TCP,
 					 .family = fams[i],
 					 .states = SV_SF(SV_TCP_LISTEN) };
-		int err;
 
-		c.req = &r;
-		err = run_dump(d, &r, &c);
-		if (err)
-			return err;
+		err = run_dump(d, &r, c);
 	}
-	d->listen_known = 1;
-	return 0;
+	free(c);
+	if (!err)
+		d->listen_known = 1;
+	return err;
 }
 
 int sv_diag_dump(struct sv_diag *d, const struct sv_diag_req *req,
@@ -433,7 +502,7 @@ int sv_diag_dump(struct sv_diag *d, const struct sv_diag_req *req,
 	int err;
 
 	if (req->proto == SV_PROTO_TCP && !d->listen_known &&
-	    (req->states & ~SV_SF(SV_TCP_LISTEN))) {
+	    !d->learn_inline && (req->states & ~SV_SF(SV_TCP_LISTEN))) {
 		err = learn_listeners(d);
 		if (err)
 			return err;
@@ -442,7 +511,6 @@ int sv_diag_dump(struct sv_diag *d, const struct sv_diag_req *req,
 	if (!c)
 		return -ENOMEM;
 	c->d = d;
-	c->req = req;
 	c->cb = cb;
 	c->arg = arg;
 	err = run_dump(d, req, c);
@@ -451,4 +519,87 @@ int sv_diag_dump(struct sv_diag *d, const struct sv_diag_req *req,
 	if (err == -ENOENT && req->proto == SV_PROTO_RAW)
 		err = sv_procnet_raw_dump(req, cb, arg);
 	return err;
+}
+
+/* The non-blocking interface: begin one request, then step on POLLIN. */
+
+int sv_diag_set_nonblock(struct sv_diag *d)
+{
+	int fd = mnl_socket_get_fd(d->nl);
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+		return -errno;
+	d->nonblock = 1;
+	return 0;
+}
+
+int sv_diag_fd(const struct sv_diag *d)
+{
+	return mnl_socket_get_fd(d->nl);
+}
+
+void sv_diag_learn_listeners_inline(struct sv_diag *d)
+{
+	d->learn_inline = 1;
+	d->listen_known = 0;
+	memset(d->listen_ports, 0, sizeof(d->listen_ports));
+}
+
+static int begin_ctx(struct sv_diag *d, unsigned proto, sv_sock_cb cb,
+		     void *arg)
+{
+	if (!d->cur) {
+		d->cur = calloc(1, sizeof(*d->cur));
+		if (!d->cur)
+			return -ENOMEM;
+	}
+	memset(d->cur, 0, offsetof(struct dump_ctx, s));
+	d->cur->d = d;
+	d->cur->proto = proto;
+	d->cur->cb = cb;
+	d->cur->arg = arg;
+	d->cur->seq = ++d->seq;
+	return 0;
+}
+
+int sv_diag_begin(struct sv_diag *d, const struct sv_diag_req *req,
+		  sv_sock_cb cb, void *arg)
+{
+	int err = begin_ctx(d, req->proto, cb, arg);
+
+	return err ? err : send_all(d, put_request(d, req));
+}
+
+int sv_diag_begin_unix_inodes(struct sv_diag *d, const uint64_t *inodes,
+			      size_t n, sv_sock_cb cb, void *arg)
+{
+	size_t i, len = 0;
+	int err;
+
+	if (!n || n > SV_DIAG_EXACT_MAX)
+		return -EINVAL;
+	err = begin_ctx(d, SV_PROTO_UNIX, cb, arg);
+	if (err)
+		return err;
+	for (i = 0; i < n; i++) {
+		struct nlmsghdr *nlh = put_header(d, d->buf + len, 0);
+		struct unix_diag_req *r =
+			mnl_nlmsg_put_extra_header(nlh, sizeof(*r));
+
+		r->sdiag_family = AF_UNIX;
+		r->udiag_ino = (uint32_t)inodes[i];
+		r->udiag_show = UNIX_SHOW;
+		/* any cookie: the inode alone names the socket */
+		r->udiag_cookie[0] = INET_DIAG_NOCOOKIE;
+		r->udiag_cookie[1] = INET_DIAG_NOCOOKIE;
+		len += NLMSG_ALIGN(nlh->nlmsg_len);
+	}
+	d->cur->exact_left = n;
+	return send_all(d, len);
+}
+
+int sv_diag_step(struct sv_diag *d)
+{
+	return d->cur ? step(d, d->cur) : 0;
 }

@@ -34,6 +34,25 @@ int sv_diag_dump(struct sv_diag *d, const struct sv_diag_req *req,
 		 sv_sock_cb cb, void *arg);
 
 /*
+ * The same without blocking, for an event loop: begin one request, then
+ * call sv_diag_step() whenever sv_diag_fd() is readable.  Step returns 1
+ * while more is to come, 0 when the reply is complete, or -errno.
+ */
+int sv_diag_set_nonblock(struct sv_diag *d);
+int sv_diag_fd(const struct sv_diag *d);
+int sv_diag_begin(struct sv_diag *d, const struct sv_diag_req *req,
+		  sv_sock_cb cb, void *arg);
+/* Exact requests for UNIX sockets by inode, all in one send; a socket
+ * that is gone is skipped. */
+#define SV_DIAG_EXACT_MAX 1024
+int sv_diag_begin_unix_inodes(struct sv_diag *d, const uint64_t *inodes,
+			      size_t n, sv_sock_cb cb, void *arg);
+int sv_diag_step(struct sv_diag *d);
+/* Learn TCP listeners from the dumps themselves (listeners come first in
+ * a dump) instead of a separate LISTEN dump; resets what was learnt. */
+void sv_diag_learn_listeners_inline(struct sv_diag *d);
+
+/*
  * Parses one sock_diag reply message into s.  Returns 0, or -EINVAL for a
  * message too short or malformed to trust (the caller skips it).
  */
