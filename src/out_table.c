@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
+#include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,11 +13,12 @@
 #include "util.h"
 
 /*
- * Aligned columns while streaming: the first rows are held back (a fixed
- * number, so memory does not grow with the socket count) to size the
- * columns; later rows reuse those widths and widen a column if they must.
+ * Aligned columns need every row's width before the first row is
+ * printed.  Rows are held in memory up to SPILL_AT bytes and past that in
+ * an unlinked temporary file, so memory stays flat however many sockets
+ * there are; the widths are kept as rows arrive.
  */
-#define HOLD_ROWS 512
+#define SPILL_AT (1u << 20)
 
 /* Separators inside the held text; escaped cells never contain them. */
 #define CELL_END '\x1f'
@@ -29,9 +32,8 @@ struct table_render {
 	const struct sv_field **cols;
 	size_t *width;
 	bool info; /* -i detail lines */
-	bool streaming;
-	size_t held;
 	struct sv_strbuf rows; /* held rows */
+	FILE *spill;	       /* rows past SPILL_AT */
 	struct sv_strbuf row;  /* the row being built */
 };
 
@@ -138,11 +140,8 @@ static void emit_row(struct table_render *t, const char *p, const char *end)
 		w = text_width(p, n);
 		sv_out_mem(t->o, p, n);
 		p = e + 1;
-		if (c + 1 < t->ncols) {
-			if (w > t->width[c])
-				t->width[c] = w; /* late, wider row */
+		if (c + 1 < t->ncols)
 			sv_out_spaces(t->o, t->width[c] - w + 1);
-		}
 		c++;
 	}
 	/* what follows the cells up to ROW_END is the detail line */
@@ -155,11 +154,9 @@ static void emit_row(struct table_render *t, const char *p, const char *end)
 	sv_out_char(t->o, '\n');
 }
 
-static void flush_held(struct table_render *t)
+static void emit_all(struct table_render *t, const char *p, const char *end)
 {
-	const char *p = t->rows.p, *end = t->rows.p + t->rows.len;
-
-	while (p && p < end) {
+	while (p < end) {
 		const char *e = memchr(p, ROW_END, (size_t)(end - p));
 
 		if (!e)
@@ -167,20 +164,29 @@ static void flush_held(struct table_render *t)
 		emit_row(t, p, e + 1);
 		p = e + 1;
 	}
-	sv_strbuf_free(&t->rows);
-	t->held = 0;
-	t->streaming = true;
+}
+
+static void spill_write(struct table_render *t, const void *p, size_t n)
+{
+	if (n && fwrite(p, 1, n, t->spill) != n)
+		sv_die("cannot write a temporary file: %s", strerror(errno));
 }
 
 static void add_row(struct table_render *t, struct sv_strbuf *row)
 {
-	if (t->streaming) {
-		emit_row(t, row->p, row->p + row->len);
+	if (t->spill) {
+		spill_write(t, row->p, row->len);
 		return;
 	}
 	sv_strbuf_add(&t->rows, row->p, row->len);
-	if (++t->held == HOLD_ROWS)
-		flush_held(t);
+	if (t->rows.len >= SPILL_AT) {
+		t->spill = tmpfile();
+		if (!t->spill)
+			sv_die("cannot create a temporary file: %s",
+			       strerror(errno));
+		spill_write(t, t->rows.p, t->rows.len);
+		sv_strbuf_free(&t->rows);
+	}
 }
 
 static void build_row(struct table_render *t, const struct sv_sock *s)
@@ -194,7 +200,7 @@ static void build_row(struct table_render *t, const struct sv_sock *s)
 
 		cell_text(b, s, t->cols[c]);
 		w = text_width(b->p + start, b->len - start);
-		if (!t->streaming && w > t->width[c])
+		if (w > t->width[c])
 			t->width[c] = w;
 		sv_strbuf_addc(b, CELL_END);
 	}
@@ -214,15 +220,32 @@ static void table_sock(struct sv_render *r, const struct sv_sock *s)
 static void table_end(struct sv_render *r)
 {
 	struct table_render *t = (struct table_render *)r;
+	char *row = NULL;
+	size_t cap = 0;
+	ssize_t n;
 
-	if (!t->streaming)
-		flush_held(t);
+	if (!t->spill) {
+		emit_all(t, t->rows.p, t->rows.p + t->rows.len);
+		t->rows.len = 0;
+		return;
+	}
+	if (fflush(t->spill) || fseek(t->spill, 0, SEEK_SET))
+		sv_die("cannot read back a temporary file: %s", strerror(errno));
+	while ((n = getdelim(&row, &cap, ROW_END, t->spill)) > 0)
+		emit_row(t, row, row + n);
+	if (ferror(t->spill))
+		sv_die("cannot read back a temporary file: %s", strerror(errno));
+	free(row);
+	fclose(t->spill);
+	t->spill = NULL;
 }
 
 static void table_free(struct sv_render *r)
 {
 	struct table_render *t = (struct table_render *)r;
 
+	if (t->spill)
+		fclose(t->spill);
 	sv_strbuf_free(&t->rows);
 	sv_strbuf_free(&t->row);
 	free(t->cols);
@@ -256,6 +279,5 @@ struct sv_render *sv_table_new(struct sv_out *o, unsigned show)
 	}
 	sv_strbuf_addc(b, ROW_END);
 	sv_strbuf_add(&t->rows, b->p, b->len);
-	t->held = 1;
 	return &t->r;
 }

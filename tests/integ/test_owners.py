@@ -1,0 +1,211 @@
+"""-p (owning processes) and --netns / --netns-pid, with real processes
+whose pids, names and descriptors the test knows."""
+
+import ctypes
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import unittest
+
+from base import SockviewTestCase, sockview_json
+from nsutil import in_netns, sockview, _libc
+
+CLONE_NEWNS = 0x00020000
+MS_REC = 0x4000
+MS_PRIVATE = 1 << 18
+PR_SET_NAME = 15
+
+
+def private_mounts():
+    """A mount namespace of our own with a fresh tmpfs on /run/netns: what
+    `ip netns add` makes there vanishes with the test."""
+    if _libc.unshare(ctypes.c_int(CLONE_NEWNS)) != 0:
+        raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNS)")
+    if _libc.mount(b"none", b"/", None, ctypes.c_ulong(MS_REC | MS_PRIVATE),
+                   None) != 0:
+        raise OSError(ctypes.get_errno(), "mount --make-rprivate /")
+    os.makedirs("/run/netns", exist_ok=True)
+    if _libc.mount(b"tmpfs", b"/run/netns", b"tmpfs", ctypes.c_ulong(0),
+                   None) != 0:
+        raise OSError(ctypes.get_errno(), "mount tmpfs /run/netns")
+
+
+def holder(sock, name):
+    """Fork a child that holds sock under the command name `name` and
+    waits; returns (pid, fd of sock in the child)."""
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(r)
+            _libc.prctl(PR_SET_NAME, ctypes.c_char_p(name), 0, 0, 0)
+            os.write(w, b"x")
+            os.close(w)
+            while True:
+                time.sleep(60)
+        finally:
+            os._exit(0)
+    os.close(w)
+    os.read(r, 1)
+    os.close(r)
+    return pid, sock.fileno()
+
+
+class TestProcesses(SockviewTestCase):
+
+    @in_netns
+    def test_shared_socket_lists_every_holder(self):
+        l = socket.socket()
+        l.bind(("127.0.0.1", 6100))
+        l.listen(4)
+        kids = [holder(l, b"svholder-a"), holder(l, b"svholder-b")]
+        # made after the forks: only this process holds it
+        lone = socket.socket()
+        lone.bind(("127.0.0.1", 6101))
+        lone.listen(4)
+        me = (os.getpid(), l.fileno())
+        mycomm = open("/proc/self/comm").read().strip()
+        try:
+            objs = sockview_json(self, "-tlp")
+            ino = os.fstat(l.fileno()).st_ino
+            o = self.by_inode(objs, ino, "shared listener")
+            got = sorted((p["pid"], p["comm"], p["fd"])
+                         for p in o["processes"])
+            want = sorted([(kids[0][0], "svholder-a", kids[0][1]),
+                           (kids[1][0], "svholder-b", kids[1][1]),
+                           (me[0], mycomm, me[1])])
+            self.assertEqual(got, want, "every process holding the socket")
+            o2 = self.by_inode(objs, os.fstat(lone.fileno()).st_ino, "lone")
+            self.assertEqual([(p["pid"], p["fd"]) for p in o2["processes"]],
+                             [(os.getpid(), lone.fileno())], "one holder")
+            # without -p there is no processes member at all
+            for o in sockview_json(self, "-tl"):
+                self.assertNotIn("processes", o)
+            # the table shows ss's users:(...) form
+            p = sockview("list", "-tlp")
+            self.assertEqual(p.returncode, 0)
+            line = [x for x in p.stdout.decode().splitlines()
+                    if "127.0.0.1:6100" in x][0]
+            self.assertIn('("svholder-a",pid=%d,fd=%d)' % kids[0], line)
+        finally:
+            for pid, _ in kids:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+
+    @in_netns
+    def test_hostile_process_name_is_escaped(self):
+        l = socket.socket()
+        l.bind(("127.0.0.1", 6102))
+        l.listen(1)
+        evil = b"ev\x1b[2Jil\x07"
+        kid = holder(l, evil)
+        try:
+            p = sockview("list", "-tlp")
+            self.assertEqual(p.returncode, 0)
+            out = p.stdout
+            for b in out:
+                self.assertFalse(b < 0x20 and b not in (0x0a, 0x09) or
+                                 b == 0x7f, "raw control byte %#x in the "
+                                 "table" % b)
+            self.assertIn(b"ev\\x1b[2Jil\\x07", out)
+            objs = sockview_json(self, "-tlp")
+            o = self.by_inode(objs, os.fstat(l.fileno()).st_ino)
+            comms = [x["comm"] for x in o["processes"]]
+            self.assertIn(evil.decode(), comms, "exact name in JSON")
+        finally:
+            os.kill(kid[0], signal.SIGKILL)
+            os.waitpid(kid[0], 0)
+
+    @in_netns
+    def test_unreadable_processes_one_note(self):
+        l = socket.socket()
+        l.bind(("127.0.0.1", 6103))
+        l.listen(1)
+        # root's processes (this test among them) are closed to nobody
+        p = sockview_as_nobody("list", "-tlp", "--json")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        err = p.stderr.decode()
+        self.assertEqual(len(err.strip().splitlines()), 1,
+                         "one note, not one per process: %r" % err)
+        self.assertRegex(err, r"note: \d+ process(es)? could not be read")
+        objs = json.loads(p.stdout)
+        o = self.by_inode(objs, os.fstat(l.fileno()).st_ino)
+        self.assertEqual(o["processes"], [], "owner not visible to nobody")
+
+
+def sockview_as_nobody(*args):
+    """sockview run as user nobody (uid 65534), as a user without rights
+    over root's processes and namespaces would run it."""
+    from nsutil import sockview_path
+    return subprocess.run(["setpriv", "--reuid=65534", "--regid=65534",
+                           "--clear-groups", sockview_path()] + list(args),
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          timeout=30)
+
+
+class TestNetns(SockviewTestCase):
+
+    def start_in(self, ns, port):
+        """A listener on port inside netns `ns`, held by a child process."""
+        code = ("import socket,time,sys\n"
+                "s=socket.socket();s.bind(('127.0.0.1',%d));s.listen(1)\n"
+                "print(s.fileno(),flush=True)\n"
+                "time.sleep(60)\n" % port)
+        p = subprocess.Popen(["ip", "netns", "exec", ns, sys.executable,
+                              "-c", code], stdout=subprocess.PIPE)
+        fd = int(p.stdout.readline())
+        return p, fd
+
+    @in_netns
+    def test_netns_name_and_pid(self):
+        private_mounts()
+        subprocess.run(["ip", "netns", "add", "svtest"], check=True)
+        subprocess.run(["ip", "-n", "svtest", "link", "set", "lo", "up"],
+                       check=True)
+        mine = socket.socket()
+        mine.bind(("127.0.0.1", 6200))
+        mine.listen(1)
+        p, fd = self.start_in("svtest", 6201)
+        try:
+            ports = {o["local"]["port"]
+                     for o in sockview_json(self, "-tl", "--netns", "svtest")}
+            self.assertEqual(ports, {6201}, "only the namespace's socket")
+            ports = {o["local"]["port"] for o in sockview_json(self, "-tl")}
+            self.assertEqual(ports, {6200}, "without --netns: our own")
+            objs = sockview_json(self, "-tlp", "--netns-pid", str(p.pid))
+            self.assertEqual([o["local"]["port"] for o in objs], [6201])
+            procs = [(x["pid"], x["fd"]) for x in objs[0]["processes"]]
+            self.assertEqual(procs, [(p.pid, fd)],
+                             "-p finds the owner in the other namespace")
+        finally:
+            p.kill()
+            p.wait()
+
+    @in_netns
+    def test_netns_errors(self):
+        private_mounts()
+        p = sockview("list", "--netns", "no-such-ns")
+        self.assertEqual(p.returncode, 1)
+        self.assertIn(b"no-such-ns", p.stderr)
+        self.assertIn(b"not found", p.stderr)
+        p = sockview("list", "--netns-pid", "999999999")
+        self.assertEqual(p.returncode, 1)
+        self.assertIn(b"999999999", p.stderr)
+        p = sockview("list", "--netns", "../../proc/1/ns/net")
+        self.assertEqual(p.returncode, 2, "a path is not a name")
+        p = sockview("list", "--netns-pid", "abc")
+        self.assertEqual(p.returncode, 2)
+        self.assertIn(b"abc", p.stderr)
+        # not permitted: nobody may not setns into our namespace
+        subprocess.run(["ip", "netns", "add", "svtest2"], check=True)
+        p = sockview_as_nobody("list", "--netns", "svtest2")
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertIn(b"not permitted", p.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
