@@ -11,6 +11,7 @@
 #include "cmds.h"
 #include "diag.h"
 #include "fields.h"
+#include "filter.h"
 #include "links.h"
 #include "netns.h"
 #include "proc.h"
@@ -31,6 +32,7 @@ struct list_opts {
 	int netns_pid;
 	unsigned resolver_threads;
 	unsigned resolve_timeout_ms;
+	struct sv_filter *filter; /* trailing arguments or -F FILE */
 };
 
 struct list_run {
@@ -38,7 +40,10 @@ struct list_run {
 	struct sv_links *links;
 	bool links_tried;
 	struct sv_proc_map *procs;
+	bool show_procs;
 	struct sv_resolver *resolver;
+	const struct sv_filter *filter;
+	bool check; /* the kernel's verdict is not final: check here too */
 };
 
 enum {
@@ -48,6 +53,7 @@ enum {
 	OPT_NETNS_PID,
 	OPT_RESOLVER_THREADS,
 	OPT_RESOLVE_TIMEOUT,
+	OPT_FILTER_FILE,
 };
 
 static const struct option long_opts[] = {
@@ -70,6 +76,7 @@ static const struct option long_opts[] = {
 	{ "netns-pid", required_argument, NULL, OPT_NETNS_PID },
 	{ "resolver-threads", required_argument, NULL, OPT_RESOLVER_THREADS },
 	{ "resolve-timeout", required_argument, NULL, OPT_RESOLVE_TIMEOUT },
+	{ "filter-file", required_argument, NULL, 'F' },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "jsonl", no_argument, NULL, OPT_JSONL },
 	{ "help", no_argument, NULL, 'h' },
@@ -78,9 +85,12 @@ static const struct option long_opts[] = {
 
 void sv_list_usage(FILE *f)
 {
-	fputs("Usage: sockview list [OPTIONS]\n"
+	fputs("Usage: sockview list [OPTIONS] [FILTER]\n"
 	      "\n"
-	      "List sockets the kernel reports through sock_diag.\n"
+	      "List sockets the kernel reports through sock_diag.  FILTER is\n"
+	      "ss's filter language (state, dst, src, dport, sport, dev,\n"
+	      "fwmark, cgroup, autobound, and, or, not, parentheses) plus pid,\n"
+	      "comm, uid and inode; the kernel applies what it can.\n"
 	      "\n"
 	      "Tables:\n"
 	      "  -t, --tcp         TCP sockets\n"
@@ -112,11 +122,34 @@ void sv_list_usage(FILE *f)
 	      "      --netns NAME  the network namespace /run/netns/NAME\n"
 	      "      --netns-pid PID\n"
 	      "                    the network namespace of process PID\n"
+	      "Filter:\n"
+	      "  -F, --filter-file FILE\n"
+	      "                    read the filter expression from FILE\n"
 	      "Output:\n"
 	      "      --json        one JSON array of socket objects\n"
 	      "      --jsonl       one JSON object per line\n"
 	      "  -h, --help        this help\n",
 	      f);
+}
+
+static char *read_filter_file(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	char *text = NULL;
+	size_t len = 0;
+
+	if (!f)
+		sv_die("cannot read the filter file %s: %s", path,
+		       strerror(errno));
+	if (getdelim(&text, &len, '\0', f) < 0 && ferror(f))
+		sv_die("cannot read the filter file %s: %s", path,
+		       strerror(errno));
+	fclose(f);
+	if (!text)
+		text = strdup("");
+	if (!text)
+		sv_die("out of memory");
+	return text;
 }
 
 static void parse_opts(int argc, char **argv, struct list_opts *lo)
@@ -132,7 +165,10 @@ static void parse_opts(int argc, char **argv, struct list_opts *lo)
 	lo->resolve_timeout_ms = 2000;
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":tuwx46alnemioprh", long_opts,
+	const char *filter_file = NULL;
+	struct sv_filter_error ferr;
+
+	while ((c = getopt_long(argc, argv, ":tuwx46alnemioprF:h", long_opts,
 				NULL)) != -1) {
 		switch (c) {
 		case 't':
@@ -170,6 +206,9 @@ static void parse_opts(int argc, char **argv, struct list_opts *lo)
 			break;
 		case OPT_NETNS:
 			lo->netns = optarg;
+			break;
+		case 'F':
+			filter_file = optarg;
 			break;
 		case OPT_NETNS_PID:
 			if (sv_parse_u64(optarg, 1, INT32_MAX, &v))
@@ -226,8 +265,23 @@ static void parse_opts(int argc, char **argv, struct list_opts *lo)
 				     argv[optind - 1]);
 		}
 	}
-	if (optind < argc)
-		sv_usage_die("list: unexpected argument '%s'", argv[optind]);
+	if (filter_file && optind < argc)
+		sv_usage_die("list: a filter in -F %s and on the command line "
+			     "('%s'): give one",
+			     filter_file, argv[optind]);
+	if (filter_file) {
+		char *text = read_filter_file(filter_file);
+
+		if (sv_filter_parse_string(text, &lo->filter, &ferr))
+			sv_usage_die("list: %s: %s", filter_file, ferr.msg);
+		free(text);
+	} else if (optind < argc &&
+		   sv_filter_parse_argv(argc - optind, argv + optind,
+					&lo->filter, &ferr)) {
+		sv_usage_die("list: %s", ferr.msg);
+	}
+	if (lo->filter)
+		lo->states = sv_filter_states(lo->filter, lo->states);
 	if (lo->netns && lo->netns_pid)
 		sv_usage_die("list: --netns and --netns-pid exclude each other");
 
@@ -240,6 +294,31 @@ static void parse_opts(int argc, char **argv, struct list_opts *lo)
 		if (lo->families == 3)
 			lo->protos |= 1u << SV_PROTO_UNIX;
 	}
+}
+
+/* What the kernel could not decide: pid, comm, uid, inode, UNIX and
+ * /proc raw records. */
+static bool filter_match(struct list_run *run, const struct sv_sock *s)
+{
+	struct sv_filter_proc small[16] = { { 0, NULL } }, *fp = small;
+	size_t i;
+	bool ok;
+
+	if (!run->procs)
+		return sv_filter_match(run->filter, s, NULL, 0);
+	if (s->nprocs > 16) {
+		fp = malloc(s->nprocs * sizeof(*fp));
+		if (!fp)
+			sv_die("out of memory");
+	}
+	for (i = 0; i < s->nprocs; i++) {
+		fp[i].pid = s->procs[i].pid;
+		fp[i].comm = s->procs[i].comm;
+	}
+	ok = sv_filter_match(run->filter, s, fp, s->nprocs);
+	if (fp != small)
+		free(fp);
+	return ok;
 }
 
 static int on_sock(struct sv_sock *s, void *arg)
@@ -258,8 +337,10 @@ static int on_sock(struct sv_sock *s, void *arg)
 	}
 	if (run->procs) {
 		s->procs = sv_proc_map_find(run->procs, s->inode, &s->nprocs);
-		s->has |= SV_HAS_PROCS;
+		s->has |= run->show_procs ? SV_HAS_PROCS : 0;
 	}
+	if (run->check && !filter_match(run, s))
+		return 0;
 	if (run->resolver && (s->has & SV_HAS_PORTS)) {
 		int udp = s->proto == SV_PROTO_UDP;
 
@@ -286,9 +367,12 @@ static bool is_any(int family, const uint8_t *a)
 /* -r, first pass: every distinct address, to look them all up at once. */
 static int collect_addr(struct sv_sock *s, void *arg)
 {
-	struct sv_resolver *r = arg;
+	struct list_run *run = arg;
+	struct sv_resolver *r = run->resolver;
 
 	if (!(s->has & SV_HAS_PORTS))
+		return 0;
+	if (run->check && !filter_match(run, s))
 		return 0;
 	if (!is_any(s->family, s->local.addr))
 		sv_resolver_add(r, s->family, s->local.addr);
@@ -309,14 +393,39 @@ static void dump_one(struct sv_diag *d, const struct sv_diag_req *req,
 			sv_proto_name(req->proto));
 		return;
 	}
+	if (err == -EPERM && req->bytecode)
+		sv_die("the kernel refused the filter: fwmark needs "
+		       "CAP_NET_ADMIN");
 	if (err < 0)
 		sv_die("cannot list %s%s sockets: %s", sv_proto_name(req->proto),
 		       req->family == AF_INET6 ? "6" : "", strerror(-err));
 }
 
+/* One request, with the filter compiled for the kernel where it can. */
+static void dump_filtered(struct sv_diag *d, const struct list_opts *lo,
+			  struct sv_diag_req *req, sv_sock_cb cb,
+			  struct list_run *run)
+{
+	void *bc = NULL;
+	size_t len = 0;
+	bool exact = false;
+
+	if (lo->filter && req->proto != SV_PROTO_UNIX &&
+	    sv_filter_bytecode(lo->filter, req->family, &bc, &len, &exact))
+		sv_die("out of memory");
+	req->bytecode = len ? bc : NULL;
+	req->bytecode_len = len;
+	/* raw sockets may come from /proc, which no bytecode filters */
+	run->check = lo->filter &&
+		     (!exact || !len || req->proto == SV_PROTO_RAW ||
+		      req->proto == SV_PROTO_UNIX);
+	dump_one(d, req, cb, run);
+	free(bc);
+}
+
 /* Every request the options ask for, in ss's order. */
 static void dump_all(struct sv_diag *d, const struct list_opts *lo,
-		     sv_sock_cb cb, void *arg)
+		     sv_sock_cb cb, struct list_run *run)
 {
 	static const uint8_t inet_families[] = { AF_INET, AF_INET6 };
 	unsigned p, fi;
@@ -332,7 +441,7 @@ static void dump_all(struct sv_diag *d, const struct list_opts *lo,
 			};
 
 			if (lo->families & (1u << fi))
-				dump_one(d, &req, cb, arg);
+				dump_filtered(d, lo, &req, cb, run);
 		}
 	}
 	if (lo->protos & (1u << SV_PROTO_UNIX)) {
@@ -340,7 +449,7 @@ static void dump_all(struct sv_diag *d, const struct list_opts *lo,
 					   .family = AF_UNIX,
 					   .states = lo->states };
 
-		dump_one(d, &req, cb, arg);
+		dump_filtered(d, lo, &req, cb, run);
 	}
 }
 
@@ -387,7 +496,9 @@ int sv_cmd_list(int argc, char **argv)
 	enter_netns(&lo);
 	sv_out_init(&out, STDOUT_FILENO);
 
-	if (lo.procs) {
+	run.filter = lo.filter;
+	run.show_procs = lo.procs;
+	if (lo.procs || (lo.filter && sv_filter_needs_procs(lo.filter))) {
 		/* /proc is the pid namespace's, so owners are found whatever
 		 * network namespace their sockets live in */
 		err = sv_proc_map_build(&run.procs, NULL);
@@ -409,7 +520,7 @@ int sv_cmd_list(int argc, char **argv)
 				      lo.resolve_timeout_ms);
 		if (err)
 			sv_die("cannot start the resolver: %s", strerror(-err));
-		dump_all(d, &lo, collect_addr, run.resolver);
+		dump_all(d, &lo, collect_addr, &run);
 		sv_resolver_run(run.resolver);
 		pending = sv_resolver_pending(run.resolver) > 0;
 	}
@@ -429,6 +540,7 @@ int sv_cmd_list(int argc, char **argv)
 	sv_links_free(run.links);
 	sv_proc_map_free(run.procs);
 	sv_resolver_free(run.resolver);
+	sv_filter_free(lo.filter);
 	sv_diag_close(d);
 	return 0;
 }

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "proc.h"
+#include "util.h"
 
 struct entry {
 	uint64_t inode;
@@ -26,23 +27,6 @@ struct sv_proc_map {
 	size_t nslots;
 	size_t unreadable;
 };
-
-static int grow(void **p, size_t *cap, size_t need, size_t size)
-{
-	size_t c = *cap ? *cap : 64;
-	void *q;
-
-	if (need <= *cap)
-		return 0;
-	while (c < need)
-		c *= 2;
-	q = realloc(*p, c * size);
-	if (!q)
-		return -ENOMEM;
-	*p = q;
-	*cap = c;
-	return 0;
-}
 
 /* "socket:[12345]" -> 12345 */
 static int socket_inode(const char *link, size_t n, uint64_t *ino)
@@ -77,7 +61,7 @@ static uint32_t add_comm(struct sv_proc_map *m, int pidfd)
 	if (n > 0 && buf[n - 1] == '\n')
 		n--;
 	buf[n] = '\0';
-	if (grow((void **)&m->pool, &m->pool_cap, m->pool_len + (size_t)n + 1,
+	if (sv_grow((void **)&m->pool, &m->pool_cap, m->pool_len + (size_t)n + 1,
 		 1))
 		return 0;
 	off = (uint32_t)m->pool_len;
@@ -127,7 +111,7 @@ static void scan_pid(struct sv_proc_map *m, int procfd, const char *name,
 			continue;
 		if (comm == UINT32_MAX)
 			comm = add_comm(m, pidfd);
-		if (grow((void **)&m->v, &m->cap, m->n + 1, sizeof(*m->v)))
+		if (sv_grow((void **)&m->v, &m->cap, m->n + 1, sizeof(*m->v)))
 			break;
 		m->v[m->n].inode = ino;
 		m->v[m->n].pid = pid;
@@ -220,7 +204,7 @@ int sv_proc_map_build(struct sv_proc_map **out, const char *proc_root)
 	}
 	closedir(d);
 	close(procfd);
-	if (!m->pool && grow((void **)&m->pool, &m->pool_cap, 1, 1) == 0)
+	if (!m->pool && sv_grow((void **)&m->pool, &m->pool_cap, 1, 1) == 0)
 		m->pool[0] = '\0';
 	if (m->n)
 		qsort(m->v, m->n, sizeof(*m->v), cmp_entry);

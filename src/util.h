@@ -20,6 +20,10 @@ __attribute__((format(printf, 1, 2))) void sv_warn(const char *fmt, ...);
 
 void *sv_xcalloc(size_t n, size_t size);
 
+/* Makes room for need elements of size bytes in *p (capacity *cap),
+ * doubling; 0 or -ENOMEM (then *p is unchanged). */
+int sv_grow(void **p, size_t *cap, size_t need, size_t size);
+
 /* Strict decimal parse: the whole string, within [min, max]. */
 int sv_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 
