@@ -21,9 +21,9 @@ SV_CFLAGS := -std=gnu11 $(WARN) -D_GNU_SOURCE -DSV_VERSION='"$(VERSION)"' \
 SV_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-SRCS := $(wildcard src/*.c)
+SRCS := $(wildcard src/*.c src/watch/*.c)
 LIB_SRCS := $(filter-out src/main.c,$(SRCS))
-HDRS := $(wildcard src/*.h)
+HDRS := $(wildcard src/*.h src/watch/*.h)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 
 OBJS := $(SRCS:src/%.c=build/%.o)
@@ -39,12 +39,14 @@ sockview: $(OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(SV_LIBS)
 
 build/%.o: src/%.c $(HDRS) | build
+	@mkdir -p $(@D)
 	$(CC) $(SV_CFLAGS) $(CFLAGS) -c -o $@ $<
 
 build-asan/sockview: $(ASAN_OBJS)
 	$(CC) -O1 -g $(SAN) -o $@ $(ASAN_OBJS) $(SV_LIBS)
 
 build-asan/%.o: src/%.c $(HDRS) | build-asan
+	@mkdir -p $(@D)
 	$(CC) $(SV_CFLAGS) -O1 -g $(SAN) -c -o $@ $<
 
 build-asan/tests/%: tests/unit/%.c $(ASAN_LIB_OBJS) $(HDRS) | build-asan/tests

@@ -222,6 +222,39 @@ static bool get_procs(const struct sv_sock *s, const struct sv_field *f,
 	return true;
 }
 
+static bool get_rate(const struct sv_sock *s, const struct sv_field *f,
+		     struct sv_val *v)
+{
+	const uint64_t *r = &s->rates.bytes_in;
+
+	if (!(s->has & SV_HAS_RATES))
+		return false;
+	return set_u64(v, r[f->arg]);
+}
+
+static bool get_interest(const struct sv_sock *s, const struct sv_field *f,
+			 struct sv_val *v)
+{
+	/* EPOLLIN, EPOLLPRI, EPOLLOUT, EPOLLERR, EPOLLHUP, EPOLLRDHUP */
+	static const struct {
+		uint32_t bit;
+		const char *name;
+	} ev[] = { { 0x001, "in" },  { 0x002, "pri" }, { 0x004, "out" },
+		   { 0x008, "err" }, { 0x010, "hup" }, { 0x2000, "rdhup" },
+		   { 1u << 31, "et" } };
+	unsigned i, n = 0;
+
+	(void)f;
+	if (!(s->has & SV_HAS_INTEREST))
+		return false;
+	v->type = SV_V_LIST;
+	for (i = 0; i < sizeof(ev) / sizeof(ev[0]) && n < SV_LIST_MAX - 1; i++)
+		if (s->interest & ev[i].bit)
+			v->list[n++] = ev[i].name;
+	v->list[n] = NULL;
+	return true;
+}
+
 /* buffers */
 
 static bool get_skmem(const struct sv_sock *s, const struct sv_field *f,
@@ -421,6 +454,24 @@ const struct sv_field sv_fields[] = {
 	  "owning processes: [{pid, comm, fd}], one per descriptor (with -p; "
 	  "[] when none holds it)",
 	  get_procs },
+
+	{ "interest", NULL, "Poll", ST, SV_SHOW_WATCH, 0, 0, NULL,
+	  "watch: what the target's own epoll sets wait for on this socket: "
+	  "in, pri, out, err, hup, rdhup, et (absent when in none)",
+	  get_interest },
+	{ "bytes_in", "rates", "In/s", BUF, SV_SHOW_WATCH, 0, 0, "bytes/s",
+	  "watch: bytes received per second (bytes_received delta)",
+	  get_rate },
+	{ "bytes_out", "rates", "Out/s", BUF, SV_SHOW_WATCH, 1, 0, "bytes/s",
+	  "watch: bytes acknowledged per second (bytes_acked delta)",
+	  get_rate },
+	{ "segs_in", "rates", "SegIn/s", BUF, SV_SHOW_WATCH, 2, 0, "segments/s",
+	  "watch: segments received per second", get_rate },
+	{ "segs_out", "rates", "SegOut/s", BUF, SV_SHOW_WATCH, 3, 0,
+	  "segments/s", "watch: segments sent per second", get_rate },
+	{ "retrans", "rates", "Rtx/s", BUF, SV_SHOW_WATCH, 4, 0, "segments/s",
+	  "watch: retransmitted segments per second (total_retrans delta)",
+	  get_rate },
 
 	SKMEM("rmem_alloc", "rmem", 0, "bytes", "receive memory in use"),
 	SKMEM("rcvbuf", "rcvbuf", 1, "bytes", "receive buffer size (SO_RCVBUF)"),

@@ -57,6 +57,7 @@ enum sv_show {
 	SV_SHOW_TIMER = 1 << 3, /* -o columns */
 	SV_SHOW_INFO = 1 << 4,	/* -i detail line */
 	SV_SHOW_PROC = 1 << 5,	/* -p column */
+	SV_SHOW_WATCH = 1 << 6, /* watch columns: rates, epoll interest */
 	SV_SHOW_JSON_ONLY = 0,
 };
 

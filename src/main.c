@@ -20,6 +20,8 @@ struct sv_cmd {
 static const struct sv_cmd commands[] = {
 	{ "list", sv_cmd_list, sv_list_usage,
 	  "list sockets with their buffers, state and TCP internals" },
+	{ "watch", sv_cmd_watch, sv_watch_usage,
+	  "show one process's sockets live, with its readiness events" },
 	{ "fields", sv_cmd_fields, sv_fields_usage,
 	  "describe every field: JSON key, group, unit, meaning" },
 };

@@ -107,17 +107,29 @@ static bool same_obj(const char *a, const char *b)
 	return a == b || (a && b && strcmp(a, b) == 0);
 }
 
-void sv_json_sock_object(struct sv_out *o, const struct sv_sock *s)
+static bool wanted(const struct sv_field *f, const char *const *only)
+{
+	if (!only)
+		return true;
+	for (; *only; only++)
+		if (!f->obj && !strcmp(*only, f->key))
+			return true;
+	return false;
+}
+
+void sv_json_sock_members(struct sv_out *o, const struct sv_sock *s,
+			  const char *const *only, bool *firstp)
 {
 	const char *obj = NULL;
-	bool first = true, inner_first = true;
+	bool first = *firstp, inner_first = true;
 	size_t i;
 
-	sv_out_char(o, '{');
 	for (i = 0; i < sv_nfields; i++) {
 		const struct sv_field *f = &sv_fields[i];
 		struct sv_val v;
 
+		if (!wanted(f, only))
+			continue;
 		memset(&v, 0, sizeof(v));
 		if (!f->get(s, f, &v))
 			continue;
@@ -136,6 +148,20 @@ void sv_json_sock_object(struct sv_out *o, const struct sv_sock *s)
 	}
 	if (obj)
 		sv_out_char(o, '}');
+	*firstp = first;
+}
+
+void sv_json_key(struct sv_out *o, const char *k, bool *first)
+{
+	key(o, k, first);
+}
+
+void sv_json_sock_object(struct sv_out *o, const struct sv_sock *s)
+{
+	bool first = true;
+
+	sv_out_char(o, '{');
+	sv_json_sock_members(o, s, NULL, &first);
 	sv_out_char(o, '}');
 }
 

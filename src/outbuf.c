@@ -5,11 +5,20 @@
 #include <unistd.h>
 
 #include "outbuf.h"
+#include "strbuf.h"
 #include "util.h"
 
 void sv_out_init(struct sv_out *o, int fd)
 {
 	o->fd = fd;
+	o->mem = NULL;
+	o->len = 0;
+}
+
+void sv_out_init_mem(struct sv_out *o, struct sv_strbuf *mem)
+{
+	o->fd = -1;
+	o->mem = mem;
 	o->len = 0;
 }
 
@@ -17,6 +26,10 @@ void sv_out_write_all(struct sv_out *o, const void *p, size_t n)
 {
 	const char *c = p;
 
+	if (o->mem) {
+		sv_strbuf_add(o->mem, p, n);
+		return;
+	}
 	while (n) {
 		ssize_t w = write(o->fd, c, n);
 

@@ -10,13 +10,18 @@
  * Buffered output with a checked write(2): printf-family formatting and
  * small writes dominate the cost of printing 100,000 sockets.
  */
+struct sv_strbuf;
+
 struct sv_out {
 	int fd;
+	struct sv_strbuf *mem; /* when set, flushes append here, not to fd */
 	size_t len;
 	char buf[1 << 16];
 };
 
 void sv_out_init(struct sv_out *o, int fd);
+/* Output into memory: the text is in mem after sv_out_flush(). */
+void sv_out_init_mem(struct sv_out *o, struct sv_strbuf *mem);
 /* Writes everything buffered; dies on a write error, exits 0 on EPIPE. */
 void sv_out_flush(struct sv_out *o);
 void sv_out_write_all(struct sv_out *o, const void *p, size_t n);

@@ -2,6 +2,8 @@
 #ifndef SV_RENDER_H
 #define SV_RENDER_H
 
+#include <stdbool.h>
+
 #include "outbuf.h"
 #include "sock.h"
 
@@ -23,5 +25,12 @@ struct sv_render *sv_table_new(struct sv_out *o, unsigned show);
 
 /* One socket as a JSON object, no newline (shared by list and watch). */
 void sv_json_sock_object(struct sv_out *o, const struct sv_sock *s);
+/* Its members without the braces, into an object under way; only: the
+ * top-level keys wanted (NULL-terminated), NULL for all.  *first tracks
+ * whether a comma is due. */
+void sv_json_sock_members(struct sv_out *o, const struct sv_sock *s,
+			  const char *const *only, bool *first);
+/* "key": with the comma a member needs. */
+void sv_json_key(struct sv_out *o, const char *key, bool *first);
 
 #endif

@@ -209,6 +209,64 @@ int sv_resolver_run(struct sv_resolver *r)
 	return 0;
 }
 
+struct async_req {
+	uv_getnameinfo_t req;
+	struct sv_resolver *r;
+	uint32_t idx;
+};
+
+static void on_async_name(uv_getnameinfo_t *req, int status,
+			  const char *host, const char *service)
+{
+	struct async_req *a = (struct async_req *)req;
+	struct name *e = &a->r->v[a->idx];
+
+	(void)service;
+	e->done = 1;
+	if (status == 0 && host && *host)
+		e->host = strdup(host);
+	a->r->pending--;
+	free(a);
+}
+
+const char *sv_resolver_name_async(struct sv_resolver *r, uv_loop_t *loop,
+				   int family, const uint8_t *addr)
+{
+	struct sockaddr_storage ss;
+	struct async_req *a;
+	struct name *e = lookup(r, family, addr, NULL);
+
+	if (e)
+		return e->host;
+	if (sv_resolver_add(r, family, addr))
+		return NULL;
+	a = calloc(1, sizeof(*a));
+	if (!a)
+		return NULL;
+	a->r = r;
+	a->idx = (uint32_t)(r->n - 1);
+	memset(&ss, 0, sizeof(ss));
+	if (family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+
+		sin->sin_family = AF_INET;
+		memcpy(&sin->sin_addr, addr, 4);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+
+		sin6->sin6_family = AF_INET6;
+		memcpy(&sin6->sin6_addr, addr, 16);
+	}
+	if (uv_getnameinfo(loop, &a->req, on_async_name,
+			   (struct sockaddr *)&ss, NI_NAMEREQD)) {
+		r->v[a->idx].done = 1;
+		free(a);
+		return NULL;
+	}
+	r->pending++;
+	return NULL;
+}
+
 const char *sv_resolver_host(const struct sv_resolver *r, int family,
 			     const uint8_t *addr)
 {

@@ -25,6 +25,14 @@ const char *sv_resolver_host(const struct sv_resolver *r, int family,
 			     const uint8_t *addr);
 size_t sv_resolver_pending(const struct sv_resolver *r);
 size_t sv_resolver_count(const struct sv_resolver *r);
+/*
+ * For a loop that runs anyway (watch): the name when known; otherwise
+ * starts one lookup on loop (once per address) and returns NULL at once.
+ */
+struct uv_loop_s;
+const char *sv_resolver_name_async(struct sv_resolver *r,
+				   struct uv_loop_s *loop, int family,
+				   const uint8_t *addr);
 /* Frees what is safe; lookups still running keep their own memory. */
 void sv_resolver_free(struct sv_resolver *r);
 

@@ -38,6 +38,8 @@ enum sv_has {
 	SV_HAS_RAW_PROTO = 1u << 13,
 	SV_HAS_DROPS = 1u << 14, /* /proc/net/raw drops column */
 	SV_HAS_PROCS = 1u << 15, /* owning processes were looked up (-p) */
+	SV_HAS_RATES = 1u << 16, /* watch: per-second rates over the interval */
+	SV_HAS_INTEREST = 1u << 17, /* watch: in the target's epoll sets */
 };
 
 struct sv_endpoint {
@@ -91,6 +93,13 @@ struct sv_sock {
 	const char *ifname;
 	const struct sv_proc_ref *procs;
 	size_t nprocs;
+	/* watch: per-second rates over the last interval, and the events
+	 * the target's own epoll sets wait for (EPOLL* bits) */
+	struct {
+		uint64_t bytes_in, bytes_out, segs_in, segs_out, retrans;
+	} rates;
+	uint32_t interest;
+
 	/* -r: host and service names of local [0] and peer [1], or NULL */
 	const char *host[2];
 	const char *service[2];

@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: MIT
+/* What a tick shows: samples as NDJSON, or a table as text or full screen. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "../escape.h"
+#include "../fields.h"
+#include "../render.h"
+#include "watch.h"
+
+void sv_watch_join_names(struct sv_watch *w, struct wsock *ws)
+{
+	struct sv_sock *s = &ws->cur;
+
+	static const uint8_t zero[16];
+
+	if (w->numeric || !w->names || !(s->has & SV_HAS_PORTS) ||
+	    !memcmp(s->peer.addr, zero, s->family == AF_INET ? 4 : 16))
+		return;
+	/* never waits: a name not known yet shows on a later tick */
+	s->host[1] = sv_resolver_name_async(w->names, w->loop, s->family,
+					    s->peer.addr);
+}
+
+static void header(struct sv_watch *w, struct sv_strbuf *b)
+{
+	unsigned count[SV_TCP_MAX_STATES] = { 0 };
+	char line[512];
+	size_t i;
+	int n;
+
+	for (i = 0; i < w->nsocks; i++)
+		if (w->socks[i]->have && w->socks[i]->cur.state < SV_TCP_MAX_STATES)
+			count[w->socks[i]->cur.state]++;
+	sv_strbuf_adds(b, "sockview watch: pid ");
+	n = snprintf(line, sizeof(line), "%d (", w->pid);
+	sv_strbuf_add(b, line, (size_t)n);
+	sv_term_escape(b, w->comm, strlen(w->comm));
+	n = snprintf(line, sizeof(line), ") netns %llu | %zu sockets:",
+		     (unsigned long long)w->netns, w->nsocks);
+	sv_strbuf_add(b, line, (size_t)n);
+	for (i = 0; i < SV_TCP_MAX_STATES; i++) {
+		if (!count[i])
+			continue;
+		n = snprintf(line, sizeof(line), " %s %u", sv_state_short((unsigned)i),
+			     count[i]);
+		sv_strbuf_add(b, line, (size_t)n);
+	}
+	n = snprintf(line, sizeof(line),
+		     " | loop: %llu iterations, %llu poll wakeups, threadpool %u, "
+		     "lookups pending %zu%s\n",
+		     (unsigned long long)w->iterations,
+		     (unsigned long long)w->wakeups, w->threadpool,
+		     w->names ? sv_resolver_pending(w->names) : (size_t)0,
+		     w->ready_ok ? "" : ", readiness inferred");
+	sv_strbuf_add(b, line, (size_t)n);
+}
+
+static uint64_t sort_key(const struct wsock *ws, int sort)
+{
+	const struct sv_sock *s = &ws->cur;
+
+	switch (sort) {
+	case 1:
+		return s->recv_q;
+	case 2:
+		return s->send_q;
+	case 3:
+		return s->rates.bytes_in;
+	case 4:
+		return s->rates.bytes_out;
+	}
+	return 0;
+}
+
+static int g_sort;
+
+static int cmp_ws(const void *x, const void *y)
+{
+	const struct wsock *a = *(struct wsock *const *)x;
+	const struct wsock *b = *(struct wsock *const *)y;
+	uint64_t ka = sort_key(a, g_sort), kb = sort_key(b, g_sort);
+
+	if (ka != kb)
+		return ka > kb ? -1 : 1;
+	return a->fd - b->fd;
+}
+
+/* The sockets in display order: by fd, or by the chosen key. */
+static struct wsock **ordered(struct sv_watch *w)
+{
+	struct wsock **v = malloc((w->nsocks ? w->nsocks : 1) * sizeof(*v));
+
+	if (!v)
+		return NULL;
+	memcpy(v, w->socks, w->nsocks * sizeof(*v));
+	g_sort = w->sort;
+	qsort(v, w->nsocks, sizeof(*v), cmp_ws);
+	return v;
+}
+
+static void table(struct sv_watch *w, struct wsock **v, struct sv_out *o)
+{
+	struct sv_render *r = sv_table_new(o, SV_SHOW_TIMER | SV_SHOW_WATCH);
+	size_t i;
+
+	for (i = 0; i < w->nsocks; i++)
+		if (v[i]->have)
+			r->sock(r, &v[i]->cur);
+	r->end(r);
+	r->free(r);
+}
+
+static void samples(struct sv_watch *w, struct wsock **v)
+{
+	size_t i;
+
+	for (i = 0; i < w->nsocks; i++)
+		if (v[i]->have)
+			sv_watch_event_sample(w, v[i]);
+	sv_out_flush(&w->out);
+}
+
+/* Writes line truncated to cols display columns. */
+static void put_clipped(struct sv_out *o, const char *p, size_t n, size_t cols)
+{
+	size_t i, w = 0;
+
+	for (i = 0; i < n; i++) {
+		if (((unsigned char)p[i] & 0xc0) != 0x80) {
+			if (w == cols)
+				break;
+			w++;
+		}
+	}
+	sv_out_mem(o, p, i);
+}
+
+static void screen(struct sv_watch *w, struct wsock **v)
+{
+	struct winsize ws = { 0 };
+	size_t rows = 24, cols = 80, used = 0, evrows, i;
+	struct sv_out *tmp = malloc(sizeof(*tmp));
+	const char *p, *end;
+
+	if (!tmp)
+		return;
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row &&
+	    ws.ws_col) {
+		rows = ws.ws_row;
+		cols = ws.ws_col;
+	}
+	w->screen.len = 0;
+	header(w, &w->screen);
+	sv_out_init_mem(tmp, &w->screen);
+	table(w, v, tmp);
+	sv_out_flush(tmp);
+	free(tmp);
+
+	/* the table takes what the latest events leave */
+	evrows = w->event_count < rows / 3 ? w->event_count : rows / 3;
+	sv_out_str(&w->out, "\033[H\033[2J");
+	p = w->screen.p;
+	end = p + w->screen.len;
+	while (p < end && used + evrows + 1 < rows) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+
+		put_clipped(&w->out, p, n, cols);
+		sv_out_str(&w->out, "\r\n");
+		used++;
+		p = nl ? nl + 1 : end;
+	}
+	sv_out_str(&w->out, "-- events (q quits, s sorts) --\r\n");
+	for (i = w->event_count - evrows; i < w->event_count; i++) {
+		size_t k = (w->event_head + SV_WATCH_EVENT_LINES -
+			    w->event_count + i) % SV_WATCH_EVENT_LINES;
+		const char *line = w->event_lines[k];
+
+		put_clipped(&w->out, line, strlen(line), cols);
+		sv_out_str(&w->out, i + 1 < w->event_count ? "\r\n" : "");
+	}
+	sv_out_flush(&w->out);
+}
+
+void sv_watch_view_tick(struct sv_watch *w)
+{
+	struct wsock **v = ordered(w);
+	size_t i;
+
+	if (!v)
+		return;
+	for (i = 0; i < w->nsocks; i++)
+		if (v[i]->have)
+			sv_watch_join_names(w, v[i]);
+	switch (w->mode) {
+	case SV_WATCH_JSON:
+		samples(w, v);
+		break;
+	case SV_WATCH_PLAIN:
+		w->screen.len = 0;
+		header(w, &w->screen);
+		sv_out_mem(&w->out, w->screen.p, w->screen.len);
+		table(w, v, &w->out);
+		sv_out_char(&w->out, '\n');
+		sv_out_flush(&w->out);
+		break;
+	case SV_WATCH_TERM:
+		screen(w, v);
+		break;
+	}
+	free(v);
+}
+
+void sv_watch_view_event_line(struct sv_watch *w, const char *line, size_t n)
+{
+	char *copy = malloc(n + 1);
+
+	if (!copy)
+		return;
+	memcpy(copy, line, n);
+	copy[n] = '\0';
+	free(w->event_lines[w->event_head]);
+	w->event_lines[w->event_head] = copy;
+	w->event_head = (w->event_head + 1) % SV_WATCH_EVENT_LINES;
+	if (w->event_count < SV_WATCH_EVENT_LINES)
+		w->event_count++;
+}
+
+void sv_watch_view_begin(struct sv_watch *w)
+{
+	if (w->mode != SV_WATCH_TERM)
+		return;
+	/* alternate screen, cursor hidden */
+	sv_out_str(&w->out, "\033[?1049h\033[?25l");
+	sv_out_flush(&w->out);
+}
+
+void sv_watch_view_end(struct sv_watch *w)
+{
+	size_t i;
+
+	if (w->mode == SV_WATCH_TERM) {
+		sv_out_str(&w->out, "\033[?25h\033[?1049l");
+		sv_out_flush(&w->out);
+	}
+	for (i = 0; i < SV_WATCH_EVENT_LINES; i++) {
+		free(w->event_lines[i]);
+		w->event_lines[i] = NULL;
+	}
+	sv_strbuf_free(&w->screen);
+}

@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef SV_WATCH_H
+#define SV_WATCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "../diag.h"
+#include "../imap.h"
+#include "../outbuf.h"
+#include "../resolve.h"
+#include "../sock.h"
+#include "../strbuf.h"
+#include "ready.h"
+#include "target.h"
+
+/* How a watch reports: a full-screen view, plain lines, or NDJSON. */
+enum sv_watch_mode {
+	SV_WATCH_TERM,
+	SV_WATCH_PLAIN,
+	SV_WATCH_JSON,
+};
+
+/* One of the target's sockets, followed from tick to tick. */
+struct wsock {
+	uint64_t inode;
+	int fd;
+	uint32_t seen_scan; /* last fd-table scan that listed it */
+	uint32_t seen_tick; /* last tick whose diag reply had it */
+	bool have;	    /* cur holds a diag reply */
+	bool have_prev;	    /* prev holds the one before */
+	bool registered;    /* in the readiness epoll (or tried) */
+	bool pending_open;  /* its open event waits for a diag reply */
+	uint32_t last_ev;   /* readiness mask of the last edge seen */
+	uint16_t port;	    /* local port from getsockname or diag */
+	uint8_t family;	    /* AF_*, 0 unknown, SV_FAMILY_OTHER: no diag */
+	uint64_t cur_ns, prev_ns; /* when cur and prev were read */
+	struct sv_sock cur, prev;
+	char path[112]; /* cur.path points here (UNIX name) */
+};
+
+/* Neither inet nor unix as far as we can tell: not worth a full dump */
+#define SV_FAMILY_OTHER 255
+
+/* The latest events, for the full-screen view. */
+#define SV_WATCH_EVENT_LINES 200
+
+struct sv_watch {
+	/* options */
+	int pid;
+	uint64_t interval_ms;
+	uint64_t count;	      /* stop after this many events, 0 = never */
+	double duration;      /* seconds, 0 = until stopped */
+	bool numeric;
+	enum sv_watch_mode mode;
+
+	/* the target */
+	char comm[64];
+	uint64_t netns;
+
+	/* libuv */
+	uv_loop_t *loop;
+	uv_timer_t tick_timer, rescan_timer, stop_timer;
+	uv_poll_t diag_poll, ready_poll, pidfd_poll;
+	uv_signal_t sigint, sigterm, sigwinch;
+	uv_check_t check;
+	uv_tty_t tty_in;
+	bool tty_in_on;
+	bool stopping;
+	int exit_code;
+
+	/* loop statistics for the header */
+	uint64_t iterations, wakeups, events;
+	unsigned threadpool;
+
+	/* sockets */
+	struct sv_diag *diag;
+	struct sv_ready ready;
+	bool ready_ok; /* readiness from epoll (else inferred) */
+	struct sv_target_scan scan;
+	struct wsock **socks;
+	size_t nsocks, capsocks;
+	struct sv_imap by_inode; /* inode -> index in socks */
+	uint32_t scan_gen, tick_gen;
+	bool first_scan_done;
+	unsigned rescans; /* after a listener's edge */
+	size_t new_socks; /* opened since the last scan */
+
+	/* the tick under way */
+	bool tick_busy;
+	int phase;
+	bool full_dump;
+	uint8_t *bytecode;
+	size_t bytecode_len;
+	uint64_t *unix_q;
+	size_t unix_n, unix_off;
+	uint64_t tick_ns;
+
+	struct sv_resolver *names;
+
+	/* output */
+	struct sv_out out;
+	struct sv_strbuf screen;
+	char *event_lines[SV_WATCH_EVENT_LINES];
+	size_t event_head, event_count;
+	int sort; /* 0 none, 1 recv_q, 2 send_q, 3 in/s, 4 out/s */
+};
+
+int sv_cmd_watch(int argc, char **argv);
+
+/* watch/events.c */
+uint64_t sv_watch_now_ns(void);
+void sv_watch_event_sock(struct sv_watch *w, const char *event,
+			 const struct wsock *ws, const char *source,
+			 const char *extra_key, const char *extra_val,
+			 const char *extra_key2, uint64_t extra_num);
+void sv_watch_event_state(struct sv_watch *w, const struct wsock *ws,
+			  unsigned from, unsigned to);
+void sv_watch_event_exit(struct sv_watch *w);
+void sv_watch_event_sample(struct sv_watch *w, const struct wsock *ws);
+void sv_watch_diff(struct sv_watch *w, struct wsock *ws);
+void sv_watch_rates(struct wsock *ws);
+void sv_watch_readiness(struct sv_watch *w, struct wsock *ws, uint32_t ev,
+			const char *source);
+void sv_watch_count_event(struct sv_watch *w);
+
+/* watch/view.c */
+void sv_watch_view_tick(struct sv_watch *w);
+void sv_watch_view_begin(struct sv_watch *w);
+void sv_watch_view_end(struct sv_watch *w);
+void sv_watch_view_event_line(struct sv_watch *w, const char *line, size_t n);
+void sv_watch_join_names(struct sv_watch *w, struct wsock *ws);
+
+#endif
