@@ -4,12 +4,14 @@ _sockview()
 	local cur prev cmd i
 	cur=${COMP_WORDS[COMP_CWORD]}
 	prev=${COMP_WORDS[COMP_CWORD-1]}
-	local commands="list fields help"
+	local commands="list watch fields help"
+	local watch_opts="--interval --count --duration -n --numeric --json -h --help"
+	local filter_words="state exclude dst src dport sport dev fwmark cgroup autobound and or not pid comm uid inode"
 	local list_opts="-t -u -w -x -4 -6 -a -l -n -e -m -i -o -h
 		--tcp --udp --raw --unix --ipv4 --ipv6 --all --listening
 		--numeric --extended --memory --info --options --json --jsonl --help
 		-p -r --processes --resolve --netns --netns-pid --resolver-threads
-		--resolve-timeout"
+		--resolve-timeout -F --filter-file"
 
 	cmd=
 	for ((i = 1; i < COMP_CWORD; i++)); do
@@ -37,14 +39,35 @@ _sockview()
 			return ;;
 		--resolver-threads|--resolve-timeout)
 			return ;;
+		-F|--filter-file)
+			COMPREPLY=($(compgen -f -- "$cur"))
+			return ;;
+		state|exclude)
+			COMPREPLY=($(compgen -W "established syn-sent syn-recv fin-wait-1 fin-wait-2 time-wait closed close-wait last-ack listening closing all connected synchronized bucket big" -- "$cur"))
+			return ;;
 		esac
-		COMPREPLY=($(compgen -W "$list_opts" -- "$cur"))
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W "$list_opts" -- "$cur"))
+		else
+			COMPREPLY=($(compgen -W "$filter_words" -- "$cur"))
+		fi
+		;;
+	watch)
+		case $prev in
+		--interval|--count|--duration) return ;;
+		esac
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W "$watch_opts" -- "$cur"))
+		else
+			local p
+			COMPREPLY=($(for p in /proc/[0-9]*; do p=${p#/proc/}; [[ $p == "$cur"* ]] && echo "$p"; done))
+		fi
 		;;
 	fields)
 		COMPREPLY=($(compgen -W "--roff --help" -- "$cur"))
 		;;
 	help)
-		COMPREPLY=($(compgen -W "list fields" -- "$cur"))
+		COMPREPLY=($(compgen -W "list watch fields" -- "$cur"))
 		;;
 	esac
 }

@@ -1,11 +1,19 @@
 # fish completion for sockview
-set -l cmds list fields help
+set -l cmds list watch fields help
 complete -c sockview -f
 complete -c sockview -n "not __fish_seen_subcommand_from $cmds" -a list -d 'list sockets with their buffers, state and TCP internals'
+complete -c sockview -n "not __fish_seen_subcommand_from $cmds" -a watch -d 'show one process'"'"'s sockets live'
 complete -c sockview -n "not __fish_seen_subcommand_from $cmds" -a fields -d 'describe every field'
 complete -c sockview -n "not __fish_seen_subcommand_from $cmds" -a help -d 'show the options of a command'
 complete -c sockview -n "not __fish_seen_subcommand_from $cmds" -l version -d 'print the version'
-complete -c sockview -n "__fish_seen_subcommand_from help" -a 'list fields'
+complete -c sockview -n "__fish_seen_subcommand_from help" -a 'list watch fields'
+set -l w "__fish_seen_subcommand_from watch"
+complete -c sockview -n $w -a '(__fish_complete_pids)'
+complete -c sockview -n $w -l interval -x -d 'refresh period (ms)'
+complete -c sockview -n $w -l count -x -d 'stop after N events'
+complete -c sockview -n $w -l duration -x -d 'stop after this long (s)'
+complete -c sockview -n $w -s n -l numeric -d 'do not resolve peer names'
+complete -c sockview -n $w -l json -d 'NDJSON events'
 complete -c sockview -n "__fish_seen_subcommand_from fields" -l roff -d 'man page form'
 set -l l "__fish_seen_subcommand_from list"
 complete -c sockview -n $l -s t -l tcp -d 'TCP sockets'
@@ -27,6 +35,8 @@ complete -c sockview -n $l -l resolver-threads -x -d 'lookups at once'
 complete -c sockview -n $l -l resolve-timeout -x -d 'seconds to wait for names'
 complete -c sockview -n $l -l netns -x -a '(ls /run/netns 2>/dev/null)' -d 'network namespace'
 complete -c sockview -n $l -l netns-pid -x -a '(__fish_complete_pids)' -d 'namespace of a process'
+complete -c sockview -n $l -s F -l filter-file -r -d 'read the filter from a file'
+complete -c sockview -n $l -a 'state exclude dst src dport sport dev fwmark cgroup autobound and or not pid comm uid inode' -d 'filter word'
 complete -c sockview -n $l -l json -d 'one JSON array'
 complete -c sockview -n $l -l jsonl -d 'one JSON object per line'
 complete -c sockview -n $l -s h -l help -d 'show help'
