@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -50,8 +51,19 @@ static void local_name(int fd, int *family, uint16_t *port)
 		*port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
 }
 
+/* The socket's readiness now, without touching its data. */
+static uint32_t current_mask(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN | POLLOUT | POLLRDHUP |
+						POLLPRI };
+
+	if (poll(&p, 1, 0) <= 0)
+		return 0;
+	return (uint32_t)p.revents;
+}
+
 int sv_ready_add(struct sv_ready *r, int fd, uint64_t inode, int *family,
-		 uint16_t *port)
+		 uint16_t *port, uint32_t *mask)
 {
 	struct epoll_event ev = {
 		.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLPRI | EPOLLET,
@@ -71,6 +83,7 @@ int sv_ready_add(struct sv_ready *r, int fd, uint64_t inode, int *family,
 		return err;
 	}
 	local_name(dup, family, port);
+	*mask = current_mask(dup);
 	if (epoll_ctl(r->epfd, EPOLL_CTL_ADD, dup, &ev) < 0 && errno != EEXIST)
 		err = -errno;
 	/* the registration outlives our duplicate: the target owns it */

@@ -179,11 +179,15 @@ static void register_ready(struct sv_watch *w, struct wsock *ws)
 {
 	int family = 0, err;
 	uint16_t port = 0;
+	uint32_t mask = 0;
 
 	if (ws->registered || !w->ready_ok)
 		return;
 	ws->registered = true;
-	err = sv_ready_add(&w->ready, ws->fd, ws->inode, &family, &port);
+	err = sv_ready_add(&w->ready, ws->fd, ws->inode, &family, &port, &mask);
+	/* the registration reports the socket's state once: a writable
+	 * socket is no news, data or a hangup already there is */
+	ws->last_ev = mask & EPOLLOUT;
 	if (err == -EPERM || err == -EACCES) {
 		w->ready_ok = false;
 		fprintf(stderr,
@@ -203,10 +207,39 @@ static void register_ready(struct sv_watch *w, struct wsock *ws)
 	}
 }
 
+/*
+ * A connection the target accepted proves its listener was readable.  If
+ * the target took it before we looked at our epoll (epoll reports the
+ * state at the time of looking), say so, marked as inferred.
+ */
+static void missed_accepts(struct sv_watch *w, size_t first_new)
+{
+	size_t i, j;
+
+	for (j = 0; j < w->nsocks; j++) {
+		struct wsock *l = w->socks[j];
+
+		if (!l->have || l->cur.state != SV_TCP_LISTEN)
+			continue;
+		for (i = first_new; i < w->nsocks; i++) {
+			struct wsock *ws = w->socks[i];
+
+			if (ws->family != l->family || ws->port != l->port ||
+			    !ws->pending_open)
+				continue;
+			/* explained by an edge we saw, or one we missed */
+			if (l->edges_unclaimed)
+				l->edges_unclaimed--;
+			else
+				sv_watch_readiness(w, l, EPOLLIN, "inferred");
+		}
+	}
+}
+
 /* Reads the target's fd table: opens, closes, epoll interest. */
 static int scan_fds(struct sv_watch *w)
 {
-	size_t i;
+	size_t i, first_new = w->nsocks;
 	int err = sv_target_scan(w->pid, &w->scan);
 
 	if (err)
@@ -229,11 +262,17 @@ static int scan_fds(struct sv_watch *w)
 		ws->fd = t->fd;
 		ws->seen_scan = w->scan_gen;
 	}
+	if (w->new_socks && w->ready_ok)
+		missed_accepts(w, first_new);
 	for (i = w->nsocks; i-- > 0;) {
 		struct wsock *ws = w->socks[i];
 
 		if (ws->seen_scan == w->scan_gen)
 			continue;
+		/* gone before the kernel told us more: open, then close */
+		if (ws->pending_open && !w->stopping)
+			sv_watch_event_sock(w, "open", ws, NULL, NULL, NULL,
+					    NULL, 0);
 		if (!w->stopping)
 			sv_watch_event_sock(w, "close", ws, NULL, NULL, NULL,
 					    NULL, 0);
@@ -400,6 +439,10 @@ static void finish_tick(struct sv_watch *w)
 	}
 	if (!w->stopping)
 		sv_watch_view_tick(w);
+	if (w->tick_again && !w->stopping) {
+		w->tick_again = false;
+		start_tick(w);
+	}
 }
 
 /* UNIX sockets by inode: those no inet dump claimed this tick. */
@@ -511,10 +554,11 @@ static void on_rescan(uv_timer_t *t)
 {
 	struct sv_watch *w = t->data;
 
-	if (!w->stopping && !w->tick_busy) {
-		scan_fds(w);
+	if (!w->stopping && scan_fds(w) == 0 && w->new_socks) {
 		/* new sockets: read them now rather than at the next tick */
-		if (w->new_socks)
+		if (w->tick_busy)
+			w->tick_again = true;
+		else
 			start_tick(w);
 	}
 	if (++w->rescans < 3)
@@ -555,6 +599,7 @@ static uint32_t edge_events(struct wsock *ws, uint32_t ev)
 {
 	uint32_t fresh = ev & ~ws->last_ev, out = 0;
 
+
 	if (fresh & EPOLLOUT)
 		out |= EPOLLOUT;
 	if ((ev & EPOLLIN) && (!(fresh & EPOLLOUT) || (fresh & EPOLLIN)))
@@ -564,6 +609,8 @@ static uint32_t edge_events(struct wsock *ws, uint32_t ev)
 	return out;
 }
 
+static void rescan_soon(struct sv_watch *w);
+
 static void on_edge(uint64_t inode, uint32_t ev, void *arg)
 {
 	struct sv_watch *w = arg;
@@ -572,11 +619,17 @@ static void on_edge(uint64_t inode, uint32_t ev, void *arg)
 	if (!ws || w->stopping)
 		return;
 	sv_watch_readiness(w, ws, edge_events(ws, ev), "epoll");
+	if ((ev & EPOLLIN) && ws->have && ws->cur.state == SV_TCP_LISTEN)
+		ws->edges_unclaimed = 1;
 	/* a readable listener: the accepted socket shows up at once */
-	if ((ev & EPOLLIN) && ws->have && ws->cur.state == SV_TCP_LISTEN) {
-		w->rescans = 0;
-		uv_timer_start(&w->rescan_timer, on_rescan, 1, 0);
-	}
+	if ((ev & EPOLLIN) && ws->have && ws->cur.state == SV_TCP_LISTEN)
+		rescan_soon(w);
+}
+
+static void rescan_soon(struct sv_watch *w)
+{
+	w->rescans = 0;
+	uv_timer_start(&w->rescan_timer, on_rescan, 1, 0);
 }
 
 static void on_ready(uv_poll_t *p, int status, int events)
@@ -585,8 +638,10 @@ static void on_ready(uv_poll_t *p, int status, int events)
 
 	(void)events;
 	w->wakeups++;
-	if (status >= 0)
-		sv_ready_drain(&w->ready, on_edge, w);
+	/* Woken with nothing to harvest: the target consumed the edge first
+	 * (epoll re-checks the state); a listener's shows as a new socket. */
+	if (status >= 0 && sv_ready_drain(&w->ready, on_edge, w) == 0)
+		rescan_soon(w);
 }
 
 static void on_target_exit(uv_poll_t *p, int status, int events)

@@ -33,6 +33,7 @@ struct wsock {
 	bool registered;    /* in the readiness epoll (or tried) */
 	bool pending_open;  /* its open event waits for a diag reply */
 	uint32_t last_ev;   /* readiness mask of the last edge seen */
+	uint32_t edges_unclaimed; /* listener: a seen edge no accept used */
 	uint16_t port;	    /* local port from getsockname or diag */
 	uint8_t family;	    /* AF_*, 0 unknown, SV_FAMILY_OTHER: no diag */
 	uint64_t cur_ns, prev_ns; /* when cur and prev were read */
@@ -89,6 +90,7 @@ struct sv_watch {
 
 	/* the tick under way */
 	bool tick_busy;
+	bool tick_again; /* a rescan asked for a tick while one ran */
 	int phase;
 	bool full_dump;
 	uint8_t *bytecode;
