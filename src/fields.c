@@ -235,13 +235,15 @@ static bool get_rate(const struct sv_sock *s, const struct sv_field *f,
 static bool get_interest(const struct sv_sock *s, const struct sv_field *f,
 			 struct sv_val *v)
 {
-	/* EPOLLIN, EPOLLPRI, EPOLLOUT, EPOLLERR, EPOLLHUP, EPOLLRDHUP */
+	/* EPOLLIN, EPOLLPRI, EPOLLOUT, EPOLLRDHUP, EPOLLONESHOT, EPOLLET;
+	 * the kernel adds EPOLLERR and EPOLLHUP to every registration, so
+	 * they say nothing of what the loop asked for */
 	static const struct {
 		uint32_t bit;
 		const char *name;
-	} ev[] = { { 0x001, "in" },  { 0x002, "pri" }, { 0x004, "out" },
-		   { 0x008, "err" }, { 0x010, "hup" }, { 0x2000, "rdhup" },
-		   { 1u << 31, "et" } };
+	} ev[] = { { 0x001, "in" },	  { 0x002, "pri" },
+		   { 0x004, "out" },	  { 0x2000, "rdhup" },
+		   { 1u << 30, "oneshot" }, { 1u << 31, "et" } };
 	unsigned i, n = 0;
 
 	(void)f;
@@ -457,7 +459,7 @@ const struct sv_field sv_fields[] = {
 
 	{ "interest", NULL, "Poll", ST, SV_SHOW_WATCH, 0, 0, NULL,
 	  "watch: what the target's own epoll sets wait for on this socket: "
-	  "in, pri, out, err, hup, rdhup, et (absent when in none)",
+	  "in, pri, out, rdhup, oneshot, et (absent when in none)",
 	  get_interest },
 	{ "bytes_in", "rates", "In/s", BUF, SV_SHOW_WATCH, 0, 0, "bytes/s",
 	  "watch: bytes received per second (bytes_received delta)",
