@@ -30,8 +30,31 @@ static int add_interest(struct sv_target_scan *sc, uint64_t inode,
 	return 0;
 }
 
+enum { FD_UNKNOWN, FD_SOCKET, FD_OTHER };
+
+static uint64_t hex_after(const char *line, const char *key)
+{
+	const char *p = strstr(line, key);
+	uint64_t v = 0;
+
+	if (!p)
+		return UINT64_MAX;
+	for (p += strlen(key); *p == ' ' || *p == '\t'; p++)
+		;
+	for (;; p++) {
+		int d = *p >= '0' && *p <= '9'	 ? *p - '0'
+			: *p >= 'a' && *p <= 'f' ? *p - 'a' + 10
+						 : -1;
+
+		if (d < 0)
+			return v;
+		v = v * 16 + (uint64_t)d;
+	}
+}
+
 /* fdinfo of an eventpoll descriptor: one "tfd: N events: HEX data: HEX
- * pos:0 ino:HEX sdev:HEX" line per watched file. */
+ * pos:0 ino:HEX sdev:HEX" line per watched file; a large event loop has
+ * thousands, so no scanf. */
 static void read_epoll(struct sv_target_scan *sc, int fdinfo_dir,
 		       const char *fd)
 {
@@ -47,14 +70,60 @@ static void read_epoll(struct sv_target_scan *sc, int fdinfo_dir,
 		return;
 	}
 	while (fgets(line, sizeof(line), f)) {
-		unsigned tfd, events;
-		unsigned long long ino;
+		uint64_t events, ino;
 
-		if (sscanf(line, "tfd: %u events: %x data: %*x pos:%*u ino:%llx",
-			   &tfd, &events, &ino) == 3)
-			add_interest(sc, ino, events);
+		if (strncmp(line, "tfd:", 4) != 0)
+			continue;
+		events = hex_after(line, "events:");
+		ino = hex_after(line, " ino:");
+		if (events != UINT64_MAX && ino != UINT64_MAX)
+			add_interest(sc, ino, (uint32_t)events);
 	}
 	fclose(f);
+}
+
+static int remember(struct sv_target_scan *sc, int fd, uint8_t state,
+		    uint64_t inode)
+{
+	size_t need = (size_t)fd + 1;
+
+	if (need > sc->fd_cap) {
+		size_t cap = sc->fd_cap, cap2 = cap, cap3 = cap;
+
+		if (sv_grow((void **)&sc->fd_inode, &cap, need,
+			    sizeof(*sc->fd_inode)) ||
+		    sv_grow((void **)&sc->fd_state, &cap2, need,
+			    sizeof(*sc->fd_state)) ||
+		    sv_grow((void **)&sc->fd_seen, &cap3, need,
+			    sizeof(*sc->fd_seen)))
+			return -ENOMEM;
+		memset(sc->fd_state + sc->fd_cap, 0,
+		       (cap - sc->fd_cap) * sizeof(*sc->fd_state));
+		memset(sc->fd_seen + sc->fd_cap, 0,
+		       (cap - sc->fd_cap) * sizeof(*sc->fd_seen));
+		sc->fd_cap = cap;
+	}
+	sc->fd_inode[fd] = inode;
+	sc->fd_state[fd] = state;
+	sc->fd_seen[fd] = sc->gen;
+	return 0;
+}
+
+void sv_target_forget_fd(struct sv_target_scan *sc, int fd)
+{
+	if (fd >= 0 && (size_t)fd < sc->fd_cap)
+		sc->fd_state[fd] = FD_UNKNOWN;
+}
+
+static int add_sock(struct sv_target_scan *sc, int fd, uint64_t ino)
+{
+	if (sv_grow((void **)&sc->socks, &sc->cap, sc->n + 1,
+		    sizeof(*sc->socks)))
+		return -ENOMEM;
+	sc->socks[sc->n].fd = fd;
+	sc->socks[sc->n].inode = ino;
+	sc->n++;
+	return 0;
 }
 
 int sv_target_scan(int pid, struct sv_target_scan *sc)
@@ -68,6 +137,7 @@ int sv_target_scan(int pid, struct sv_target_scan *sc)
 	sc->n = 0;
 	sc->ni = 0;
 	sc->epolls = 0;
+	sc->gen++;
 	sv_imap_clear(&sc->interest_by_inode);
 	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
 	fddir = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -83,37 +153,45 @@ int sv_target_scan(int pid, struct sv_target_scan *sc)
 			close(infodir);
 		return err;
 	}
-	while ((de = readdir(d))) {
+	while ((de = readdir(d)) && !err) {
 		char link[64];
 		ssize_t n;
 		unsigned long long ino;
 		char tail;
+		int fd;
 
 		if (de->d_name[0] < '0' || de->d_name[0] > '9')
 			continue;
+		fd = atoi(de->d_name);
+		/* a socket stays a socket until we learn it is gone: listed
+		 * in the scan before this one, and not forgotten since */
+		if ((size_t)fd < sc->fd_cap && sc->fd_state[fd] == FD_SOCKET &&
+		    sc->fd_seen[fd] + 1 == sc->gen) {
+			sc->fd_seen[fd] = sc->gen;
+			err = add_sock(sc, fd, sc->fd_inode[fd]);
+			continue;
+		}
 		n = readlinkat(fddir, de->d_name, link, sizeof(link) - 1);
+		sc->readlinks++;
 		if (n < 0) {
-			if (errno == EACCES || errno == EPERM) {
+			if (errno == EACCES || errno == EPERM)
 				err = -errno;
-				break;
-			}
-			continue; /* closed meanwhile */
+			continue; /* or closed meanwhile */
 		}
 		link[n] = '\0';
 		if (sscanf(link, "socket:[%llu%c", &ino, &tail) == 2 &&
 		    tail == ']') {
-			if (sv_grow((void **)&sc->socks, &sc->cap, sc->n + 1,
-				 sizeof(*sc->socks))) {
-				err = -ENOMEM;
-				break;
+			err = remember(sc, fd, FD_SOCKET, ino);
+			if (!err)
+				err = add_sock(sc, fd, ino);
+		} else {
+			/* other files are read each time: the number may
+			 * come back as a socket */
+			if (!strcmp(link, "anon_inode:[eventpoll]") &&
+			    infodir >= 0) {
+				sc->epolls++;
+				read_epoll(sc, infodir, de->d_name);
 			}
-			sc->socks[sc->n].fd = atoi(de->d_name);
-			sc->socks[sc->n].inode = ino;
-			sc->n++;
-		} else if (!strcmp(link, "anon_inode:[eventpoll]") &&
-			   infodir >= 0) {
-			sc->epolls++;
-			read_epoll(sc, infodir, de->d_name);
 		}
 	}
 	closedir(d);
@@ -126,6 +204,9 @@ void sv_target_scan_free(struct sv_target_scan *sc)
 {
 	free(sc->socks);
 	free(sc->interest);
+	free(sc->fd_inode);
+	free(sc->fd_state);
+	free(sc->fd_seen);
 	sv_imap_free(&sc->interest_by_inode);
 	memset(sc, 0, sizeof(*sc));
 }

@@ -429,9 +429,13 @@ static void finish_tick(struct sv_watch *w)
 					    NULL, 0);
 		}
 		if (ws->seen_tick != w->tick_gen) {
-			/* not found by any request: not a socket we can see */
+			/* not found by any request: not a socket we can see,
+			 * or one that is gone and whose fd number may now
+			 * hold another: read that link again */
 			if (w->full_dump && !ws->have)
 				ws->family = SV_FAMILY_OTHER;
+			if (ws->have)
+				sv_target_forget_fd(&w->scan, ws->fd);
 			continue;
 		}
 		sv_watch_rates(ws);
