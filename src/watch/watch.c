@@ -595,18 +595,29 @@ static void on_diag(uv_poll_t *p, int status, int events)
 }
 
 /*
- * An edge-triggered wakeup reports the socket's whole current mask, so
- * "writable" is new only when the last mask lacked it; the sticky hangup
- * and error bits likewise; a wakeup that is not a new writable is data.
+ * An edge-triggered wakeup reports the socket's whole current mask, not
+ * what changed.  The first report after adding a socket is its state at
+ * that moment: data or a hangup already there is news, writable is not.
+ * Later, writable is news when it was not set before, or when the wakeup
+ * has no data (the kernel wakes writers only after a full send buffer
+ * drains); readable is news on every other wakeup with data; the sticky
+ * hangup and error bits when they appear.
  */
 static uint32_t edge_events(struct wsock *ws, uint32_t ev)
 {
 	uint32_t fresh = ev & ~ws->last_ev, out = 0;
+	bool wr, rd;
 
-
-	if (fresh & EPOLLOUT)
+	if (ws->reg_report) {
+		ws->reg_report = false;
+		ws->last_ev = ev;
+		return ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR | EPOLLPRI);
+	}
+	wr = (ev & EPOLLOUT) && (!(ws->last_ev & EPOLLOUT) || !(ev & EPOLLIN));
+	rd = (ev & EPOLLIN) && (!wr || (fresh & EPOLLIN));
+	if (wr)
 		out |= EPOLLOUT;
-	if ((ev & EPOLLIN) && (!(fresh & EPOLLOUT) || (fresh & EPOLLIN)))
+	if (rd)
 		out |= EPOLLIN;
 	out |= fresh & (EPOLLRDHUP | EPOLLHUP | EPOLLERR | EPOLLPRI);
 	ws->last_ev = ev;

@@ -33,6 +33,7 @@ struct wsock {
 	bool registered;    /* in the readiness epoll (or tried) */
 	bool pending_open;  /* its open event waits for a diag reply */
 	uint32_t last_ev;   /* readiness mask of the last edge seen */
+	bool reg_report;    /* the registration's own report is to come */
 	uint32_t edges_unclaimed; /* listener: a seen edge no accept used */
 	uint16_t port;	    /* local port from getsockname or diag */
 	uint8_t family;	    /* AF_*, 0 unknown, SV_FAMILY_OTHER: no diag */
