@@ -94,3 +94,12 @@ man/sockview.8: man/sockview.8.in src/fields.c sockview
 	./sockview fields --roff > build/fields.roff
 	sed -e 's/@VERSION@/$(VERSION)/' -e "s/@DATE@/$$(date -u -d @$$(git log -1 --format=%ct 2>/dev/null || date +%s) +%Y-%m-%d)/" \
 		-e '/^@FIELDS@$$/{r build/fields.roff' -e 'd}' man/sockview.8.in > $@
+
+# Speed against ss and the kernel's floor on 120,000 sockets (root; a few
+# minutes).  bench-smoke: the same on 1,000 connections, in seconds.
+.PHONY: bench bench-smoke
+bench: sockview
+	bench/run.sh
+
+bench-smoke: sockview
+	BENCH_CONNS=1000 BENCH_ROUNDS=1 BENCH_JSON=build/bench-smoke.json bench/run.sh

@@ -83,6 +83,11 @@ static bool get_endpoint(const struct sv_sock *s, const struct sv_field *f,
 
 	v->type = SV_V_ENDPOINT;
 	v->family = s->family;
+	v->unix_peer = false;
+	v->host = v->service = NULL;
+	v->ep = NULL;
+	v->s = NULL;
+	v->n = 0;
 	if (s->family != AF_UNIX) {
 		if (!(s->has & SV_HAS_PORTS))
 			return false;

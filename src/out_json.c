@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -16,6 +17,39 @@ struct json_render {
 	enum sv_json_style style;
 	bool first;
 };
+
+/* Every field's "key": rendered once, not measured per socket. */
+struct json_key {
+	uint8_t n, objn;
+	char s[48], obj[24];
+};
+
+static struct json_key *field_keys;
+
+static void init_keys(void)
+{
+	size_t i;
+
+	field_keys = sv_xcalloc(sv_nfields, sizeof(*field_keys));
+	for (i = 0; i < sv_nfields; i++) {
+		struct json_key *k = &field_keys[i];
+		int n = snprintf(k->s, sizeof(k->s), "\"%s\":", sv_fields[i].key);
+
+		k->n = (uint8_t)n;
+		if (sv_fields[i].obj)
+			k->objn = (uint8_t)snprintf(k->obj, sizeof(k->obj),
+						    "\"%s\":{",
+						    sv_fields[i].obj);
+	}
+}
+
+static void put_key(struct sv_out *o, const char *k, size_t n, bool *first)
+{
+	if (!*first)
+		sv_out_char(o, ',');
+	*first = false;
+	sv_out_mem(o, k, n);
+}
 
 static void key(struct sv_out *o, const char *k, bool *first)
 {
@@ -124,13 +158,15 @@ void sv_json_sock_members(struct sv_out *o, const struct sv_sock *s,
 	bool first = *firstp, inner_first = true;
 	size_t i;
 
+	if (!field_keys)
+		init_keys();
 	for (i = 0; i < sv_nfields; i++) {
 		const struct sv_field *f = &sv_fields[i];
+		const struct json_key *k = &field_keys[i];
 		struct sv_val v;
 
 		if (!wanted(f, only))
 			continue;
-		memset(&v, 0, sizeof(v));
 		if (!f->get(s, f, &v))
 			continue;
 		if (!same_obj(obj, f->obj)) {
@@ -138,12 +174,11 @@ void sv_json_sock_members(struct sv_out *o, const struct sv_sock *s,
 				sv_out_char(o, '}');
 			obj = f->obj;
 			if (obj) {
-				key(o, obj, &first);
-				sv_out_char(o, '{');
+				put_key(o, k->obj, k->objn, &first);
 				inner_first = true;
 			}
 		}
-		key(o, f->key, obj ? &inner_first : &first);
+		put_key(o, k->s, k->n, obj ? &inner_first : &first);
 		value(o, &v);
 	}
 	if (obj)

@@ -54,7 +54,6 @@ static void cell_text(struct sv_strbuf *b, const struct sv_sock *s,
 	char num[24];
 	size_t i;
 
-	memset(&v, 0, sizeof(v));
 	if (!f->get(s, f, &v)) {
 		sv_strbuf_addc(b, '-');
 		return;
@@ -184,6 +183,8 @@ static void add_row(struct table_render *t, struct sv_strbuf *row)
 		if (!t->spill)
 			sv_die("cannot create a temporary file: %s",
 			       strerror(errno));
+		/* big blocks: 4 KiB stdio writes cost a syscall each */
+		setvbuf(t->spill, NULL, _IOFBF, 1 << 20);
 		spill_write(t, t->rows.p, t->rows.len);
 		sv_strbuf_free(&t->rows);
 	}

@@ -152,11 +152,14 @@ enum {
 
 #define SV_SF(st) (1u << (st))
 #define SV_STATES_ALL ((1u << SV_TCP_MAX_STATES) - 1)
-/* ss's default: everything but listening, closed, time-wait, syn-recv */
+/* ss's default: everything but listening, closed, time-wait, syn-recv;
+ * and not bound-inactive (bound, never listened or connected), which
+ * makes the kernel walk its whole bind table */
 #define SV_STATES_CONNECTED                                                    \
 	(SV_STATES_ALL & ~(SV_SF(SV_TCP_LISTEN) | SV_SF(SV_TCP_CLOSE) |        \
 			   SV_SF(SV_TCP_TIME_WAIT) | SV_SF(SV_TCP_SYN_RECV) |  \
-			   SV_SF(SV_TCP_NEW_SYN_RECV)))
+			   SV_SF(SV_TCP_NEW_SYN_RECV) |                        \
+			   SV_SF(SV_TCP_BOUND_INACTIVE)))
 #define SV_STATES_LISTENING (SV_SF(SV_TCP_LISTEN) | SV_SF(SV_TCP_CLOSE))
 
 #endif

@@ -66,7 +66,6 @@ static void plain_sock(struct sv_strbuf *b, const struct wsock *ws)
 
 		if (f->obj || (strcmp(f->key, "local") && strcmp(f->key, "peer")))
 			continue;
-		memset(&v, 0, sizeof(v));
 		if (!f->get(s, f, &v))
 			continue;
 		sv_strbuf_adds(b, strcmp(f->key, "peer") ? " " : " -> ");

@@ -1,0 +1,506 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""sockview benchmark: the timing side.  Start it through bench/run.sh,
+which builds the helpers and runs this inside a private network namespace
+(`unshare -n`).  See bench/README.md for what it measures and the knobs."""
+
+import datetime
+import hashlib
+import json
+import math
+import os
+import platform
+import select
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+BENCH = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(BENCH)
+BUILD = os.path.join(BENCH, "build")
+
+
+def env_int(name, default, lo=0, hi=None):
+    v = os.environ.get(name, "")
+    if v == "":
+        return default
+    try:
+        n = int(v)
+    except ValueError:
+        sys.exit(f"bench: {name} must be a number, not {v!r}")
+    if n < lo or (hi is not None and n > hi):
+        sys.exit(f"bench: {name} must be in {lo}..{hi}, not {n}")
+    return n
+
+
+# Connection g binds 127.0.0.(2 + g % 32), port 1024 + g / 32 (holder.c),
+# so ports 1024..19999 give at most 32 * 18976 connections.
+MAX_CONNS = 32 * (20000 - 1024)
+CONNS = env_int("BENCH_CONNS", 60000, 1, MAX_CONNS)
+ROUNDS = env_int("BENCH_ROUNDS", 7, 1, 1000)
+PER_HOLDER = env_int("BENCH_PER_HOLDER", 9000, 1, 500000)  # 2 fds each
+TIMEWAIT = env_int("BENCH_TW", min(1000, max(1, CONNS // 20)))
+UDP = env_int("BENCH_UDP", min(500, max(1, CONNS // 10)))
+FILTER_PORT = 777  # the few-sockets port the filter jobs select
+FILTER_CONNS = 8
+LISTEN_BASE = 5001  # holder h listens on LISTEN_BASE + h
+RUN_TIMEOUT = env_int("BENCH_TIMEOUT", 300, 1)  # seconds, one command
+SETUP_TIMEOUT = 600
+JSON_PATH = os.environ.get("BENCH_JSON") or os.path.join(BENCH, "results.json")
+SOCKVIEW = os.path.abspath(os.environ.get("SOCKVIEW") or os.path.join(ROOT, "sockview"))
+FLOOR = os.path.join(BUILD, "floor")
+HOLDER = os.path.join(BUILD, "holder")
+TIMEIT = os.path.join(BUILD, "timeit")
+ERRFILE = None  # the commands' standard error, set in main()
+SOCKVIEW_UNDER_TEST = [SOCKVIEW]  # the path the snapshot was taken from
+CHILD_ENV = dict(os.environ, LC_ALL="C")
+CHILD_ENV.pop("LANG", None)
+
+
+def note(msg):
+    print(f"bench: {msg}", file=sys.stderr, flush=True)
+
+
+def in_private_netns():
+    """True when this namespace has nothing but lo: never build 120,000
+    sockets in a namespace someone uses."""
+    with open("/proc/net/dev") as f:
+        ifaces = [l.split(":")[0].strip() for l in f.readlines()[2:]]
+    return ifaces == ["lo"]
+
+
+def setup_netns():
+    subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+    sysctls = {
+        # wide, and clear of the ports holder.c binds explicitly
+        "net/ipv4/ip_local_port_range": "20000 65535",
+        "net/core/somaxconn": "65535",
+        "net/ipv4/tcp_max_syn_backlog": "65535",
+        "net/ipv4/tcp_max_tw_buckets": str(max(262144, TIMEWAIT * 2)),
+    }
+    for k, v in sysctls.items():
+        with open(f"/proc/sys/{k}", "w") as f:
+            f.write(v)
+
+
+class Holders:
+    def __init__(self):
+        self.procs = []
+
+    def start(self):
+        n = max(1, math.ceil(CONNS / PER_HOLDER))
+        if LISTEN_BASE + n > 65535:
+            sys.exit("bench: too many holders; raise BENCH_PER_HOLDER")
+        first = 0
+        t0 = time.monotonic()
+        for h in range(n):
+            count = CONNS // n + (1 if h < CONNS % n else 0)
+            argv = [HOLDER, "-g", str(first), "-n", str(count),
+                    "-p", str(LISTEN_BASE + h)]
+            if h == 0:
+                argv += ["-t", str(TIMEWAIT), "-u", str(UDP),
+                         "-f", f"{FILTER_PORT}:{FILTER_CONNS}"]
+            self.procs.append(subprocess.Popen(
+                argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE))
+            first += count
+        pending = {p.stdout.fileno(): p for p in self.procs}
+        deadline = t0 + SETUP_TIMEOUT
+        while pending:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                sys.exit("bench: holders not ready after "
+                         f"{SETUP_TIMEOUT} s")
+            ready, _, _ = select.select(list(pending), [], [], min(left, 5))
+            for fd in ready:
+                p = pending.pop(fd)
+                line = p.stdout.readline().decode()
+                if not line.startswith("ready"):
+                    sys.exit(f"bench: holder {p.args[2:]} failed "
+                             f"(exit {p.wait()})")
+        return n, time.monotonic() - t0
+
+    def stop(self):
+        for p in self.procs:
+            try:
+                p.stdin.close()  # EOF: the holder exits
+            except OSError:
+                pass
+        for p in self.procs:
+            try:
+                p.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+        self.procs = []
+
+
+class Job:
+    def __init__(self, name, label, argv, expect_lines=None):
+        self.name = name
+        self.label = label
+        self.argv = argv
+        self.expect_lines = expect_lines  # header lines + sockets, or None
+        self.available = True
+        self.note = None
+        self.runs = []  # (wall_ns, maxrss_kib, user_us, sys_us)
+        self.lines = None
+        self.bytes = None
+
+    def median_ms(self):
+        return statistics.median(r[0] for r in self.runs) / 1e6 if self.runs else None
+
+    def paired_ratio(self, other):
+        """Median over rounds of this job's time over other's in the same
+        round: steadier than a ratio of medians when the machine's speed
+        drifts during the run."""
+        if not self.runs or not other.runs or len(self.runs) != len(other.runs):
+            return None
+        return statistics.median(a[0] / b[0] for a, b in zip(self.runs, other.runs))
+
+    def summary(self):
+        d = {"argv": [SOCKVIEW_UNDER_TEST[0] if a == SOCKVIEW else a for a in self.argv],
+             "available": self.available}
+        if self.note:
+            d["note"] = self.note
+        if self.runs:
+            d.update(
+                median_ms=round(self.median_ms(), 3),
+                min_ms=round(min(r[0] for r in self.runs) / 1e6, 3),
+                max_ms=round(max(r[0] for r in self.runs) / 1e6, 3),
+                runs_ms=[round(r[0] / 1e6, 3) for r in self.runs],
+                peak_rss_kib=max(r[1] for r in self.runs),
+                user_ms_median=round(statistics.median(r[2] for r in self.runs) / 1e3, 3),
+                sys_ms_median=round(statistics.median(r[3] for r in self.runs) / 1e3, 3),
+            )
+        if self.lines is not None:
+            d.update(output_lines=self.lines, output_bytes=self.bytes)
+        return d
+
+
+def timeit(argv, out="/dev/null"):
+    """Runs argv once under timeit.  Returns ((wall_ns, maxrss_kib,
+    user_us, sys_us, status) or None, the command's standard error,
+    lines, bytes); lines and bytes count its standard output when out is
+    None, else it goes to out."""
+    cmd = [TIMEIT, "-o", out if out else "-", "-e", ERRFILE, "--"] + argv
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE if out is None else subprocess.DEVNULL,
+                         stderr=subprocess.PIPE, env=CHILD_ENV,
+                         start_new_session=True)
+    lines = nbytes = 0
+    deadline = time.monotonic() + RUN_TIMEOUT
+    try:
+        if out is None:
+            while True:
+                if time.monotonic() > deadline:
+                    raise subprocess.TimeoutExpired(cmd, RUN_TIMEOUT)
+                r, _, _ = select.select([p.stdout], [], [], 1)
+                if not r:
+                    continue
+                chunk = os.read(p.stdout.fileno(), 1 << 20)
+                if not chunk:
+                    break
+                lines += chunk.count(b"\n")
+                nbytes += len(chunk)
+        _, res = p.communicate(timeout=max(1, deadline - time.monotonic()))
+    except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)  # timeit and the command
+        p.wait()
+        return None, f"timed out after {RUN_TIMEOUT} s", 0, 0
+    with open(ERRFILE, errors="replace") as f:
+        errtext = f.read(4096)
+    fields = res.decode(errors="replace").split()
+    if p.returncode != 0 or len(fields) != 5:
+        return None, res.decode(errors="replace") + errtext, 0, 0
+    return tuple(int(x) for x in fields), errtext, lines, nbytes
+
+
+def count_lines(argv):
+    r = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                       env=CHILD_ENV, timeout=RUN_TIMEOUT)
+    return r.stdout.count(b"\n")
+
+
+def tcp_sockets():
+    r = subprocess.run([FLOOR, "-c"], stdout=subprocess.PIPE, check=True,
+                       timeout=RUN_TIMEOUT)
+    return int(r.stdout)
+
+
+def watch_jobs():
+    # TODO(watch): `sockview watch` does not exist yet.  When it does,
+    # measure it here on the same population (e.g. CPU time and peak RSS
+    # per refresh over a fixed number of refreshes, next to a matching
+    # ss loop) and return its Jobs and table rows.  Until then this hook
+    # adds nothing: no number is reported for watch.
+    return []
+
+
+def row_json(sj, ssj, floor):
+    """One table row with numbers (ms, ratios, KiB), for tracking."""
+    def r3(v):
+        return None if v is None else round(v, 3)
+
+    def div(a, b):
+        return None if a is None or b is None or b == 0 else a / b
+
+    svm, ssm = sj.median_ms(), ssj.median_ms() if ssj else None
+    d = {"job": sj.label, "ms": r3(svm), "over_floor": r3(div(svm, floor)),
+         "peak_rss_kib": max(r[1] for r in sj.runs) if sj.runs else None}
+    if not sj.available:
+        d["note"] = sj.note
+    if ssj:
+        d.update(ss_job=ssj.label, ss_ms=r3(ssm), over_ss=r3(div(svm, ssm)),
+                 ss_over=r3(div(ssm, svm)),
+                 ss_peak_rss_kib=max(r[1] for r in ssj.runs) if ssj.runs else None)
+    return d
+
+
+def fmt_ms(v):
+    return "-" if v is None else (f"{v:.1f} ms" if v < 100 else f"{v:.0f} ms")
+
+
+def fmt_ratio(a, b):
+    return "-" if a is None or b is None or b == 0 else f"{a / b:.2f}"
+
+
+def fmt_rss(j):
+    return f"{max(r[1] for r in j.runs) / 1024:.1f} MiB" if j.runs else "-"
+
+
+def main():
+    global ERRFILE, SOCKVIEW
+    if os.geteuid() != 0:
+        sys.exit("bench: needs root (network namespace, RLIMIT_NOFILE)")
+    if not in_private_netns():
+        sys.exit("bench: run bench/run.sh: it starts this in a private "
+                 "network namespace")
+    for b in (FLOOR, HOLDER, TIMEIT):
+        if not os.access(b, os.X_OK):
+            sys.exit(f"bench: {b} missing: run bench/run.sh")
+    if not os.access(SOCKVIEW, os.X_OK):
+        sys.exit(f"bench: {SOCKVIEW} missing: run make first")
+    have_netstat = subprocess.run(["sh", "-c", "command -v netstat"],
+                                  stdout=subprocess.DEVNULL).returncode == 0
+
+    setup_netns()
+    holders = Holders()
+    tmp = tempfile.mkdtemp(prefix="sockview-bench.")
+    ERRFILE = os.path.join(tmp, "stderr")
+    # Time a snapshot: a rebuild during the run must not change (or
+    # briefly remove) the binary under test.
+    shutil.copy2(SOCKVIEW, os.path.join(tmp, "sockview"))
+    SOCKVIEW_UNDER_TEST[0] = SOCKVIEW
+    SOCKVIEW = os.path.join(tmp, "sockview")
+    try:
+        nholders, setup_s = holders.start()
+        note(f"{CONNS} connections in {nholders} holders, "
+             f"{TIMEWAIT} TIME-WAIT, {UDP} UDP: set up in {setup_s:.1f} s")
+        report(nholders, setup_s, have_netstat)
+        after = os.environ.get("BENCH_AFTER")
+        if after:
+            note(f"BENCH_AFTER: {after}")
+            subprocess.run(["sh", "-c", after], cwd=ROOT,
+                           env=dict(CHILD_ENV, SOCKVIEW=SOCKVIEW, FLOOR=FLOOR,
+                                    FILTER_PORT=str(FILTER_PORT)))
+    finally:
+        holders.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def report(nholders, setup_s, have_netstat):
+    n_tcp = tcp_sockets()
+    n_tw = count_lines(["ss", "-Htan", "state", "time-wait"])
+    n_udp = count_lines(["ss", "-Huan"])
+    sv = SOCKVIEW
+    filt = f"dport = :{FILTER_PORT}"
+    jobs = [
+        Job("floor", "floor (2 TCP dumps)", [FLOOR]),
+        Job("sv_ta", "list -ta", [sv, "list", "-ta"], n_tcp + 1),
+        Job("sv_json", "list -ta --json", [sv, "list", "-ta", "--json"]),
+        Job("sv_tap", "list -tap", [sv, "list", "-tap"], n_tcp + 1),
+        Job("sv_filter", f"list -t '{filt}'", [sv, "list", "-t", filt],
+            FILTER_CONNS + 1),
+        Job("ss_tan", "ss -tan", ["ss", "-tan"], n_tcp + 1),
+        Job("ss_tanoiem", "ss -tanoiem", ["ss", "-tanoiem"]),
+        Job("ss_tanp", "ss -tanp", ["ss", "-tanp"], n_tcp + 1),
+        Job("ss_filter", f"ss -tan '{filt}'", ["ss", "-tan", filt],
+            FILTER_CONNS + 1),
+    ]
+    if have_netstat:
+        jobs.append(Job("netstat", "netstat -tan", ["netstat", "-tan"],
+                        n_tcp + 2))
+    jobs += watch_jobs()
+    by = {j.name: j for j in jobs}
+    if not have_netstat:
+        note("netstat not installed (apt-get install net-tools): no netstat row")
+
+    # One untimed run each: warms caches, checks exit status and output.
+    warnings = []
+    for j in jobs:
+        res, err, lines, nbytes = timeit(j.argv, out=None)
+        if res is None or res[4] != 0:
+            j.available = False
+            first = (err.strip().splitlines() or [""])[0][:120]
+            if j.name == "sv_filter":
+                j.note = "filters not available"
+            else:
+                j.note = (f"exit {res[4]}" if res else "failed") + (f": {first}" if first else "")
+            note(f"{j.label}: {j.note}")
+            continue
+        j.lines, j.bytes = lines, nbytes
+        if j.expect_lines is not None and lines != j.expect_lines:
+            w = (f"{j.label}: {lines} output lines, expected {j.expect_lines} "
+                 f"({n_tcp} TCP sockets)")
+            warnings.append(w)
+            note("warning: " + w)
+
+    active = [j for j in jobs if j.available]
+    t0 = time.monotonic()
+    for r in range(ROUNDS):
+        k = r % len(active)
+        for j in active[k:] + active[:k]:  # round-robin, rotating start
+            res, err, _, _ = timeit(j.argv)
+            if res is None or res[4] != 0:
+                sys.exit(f"bench: {j.label} failed in round {r + 1}: "
+                         f"{(res[4] if res else err)} {err.strip()[:200]}")
+            j.runs.append(res[:4])
+        note(f"round {r + 1}/{ROUNDS} done ({time.monotonic() - t0:.0f} s)")
+    n_tcp_end = tcp_sockets()
+
+    floor = by["floor"].median_ms()
+    rows = [("floor", None), ("sv_ta", "ss_tan"), ("sv_json", "ss_tanoiem"),
+            ("sv_tap", "ss_tanp"), ("sv_filter", "ss_filter")]
+    table = []
+    hdr = ("job", "sockview", "ss job", "ss", "sv/ss", "ss/sv", "sv/floor",
+           "sv peak RSS", "ss peak RSS")
+    for a, b in rows:
+        sj, ssj = by[a], by[b] if b else None
+        svm = sj.median_ms()
+        ssm = ssj.median_ms() if ssj else None
+        table.append((
+            sj.label,
+            fmt_ms(svm) if sj.available else f"n/a ({sj.note})",
+            ssj.label if ssj else "",
+            fmt_ms(ssm) if ssj else "",
+            fmt_ratio(svm, ssm) if ssj else "",
+            fmt_ratio(ssm, svm) if ssj else "",
+            fmt_ratio(svm, floor),
+            fmt_rss(sj),
+            fmt_rss(ssj) if ssj else "",
+        ))
+    if "netstat" in by:
+        nj = by["netstat"]
+        table.append((nj.label, fmt_ms(nj.median_ms()) if nj.available else f"n/a ({nj.note})",
+                      "", "", "", "", fmt_ratio(nj.median_ms(), floor),
+                      fmt_rss(nj), ""))
+
+    paired = {}
+    for a, b in rows + [("netstat", None)]:
+        if a not in by:
+            continue
+        paired[a] = {"over_floor": by[a].paired_ratio(by["floor"])}
+        if b:
+            paired[a]["over_ss"] = by[a].paired_ratio(by[b])
+        paired[a] = {k: round(v, 3) for k, v in paired[a].items() if v is not None}
+
+    def m(name):
+        return by[name].median_ms() if name in by and by[name].available else None
+
+    def target(name, value, ok, limit):
+        return {"target": name, "value": None if value is None else round(value, 3),
+                "limit": limit, "met": ok}
+
+    def cmp(v, lim, le=True):
+        return None if v is None else (v <= lim if le else v >= lim)
+
+    def div(a, b):
+        return None if a is None or b is None or b == 0 else a / b
+
+    sv_rss = [max(r[1] for r in by[n].runs) / 1024 for n in
+              ("sv_ta", "sv_json", "sv_tap", "sv_filter") if by[n].runs]
+    targets = [
+        target("list -ta / floor", div(m("sv_ta"), floor),
+               cmp(div(m("sv_ta"), floor), 1.5), "<= 1.5"),
+        target("list -ta --json / floor", div(m("sv_json"), floor),
+               cmp(div(m("sv_json"), floor), 2.5), "<= 2.5"),
+        target("ss -tanoiem / list -ta --json", div(m("ss_tanoiem"), m("sv_json")),
+               cmp(div(m("ss_tanoiem"), m("sv_json")), 10, False), ">= 10"),
+        target("ss -tanp / list -tap", div(m("ss_tanp"), m("sv_tap")),
+               cmp(div(m("ss_tanp"), m("sv_tap")), 10, False), ">= 10"),
+        target("filter / floor", div(m("sv_filter"), floor),
+               None if m("sv_filter") is None else m("sv_filter") < floor, "< 1"),
+        target("sockview peak RSS (MiB)", max(sv_rss) if sv_rss else None,
+               max(sv_rss) < 16 if sv_rss else None, "< 16"),
+    ]
+
+    print()
+    print(f"sockview benchmark: {n_tcp} TCP sockets ({CONNS} loopback "
+          f"connections in {nholders} holders, {n_tw} TIME-WAIT), {n_udp} UDP; "
+          f"{n_tcp_end} TCP sockets at the end")
+    print(f"median of {ROUNDS} round-robin rounds; setup {setup_s:.1f} s; "
+          f"kernel {platform.release()}, {os.cpu_count()} CPUs")
+    print()
+    widths = [max(len(str(row[i])) for row in [hdr] + table) for i in range(len(hdr))]
+    for row in [hdr] + table:
+        print("  ".join(str(c).ljust(w) if i in (0, 2) else str(c).rjust(w)
+                        for i, (c, w) in enumerate(zip(row, widths))).rstrip())
+    print()
+    print("sv/ss, sv/floor: time ratios (lower is better); ss/sv: how many "
+          "times faster sockview is.")
+    print("Peak RSS includes about 1 MiB inherited from the spawner "
+          "(bench/timeit.c).")
+    print()
+    print("targets:" + ("" if CONNS >= 60000 else
+                        f" (set for BENCH_CONNS=60000; this run has {CONNS})"))
+    for t in targets:
+        v = "-" if t["value"] is None else f"{t['value']:.2f}"
+        verdict = "not measured" if t["met"] is None else ("met" if t["met"] else "NOT MET")
+        print(f"  {t['target']:<32} {v:>8}  (want {t['limit']}): {verdict}")
+    for w in warnings:
+        print(f"warning: {w}")
+    print("TODO: sockview watch is not benchmarked yet (no such command).")
+
+    try:
+        git = subprocess.run(["git", "-C", ROOT, "describe", "--tags", "--always", "--dirty"],
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                             text=True).stdout.strip() or None
+    except OSError:
+        git = None
+    result = {
+        "schema": 1,
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "git": git,
+        "sockview_sha256": hashlib.sha256(open(SOCKVIEW, "rb").read()).hexdigest(),
+        "kernel": platform.release(),
+        "cpus": os.cpu_count(),
+        "config": {"conns": CONNS, "rounds": ROUNDS, "holders": nholders,
+                   "per_holder": PER_HOLDER, "time_wait": TIMEWAIT, "udp": UDP,
+                   "filter_port": FILTER_PORT, "filter_conns": FILTER_CONNS},
+        "setup_seconds": round(setup_s, 2),
+        "population": {"tcp_sockets": n_tcp, "tcp_sockets_end": n_tcp_end,
+                       "time_wait": n_tw, "udp_sockets": n_udp},
+        "jobs": {j.name: j.summary() for j in jobs},
+        "rows": [row_json(by[a], by[b] if b else None, floor)
+                 for a, b in rows + [("netstat", None)] if a in by],
+        "paired_ratios": paired,
+        "targets": targets,
+        "warnings": warnings,
+        "todo": ["sockview watch: not benchmarked, the command does not exist yet"],
+    }
+    os.makedirs(os.path.dirname(os.path.abspath(JSON_PATH)), exist_ok=True)
+    tmp = JSON_PATH + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(result, f, indent=1)
+        f.write("\n")
+    os.replace(tmp, JSON_PATH)
+    print(f"results: {JSON_PATH}")
+    if os.environ.get("BENCH_STRICT") == "1" and any(t["met"] is False for t in targets):
+        sys.exit("bench: BENCH_STRICT=1 and a target is not met")
+
+
+if __name__ == "__main__":
+    main()
