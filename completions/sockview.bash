@@ -11,7 +11,7 @@ _sockview()
 		--tcp --udp --raw --unix --ipv4 --ipv6 --all --listening
 		--numeric --extended --memory --info --options --json --jsonl --help
 		-p -r --processes --resolve --netns --netns-pid --resolver-threads
-		--resolve-timeout -F --filter-file"
+		--resolve-timeout -F --filter-file --save --load"
 
 	cmd=
 	for ((i = 1; i < COMP_CWORD; i++)); do
@@ -39,7 +39,7 @@ _sockview()
 			return ;;
 		--resolver-threads|--resolve-timeout)
 			return ;;
-		-F|--filter-file)
+		-F|--filter-file|--save|--load)
 			COMPREPLY=($(compgen -f -- "$cur"))
 			return ;;
 		state|exclude)

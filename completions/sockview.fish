@@ -37,6 +37,8 @@ complete -c sockview -n $l -l netns -x -a '(ls /run/netns 2>/dev/null)' -d 'netw
 complete -c sockview -n $l -l netns-pid -x -a '(__fish_complete_pids)' -d 'namespace of a process'
 complete -c sockview -n $l -s F -l filter-file -r -d 'read the filter from a file'
 complete -c sockview -n $l -a 'state exclude dst src dport sport dev fwmark cgroup autobound and or not pid comm uid inode' -d 'filter word'
+complete -c sockview -n $l -l save -r -d 'also write the kernel replies to a file'
+complete -c sockview -n $l -l load -r -d 'read sockets from a saved file'
 complete -c sockview -n $l -l json -d 'one JSON array'
 complete -c sockview -n $l -l jsonl -d 'one JSON object per line'
 complete -c sockview -n $l -s h -l help -d 'show help'

@@ -32,6 +32,9 @@ struct sv_diag {
 	int learn_inline; /* learn listeners from the dumps themselves */
 	int nonblock;
 	struct dump_ctx *cur; /* the request under way (non-blocking use) */
+	sv_diag_tap_fn tap;   /* --save: sees every request and reply */
+	void *tap_arg;
+	int internal;	      /* the request under way is our own */
 };
 
 int sv_diag_open(struct sv_diag **out)
@@ -64,6 +67,7 @@ void sv_diag_close(struct sv_diag *d)
 {
 	if (!d)
 		return;
+	/* an offline one has neither socket nor buffer */
 	if (d->nl)
 		mnl_socket_close(d->nl);
 	free(d->cur);
@@ -412,6 +416,21 @@ static int send_all(struct sv_diag *d, size_t len)
 	return 0;
 }
 
+void sv_diag_set_tap(struct sv_diag *d, sv_diag_tap_fn fn, void *arg)
+{
+	d->tap = fn;
+	d->tap_arg = arg;
+	/* what is saved must hold its own listener dump */
+	d->listen_known = 0;
+	memset(d->listen_ports, 0, sizeof(d->listen_ports));
+}
+
+static void tap_request(struct sv_diag *d, const struct sv_diag_req *req)
+{
+	if (d->tap)
+		d->tap(d->tap_arg, req, d->internal, NULL, 0);
+}
+
 /*
  * One receive: 1 while more is to come (or nothing was there yet on a
  * non-blocking socket), 0 when the reply is complete, or -errno.
@@ -432,6 +451,8 @@ static int step(struct sv_diag *d, struct dump_ctx *c)
 			return 1;
 		return -errno;
 	}
+	if (d->tap)
+		d->tap(d->tap_arg, NULL, d->internal, d->buf, (size_t)n);
 	ret = mnl_cb_run2(d->buf, (size_t)n, c->seq, d->portid, msg_cb, c,
 			  (mnl_cb_t *)ctl, NLMSG_MIN_TYPE);
 	if (ret < 0)
@@ -449,6 +470,7 @@ static int run_dump(struct sv_diag *d, const struct sv_diag_req *req,
 	d->seq++;
 	c->seq = d->seq;
 	c->proto = req->proto;
+	tap_request(d, req);
 	err = send_all(d, put_request(d, req));
 	while (!err) {
 		err = step(d, c);
@@ -482,6 +504,7 @@ static int learn_listeners(struct sv_diag *d)
 	c->d = d;
 	c->cb = note_listener;
 	c->arg = d;
+	d->internal = 1;
 	for (i = 0; i < sizeof(fams) && !err; i++) {
 		struct sv_diag_req r = { .proto = SV_PROTO_TCP,
 					 .family = fams[i],
@@ -489,6 +512,7 @@ static int learn_listeners(struct sv_diag *d)
 
 		err = run_dump(d, &r, c);
 	}
+	d->internal = 0;
 	free(c);
 	if (!err)
 		d->listen_known = 1;
@@ -519,6 +543,49 @@ int sv_diag_dump(struct sv_diag *d, const struct sv_diag_req *req,
 	if (err == -ENOENT && req->proto == SV_PROTO_RAW)
 		err = sv_procnet_raw_dump(req, cb, arg);
 	return err;
+}
+
+/*
+ * --load: replies read earlier, parsed as if they came now.  Listener
+ * dumps of our own teach the listening ports, as they did when saved.
+ */
+int sv_diag_new_offline(struct sv_diag **out)
+{
+	struct sv_diag *d = calloc(1, sizeof(*d));
+
+	if (!d)
+		return -ENOMEM;
+	*out = d;
+	return 0;
+}
+
+int sv_diag_replay(struct sv_diag *d, unsigned proto, int internal,
+		   const void *buf, size_t len, sv_sock_cb cb, void *arg)
+{
+	static const mnl_cb_t ctl[NLMSG_MIN_TYPE] = {
+		[NLMSG_ERROR] = error_cb,
+		[NLMSG_DONE] = done_cb,
+	};
+	struct dump_ctx *c = calloc(1, sizeof(*c));
+	int ret;
+
+	if (!c)
+		return -ENOMEM;
+	c->d = d;
+	c->proto = proto;
+	c->cb = internal ? note_listener : cb;
+	c->arg = internal ? (void *)d : arg;
+	/* seq and port 0: no check, the file is the only sender */
+	ret = mnl_cb_run2(buf, len, 0, 0, msg_cb, c, (mnl_cb_t *)ctl,
+			  NLMSG_MIN_TYPE);
+	if (ret < 0)
+		ret = -errno;
+	else
+		ret = c->ret;
+	free(c);
+	if (internal && ret >= 0)
+		d->listen_known = 1;
+	return ret;
 }
 
 /* The non-blocking interface: begin one request, then step on POLLIN. */

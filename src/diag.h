@@ -53,6 +53,20 @@ int sv_diag_step(struct sv_diag *d);
 void sv_diag_learn_listeners_inline(struct sv_diag *d);
 
 /*
+ * --save sees what the kernel is asked and answers: req (buf NULL) when a
+ * request goes out, then each received buffer; internal marks our own
+ * LISTEN-only dump.
+ */
+typedef void (*sv_diag_tap_fn)(void *arg, const struct sv_diag_req *req,
+			       int internal, const void *buf, size_t len);
+void sv_diag_set_tap(struct sv_diag *d, sv_diag_tap_fn fn, void *arg);
+
+/* --load: a diag without a socket, fed saved replies. */
+int sv_diag_new_offline(struct sv_diag **out);
+int sv_diag_replay(struct sv_diag *d, unsigned proto, int internal,
+		   const void *buf, size_t len, sv_sock_cb cb, void *arg);
+
+/*
  * Parses one sock_diag reply message into s.  Returns 0, or -EINVAL for a
  * message too short or malformed to trust (the caller skips it).
  */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "links.h"
+#include "util.h"
 
 struct sv_link {
 	unsigned index;
@@ -19,28 +20,42 @@ struct sv_links {
 	struct sv_link *v;
 };
 
+struct sv_links *sv_links_new(void)
+{
+	return calloc(1, sizeof(struct sv_links));
+}
+
+int sv_links_add(struct sv_links *l, unsigned index, const char *name)
+{
+	struct sv_link *v;
+
+	if (sv_grow((void **)&l->v, &l->cap, l->n + 1, sizeof(*l->v)))
+		return -ENOMEM;
+	v = &l->v[l->n++];
+	v->index = index;
+	strncpy(v->name, name, sizeof(v->name) - 1);
+	v->name[sizeof(v->name) - 1] = '\0';
+	return 0;
+}
+
+size_t sv_links_count(const struct sv_links *l)
+{
+	return l ? l->n : 0;
+}
+
+const char *sv_links_at(const struct sv_links *l, size_t i, unsigned *index)
+{
+	*index = l->v[i].index;
+	return l->v[i].name;
+}
+
 static void add_link(struct nl_object *obj, void *arg)
 {
 	struct rtnl_link *link = (struct rtnl_link *)obj;
-	struct sv_links *l = arg;
 	const char *name = rtnl_link_get_name(link);
-	struct sv_link *v;
 
-	if (!name)
-		return;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? 2 * l->cap : 16;
-
-		v = realloc(l->v, cap * sizeof(*v));
-		if (!v)
-			return;
-		l->v = v;
-		l->cap = cap;
-	}
-	v = &l->v[l->n++];
-	v->index = (unsigned)rtnl_link_get_ifindex(link);
-	strncpy(v->name, name, sizeof(v->name) - 1);
-	v->name[sizeof(v->name) - 1] = '\0';
+	if (name)
+		sv_links_add(arg, (unsigned)rtnl_link_get_ifindex(link), name);
 }
 
 int sv_links_load(struct sv_links **out)
@@ -59,7 +74,7 @@ int sv_links_load(struct sv_links **out)
 		nl_socket_free(sk);
 		return -EIO;
 	}
-	l = calloc(1, sizeof(*l));
+	l = sv_links_new();
 	if (l)
 		nl_cache_foreach(cache, add_link, l);
 	nl_cache_free(cache);

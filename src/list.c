@@ -8,43 +8,19 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "capture.h"
 #include "cmds.h"
 #include "diag.h"
 #include "fields.h"
 #include "filter.h"
 #include "links.h"
+#include "list.h"
 #include "netns.h"
 #include "proc.h"
 #include "resolve.h"
 #include "outbuf.h"
 #include "render.h"
 #include "util.h"
-
-struct list_opts {
-	unsigned protos;   /* 1 << SV_PROTO_* */
-	unsigned families; /* bit 0: inet, bit 1: inet6 */
-	uint32_t states;
-	unsigned show;	   /* SV_SHOW_* */
-	int json;	   /* 0, SV_JSON_ARRAY + 1, SV_JSON_LINES + 1 */
-	bool procs;	   /* -p */
-	bool resolve;	   /* -r */
-	const char *netns;
-	int netns_pid;
-	unsigned resolver_threads;
-	unsigned resolve_timeout_ms;
-	struct sv_filter *filter; /* trailing arguments or -F FILE */
-};
-
-struct list_run {
-	struct sv_render *render;
-	struct sv_links *links;
-	bool links_tried;
-	struct sv_proc_map *procs;
-	bool show_procs;
-	struct sv_resolver *resolver;
-	const struct sv_filter *filter;
-	bool check; /* the kernel's verdict is not final: check here too */
-};
 
 enum {
 	OPT_JSON = 256,
@@ -54,6 +30,8 @@ enum {
 	OPT_RESOLVER_THREADS,
 	OPT_RESOLVE_TIMEOUT,
 	OPT_FILTER_FILE,
+	OPT_SAVE,
+	OPT_LOAD,
 };
 
 static const struct option long_opts[] = {
@@ -77,6 +55,8 @@ static const struct option long_opts[] = {
 	{ "resolver-threads", required_argument, NULL, OPT_RESOLVER_THREADS },
 	{ "resolve-timeout", required_argument, NULL, OPT_RESOLVE_TIMEOUT },
 	{ "filter-file", required_argument, NULL, 'F' },
+	{ "save", required_argument, NULL, OPT_SAVE },
+	{ "load", required_argument, NULL, OPT_LOAD },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "jsonl", no_argument, NULL, OPT_JSONL },
 	{ "help", no_argument, NULL, 'h' },
@@ -125,6 +105,10 @@ void sv_list_usage(FILE *f)
 	      "Filter:\n"
 	      "  -F, --filter-file FILE\n"
 	      "                    read the filter expression from FILE\n"
+	      "Capture:\n"
+	      "      --save FILE   also write what the kernel answered to FILE\n"
+	      "      --load FILE   read sockets from a saved FILE, not the "
+	      "kernel\n"
 	      "Output:\n"
 	      "      --json        one JSON array of socket objects\n"
 	      "      --jsonl       one JSON object per line\n"
@@ -210,6 +194,12 @@ static void parse_opts(int argc, char **argv, struct list_opts *lo)
 		case 'F':
 			filter_file = optarg;
 			break;
+		case OPT_SAVE:
+			lo->save = optarg;
+			break;
+		case OPT_LOAD:
+			lo->load = optarg;
+			break;
 		case OPT_NETNS_PID:
 			if (sv_parse_u64(optarg, 1, INT32_MAX, &v))
 				sv_usage_die("list: --netns-pid needs a process id, "
@@ -284,6 +274,9 @@ static void parse_opts(int argc, char **argv, struct list_opts *lo)
 		lo->states = sv_filter_states(lo->filter, lo->states);
 	if (lo->netns && lo->netns_pid)
 		sv_usage_die("list: --netns and --netns-pid exclude each other");
+	if (lo->load && (lo->save || lo->netns || lo->netns_pid))
+		sv_usage_die("list: --load reads a capture: it takes no %s",
+			     lo->save ? "--save" : "namespace");
 
 	if (!lo->families)
 		lo->families = 3;
@@ -321,7 +314,7 @@ static bool filter_match(struct list_run *run, const struct sv_sock *s)
 	return ok;
 }
 
-static int on_sock(struct sv_sock *s, void *arg)
+int sv_list_sock(struct sv_sock *s, void *arg)
 {
 	struct list_run *run = arg;
 
@@ -340,6 +333,8 @@ static int on_sock(struct sv_sock *s, void *arg)
 		s->has |= run->show_procs ? SV_HAS_PROCS : 0;
 	}
 	if (run->check && !filter_match(run, s))
+		return 0;
+	if (run->check_states && !(run->states & SV_SF(s->state)))
 		return 0;
 	if (run->resolver && (s->has & SV_HAS_PORTS)) {
 		int udp = s->proto == SV_PROTO_UDP;
@@ -373,6 +368,8 @@ static int collect_addr(struct sv_sock *s, void *arg)
 	if (!(s->has & SV_HAS_PORTS))
 		return 0;
 	if (run->check && !filter_match(run, s))
+		return 0;
+	if (run->check_states && !(run->states & SV_SF(s->state)))
 		return 0;
 	if (!is_any(s->family, s->local.addr))
 		sv_resolver_add(r, s->family, s->local.addr);
@@ -453,6 +450,17 @@ static void dump_all(struct sv_diag *d, const struct list_opts *lo,
 	}
 }
 
+/* The kernel's dumps, or a capture's replies. */
+static void sources(struct sv_diag *d, const struct sv_capture *cap,
+		    const struct list_opts *lo, sv_sock_cb cb,
+		    struct list_run *run)
+{
+	if (cap->data)
+		sv_list_load(lo, run, d, cap, cb);
+	else
+		dump_all(d, lo, cb, run);
+}
+
 static void enter_netns(const struct list_opts *lo)
 {
 	const char *what = NULL;
@@ -487,18 +495,31 @@ int sv_cmd_list(int argc, char **argv)
 	static struct sv_out out;
 	struct list_opts lo;
 	struct list_run run = { 0 };
+	struct sv_capture cap = { 0 };
 	struct sv_diag *d;
 	bool pending = false;
 	int err;
 
 	parse_opts(argc, argv, &lo);
+	run.states = lo.states;
+	if (lo.load) {
+		const char *why;
+
+		err = sv_capture_load(&cap, lo.load, &why);
+		if (err)
+			sv_die("cannot load %s: %s", lo.load,
+			       why ? why : strerror(-err));
+	}
 	/* before any netlink socket: a socket stays in its namespace */
 	enter_netns(&lo);
 	sv_out_init(&out, STDOUT_FILENO);
 
 	run.filter = lo.filter;
 	run.show_procs = lo.procs;
-	if (lo.procs || (lo.filter && sv_filter_needs_procs(lo.filter))) {
+	if (cap.data) {
+		sv_list_load_tables(&lo, &run, &cap);
+	} else if (lo.procs ||
+		   (lo.filter && sv_filter_needs_procs(lo.filter))) {
 		/* /proc is the pid namespace's, so owners are found whatever
 		 * network namespace their sockets live in */
 		err = sv_proc_map_build(&run.procs, NULL);
@@ -511,7 +532,7 @@ int sv_cmd_list(int argc, char **argv)
 				sv_proc_map_unreadable(run.procs),
 				sv_proc_map_unreadable(run.procs) == 1 ? "" : "es");
 	}
-	err = sv_diag_open(&d);
+	err = cap.data ? sv_diag_new_offline(&d) : sv_diag_open(&d);
 	if (err)
 		sv_die("cannot open a sock_diag netlink socket: %s",
 		       strerror(-err));
@@ -520,14 +541,18 @@ int sv_cmd_list(int argc, char **argv)
 				      lo.resolve_timeout_ms);
 		if (err)
 			sv_die("cannot start the resolver: %s", strerror(-err));
-		dump_all(d, &lo, collect_addr, &run);
+		sources(d, &cap, &lo, collect_addr, &run);
 		sv_resolver_run(run.resolver);
 		pending = sv_resolver_pending(run.resolver) > 0;
 	}
 
 	run.render = lo.json ? sv_json_new(&out, lo.json - 1)
 			     : sv_table_new(&out, lo.show | (lo.procs ? SV_SHOW_PROC : 0));
-	dump_all(d, &lo, on_sock, &run);
+	if (lo.save)
+		sv_list_save_begin(&lo, &run, d);
+	sources(d, &cap, &lo, sv_list_sock, &run);
+	if (lo.save)
+		sv_list_save_end(&lo, &run);
 	run.render->end(run.render);
 	sv_out_flush(&out);
 
@@ -542,5 +567,6 @@ int sv_cmd_list(int argc, char **argv)
 	sv_resolver_free(run.resolver);
 	sv_filter_free(lo.filter);
 	sv_diag_close(d);
+	sv_capture_free(&cap);
 	return 0;
 }

@@ -45,12 +45,24 @@ static int socket_inode(const char *link, size_t n, uint64_t *ino)
 	return 1;
 }
 
+static uint32_t pool_add(struct sv_proc_map *m, const char *s, size_t n)
+{
+	uint32_t off;
+
+	if (sv_grow((void **)&m->pool, &m->pool_cap, m->pool_len + n + 1, 1))
+		return 0;
+	off = (uint32_t)m->pool_len;
+	memcpy(m->pool + off, s, n);
+	m->pool[off + n] = '\0';
+	m->pool_len += n + 1;
+	return off;
+}
+
 static uint32_t add_comm(struct sv_proc_map *m, int pidfd)
 {
 	char buf[64];
 	ssize_t n = -1;
 	int fd = openat(pidfd, "comm", O_RDONLY | O_CLOEXEC);
-	uint32_t off;
 
 	if (fd >= 0) {
 		n = read(fd, buf, sizeof(buf) - 1);
@@ -60,14 +72,20 @@ static uint32_t add_comm(struct sv_proc_map *m, int pidfd)
 		n = 0;
 	if (n > 0 && buf[n - 1] == '\n')
 		n--;
-	buf[n] = '\0';
-	if (sv_grow((void **)&m->pool, &m->pool_cap, m->pool_len + (size_t)n + 1,
-		 1))
-		return 0;
-	off = (uint32_t)m->pool_len;
-	memcpy(m->pool + off, buf, (size_t)n + 1);
-	m->pool_len += (size_t)n + 1;
-	return off;
+	return pool_add(m, buf, (size_t)n);
+}
+
+static int add_entry(struct sv_proc_map *m, uint64_t ino, int pid, int fd,
+		     uint32_t comm)
+{
+	if (sv_grow((void **)&m->v, &m->cap, m->n + 1, sizeof(*m->v)))
+		return -ENOMEM;
+	m->v[m->n].inode = ino;
+	m->v[m->n].pid = pid;
+	m->v[m->n].fd = fd;
+	m->v[m->n].comm = comm;
+	m->n++;
+	return 0;
 }
 
 static void scan_pid(struct sv_proc_map *m, int procfd, const char *name,
@@ -111,13 +129,8 @@ static void scan_pid(struct sv_proc_map *m, int procfd, const char *name,
 			continue;
 		if (comm == UINT32_MAX)
 			comm = add_comm(m, pidfd);
-		if (sv_grow((void **)&m->v, &m->cap, m->n + 1, sizeof(*m->v)))
+		if (add_entry(m, ino, pid, atoi(de->d_name), comm))
 			break;
-		m->v[m->n].inode = ino;
-		m->v[m->n].pid = pid;
-		m->v[m->n].fd = atoi(de->d_name);
-		m->v[m->n].comm = comm;
-		m->n++;
 	}
 	closedir(d);
 	close(pidfd);
@@ -204,17 +217,40 @@ int sv_proc_map_build(struct sv_proc_map **out, const char *proc_root)
 	}
 	closedir(d);
 	close(procfd);
-	if (!m->pool && sv_grow((void **)&m->pool, &m->pool_cap, 1, 1) == 0)
-		m->pool[0] = '\0';
-	if (m->n)
-		qsort(m->v, m->n, sizeof(*m->v), cmp_entry);
-	err = m->pool ? build_index(m) : -ENOMEM;
+	err = sv_proc_map_finish(m);
 	if (err) {
 		sv_proc_map_free(m);
 		return err;
 	}
 	*out = m;
 	return 0;
+}
+
+struct sv_proc_map *sv_proc_map_new(void)
+{
+	return calloc(1, sizeof(struct sv_proc_map));
+}
+
+int sv_proc_map_add(struct sv_proc_map *m, uint64_t inode, int pid, int fd,
+		    const char *comm)
+{
+	return add_entry(m, inode, pid, fd, pool_add(m, comm, strlen(comm)));
+}
+
+int sv_proc_map_finish(struct sv_proc_map *m)
+{
+	if (!m->pool && sv_grow((void **)&m->pool, &m->pool_cap, 1, 1) == 0)
+		m->pool[0] = '\0';
+	if (m->n)
+		qsort(m->v, m->n, sizeof(*m->v), cmp_entry);
+	return m->pool ? build_index(m) : -ENOMEM;
+}
+
+const struct sv_proc_ref *sv_proc_map_at(const struct sv_proc_map *m,
+					 size_t i, uint64_t *inode)
+{
+	*inode = m->v[i].inode;
+	return &m->refs[i];
 }
 
 size_t sv_proc_map_unreadable(const struct sv_proc_map *m)

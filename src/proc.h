@@ -27,4 +27,13 @@ const struct sv_proc_ref *sv_proc_map_find(const struct sv_proc_map *m,
 					   uint64_t inode, size_t *n);
 void sv_proc_map_free(struct sv_proc_map *m);
 
+/* A map built by hand (from a capture): add entries, then finish. */
+struct sv_proc_map *sv_proc_map_new(void);
+int sv_proc_map_add(struct sv_proc_map *m, uint64_t inode, int pid, int fd,
+		    const char *comm);
+int sv_proc_map_finish(struct sv_proc_map *m);
+/* Entry i of sv_proc_map_count(), for saving the map. */
+const struct sv_proc_ref *sv_proc_map_at(const struct sv_proc_map *m,
+					 size_t i, uint64_t *inode);
+
 #endif
