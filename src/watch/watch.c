@@ -423,7 +423,9 @@ static void finish_tick(struct sv_watch *w)
 	for (i = 0; i < w->nsocks && !w->stopping; i++) {
 		struct wsock *ws = w->socks[i];
 
-		if (ws->pending_open) {
+		/* found by a scan during this tick's dumps: its open waits
+		 * for a tick that read it */
+		if (ws->pending_open && ws->seen_tick == w->tick_gen) {
 			ws->pending_open = false;
 			sv_watch_event_sock(w, "open", ws, NULL, NULL, NULL,
 					    NULL, 0);
@@ -829,8 +831,8 @@ int sv_cmd_watch(int argc, char **argv)
 		sv_die("no process with pid %d", w.pid);
 	if (err)
 		sv_die("cannot inspect process %d: %s (its /proc/%d/fd is not "
-		       "readable: watching another user's process needs root "
-		       "or ptrace permission)",
+		       "readable: the process belongs to another user or is not "
+		       "dumpable; watching it needs root or ptrace permission)",
 		       w.pid, strerror(-err), w.pid);
 	err = sv_ready_open(&w.ready, w.pid);
 	if (err)
