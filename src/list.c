@@ -393,9 +393,31 @@ static void dump_one(struct sv_diag *d, const struct sv_diag_req *req,
 	if (err == -EPERM && req->bytecode)
 		sv_die("the kernel refused the filter: fwmark needs "
 		       "CAP_NET_ADMIN");
+	sv_list_dump_error(req->proto, req->family, err);
 	if (err < 0)
 		sv_die("cannot list %s%s sockets: %s", sv_proto_name(req->proto),
 		       req->family == AF_INET6 ? "6" : "", strerror(-err));
+}
+
+/*
+ * A dump the kernel marked inconsistent, or replies it dropped: what was
+ * printed may miss or repeat sockets, so say so and fail rather than let
+ * half a table pass for the whole.
+ */
+void sv_list_dump_error(unsigned proto, unsigned family, int err)
+{
+	const char *p = sv_proto_name(proto);
+	const char *six = family == AF_INET6 ? "6" : "";
+
+	if (err == -EINTR)
+		sv_die("the %s%s socket table changed while the kernel dumped "
+		       "it (NLM_F_DUMP_INTR): the list may miss or repeat "
+		       "sockets; run again",
+		       p, six);
+	if (err == -ENOBUFS)
+		sv_die("the kernel dropped %s%s replies (ENOBUFS): the list is "
+		       "incomplete; run again",
+		       p, six);
 }
 
 /* One request, with the filter compiled for the kernel where it can. */

@@ -42,6 +42,9 @@ struct list_run {
 	bool saving;
 };
 
+/* Dies with a clear message for an inconsistent or overrun dump. */
+void sv_list_dump_error(unsigned proto, unsigned family, int err);
+
 /* list_capture.c: --save and --load */
 int sv_list_sock(struct sv_sock *s, void *arg);
 void sv_list_save_begin(struct list_opts *lo, struct list_run *run,

@@ -222,7 +222,14 @@ void sv_list_load(const struct list_opts *lo, struct list_run *run,
 		if (!internal && !wanted(lo, proto, family))
 			continue;
 		err = sv_diag_replay(d, proto, internal, r.p, r.len, cb, run);
-		if (err == -ENOENT && proto == SV_PROTO_RAW)
+		if (err == -ENOENT && proto == SV_PROTO_RAW) {
 			load_raw_lines(cap, (int)family, cb, run);
+			continue;
+		}
+		/* as it was when saved: an interrupted dump is reported */
+		sv_list_dump_error(proto, family, err);
+		if (err < 0 && err != -ENOENT)
+			sv_die("%s: a saved reply says: %s", lo->load,
+			       strerror(-err));
 	}
 }

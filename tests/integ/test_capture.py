@@ -94,6 +94,23 @@ class TestCapture(SockviewTestCase):
         p = sockview("list", "--load", cap, "--netns", "x")
         self.assertEqual(p.returncode, 2)
 
+        # a reply the kernel marked NLM_F_DUMP_INTR (the table changed
+        # during the dump): reported, not printed as if whole
+        blob = bytearray(data)
+        off = 24
+        while off + 8 <= len(blob):
+            rtype, rlen = struct.unpack_from("<II", blob, off)
+            if rtype == 2 and rlen >= 16:
+                flags = struct.unpack_from("<H", blob, off + 8 + 6)[0]
+                struct.pack_into("<H", blob, off + 8 + 6, flags | 0x10)
+                break
+            off += 8 + (rlen + 3) // 4 * 4
+        else:
+            self.fail("no netlink reply in the capture")
+        p = load("intr", bytes(blob))
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertIn(b"changed while the kernel dumped", p.stderr)
+
 
 if __name__ == "__main__":
     unittest.main()
