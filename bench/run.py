@@ -50,6 +50,7 @@ FILTER_CONNS = 8
 LISTEN_BASE = 5001  # holder h listens on LISTEN_BASE + h
 RUN_TIMEOUT = env_int("BENCH_TIMEOUT", 300, 1)  # seconds, one command
 SETUP_TIMEOUT = 600
+WATCH_SECONDS = env_int("BENCH_WATCH_SECONDS", 30, 0)
 JSON_PATH = os.environ.get("BENCH_JSON") or os.path.join(BENCH, "results.json")
 SOCKVIEW = os.path.abspath(os.environ.get("SOCKVIEW") or os.path.join(ROOT, "sockview"))
 FLOOR = os.path.join(BUILD, "floor")
@@ -231,12 +232,59 @@ def tcp_sockets():
 
 
 def watch_jobs():
-    # TODO(watch): `sockview watch` does not exist yet.  When it does,
-    # measure it here on the same population (e.g. CPU time and peak RSS
-    # per refresh over a fixed number of refreshes, next to a matching
-    # ss loop) and return its Jobs and table rows.  Until then this hook
-    # adds nothing: no number is reported for watch.
+    # watch is not a one-shot job: measure_watch() runs it once, for
+    # WATCH_SECONDS, after the timed rounds.
     return []
+
+
+def socket_fds(pid):
+    n = 0
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            if os.readlink(f"/proc/{pid}/fd/{fd}").startswith("socket:"):
+                n += 1
+        except OSError:
+            pass
+    return n
+
+
+def measure_watch(holders):
+    """CPU share of `sockview watch --interval 100` on the first holder
+    (about 18,000 of the sockets) for WATCH_SECONDS: in a terminal (a pty
+    from script(1), 24 rows: what a person sees) and as NDJSON to
+    /dev/null (every socket, every tick)."""
+    if WATCH_SECONDS <= 0 or not holders.procs:
+        return None
+    pid = holders.procs[0].pid
+    nsock = socket_fds(pid)
+    cmd = f"{SOCKVIEW} watch -n --interval 100 --duration {WATCH_SECONDS} {pid}"
+    out = {"target_pid_sockets": nsock, "interval_ms": 100,
+           "seconds": WATCH_SECONDS}
+    for mode, argv in (
+            ("terminal", ["script", "-qfec", cmd, "/dev/null"]),
+            ("ndjson", cmd.split()[:1] + ["watch", "--json"] + cmd.split()[2:])):
+        res, err, _, _ = timeit(argv)
+        if res is None:
+            note(f"watch {mode}: failed: {err.strip()[:300]}")
+            out[mode] = None
+            continue
+        wall_ns, rss, user_us, sys_us, _ = res
+        cpu = (user_us + sys_us) / (wall_ns / 1e3)
+        out[mode] = {"cpu_share": round(cpu, 4), "user_ms": user_us / 1e3,
+                     "sys_ms": sys_us / 1e3, "wall_s": wall_ns / 1e9,
+                     "peak_rss_kib": rss}
+    print()
+    print(f"watch --interval 100 on a target holding {nsock} sockets "
+          f"({WATCH_SECONDS} s; CPU = user + sys over wall time):")
+    for mode in ("terminal", "ndjson"):
+        r = out.get(mode)
+        if r:
+            print(f"  {mode:9} {100 * r['cpu_share']:6.1f}% of one core "
+                  f"(user {r['user_ms']:.0f} ms, sys {r['sys_ms']:.0f} ms), "
+                  f"peak RSS {r['peak_rss_kib'] / 1024:.1f} MiB")
+    print(f"  target: terminal view under 10% of one core: "
+          f"{'met' if out.get('terminal') and out['terminal']['cpu_share'] < 0.10 else 'NOT met'}")
+    return out
 
 
 def row_json(sj, ssj, floor):
@@ -300,6 +348,14 @@ def main():
         note(f"{CONNS} connections in {nholders} holders, "
              f"{TIMEWAIT} TIME-WAIT, {UDP} UDP: set up in {setup_s:.1f} s")
         report(nholders, setup_s, have_netstat)
+        w = measure_watch(holders)
+        if w is not None:
+            with open(JSON_PATH) as f:
+                result = json.load(f)
+            result["watch"] = w
+            with open(JSON_PATH + ".tmp", "w") as f:
+                json.dump(result, f, indent=1)
+            os.replace(JSON_PATH + ".tmp", JSON_PATH)
         after = os.environ.get("BENCH_AFTER")
         if after:
             note(f"BENCH_AFTER: {after}")

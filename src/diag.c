@@ -666,6 +666,48 @@ int sv_diag_begin_unix_inodes(struct sv_diag *d, const uint64_t *inodes,
 	return send_all(d, len);
 }
 
+int sv_diag_begin_inet_exact(struct sv_diag *d, unsigned proto,
+			      const struct sv_sock *const *socks, size_t n,
+			      sv_sock_cb cb, void *arg)
+{
+	size_t i, len = 0;
+	int err;
+
+	if (!n || n > SV_DIAG_EXACT_MAX ||
+	    (proto != SV_PROTO_TCP && proto != SV_PROTO_UDP))
+		return -EINVAL;
+	err = begin_ctx(d, proto, cb, arg);
+	if (err)
+		return err;
+	for (i = 0; i < n; i++) {
+		const struct sv_sock *s = socks[i];
+		struct nlmsghdr *nlh = put_header(d, d->buf + len, 0);
+		struct inet_diag_req_v2 *r =
+			mnl_nlmsg_put_extra_header(nlh, sizeof(*r));
+		size_t alen = s->family == AF_INET ? 4 : 16;
+
+		r->sdiag_family = s->family;
+		r->sdiag_protocol = proto == SV_PROTO_TCP ? IPPROTO_TCP
+							  : IPPROTO_UDP;
+		r->idiag_ext = 1 << (INET_DIAG_SKMEMINFO - 1);
+		if (proto == SV_PROTO_TCP)
+			r->idiag_ext |= 1 << (INET_DIAG_INFO - 1) |
+					1 << (INET_DIAG_CONG - 1);
+		r->idiag_states = SV_STATES_ALL;
+		/* the socket's own id: a hash lookup, not a table walk */
+		r->id.idiag_sport = htons(s->local.port);
+		r->id.idiag_dport = htons(s->peer.port);
+		memcpy(r->id.idiag_src, s->local.addr, alen);
+		memcpy(r->id.idiag_dst, s->peer.addr, alen);
+		r->id.idiag_if = s->ifindex;
+		r->id.idiag_cookie[0] = (uint32_t)s->cookie;
+		r->id.idiag_cookie[1] = (uint32_t)(s->cookie >> 32);
+		len += NLMSG_ALIGN(nlh->nlmsg_len);
+	}
+	d->cur->exact_left = n;
+	return send_all(d, len);
+}
+
 int sv_diag_step(struct sv_diag *d)
 {
 	return d->cur ? step(d, d->cur) : 0;

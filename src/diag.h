@@ -47,6 +47,11 @@ int sv_diag_begin(struct sv_diag *d, const struct sv_diag_req *req,
 #define SV_DIAG_EXACT_MAX 1024
 int sv_diag_begin_unix_inodes(struct sv_diag *d, const uint64_t *inodes,
 			      size_t n, sv_sock_cb cb, void *arg);
+/* Exact requests for TCP or UDP sockets known from an earlier reply (by
+ * addresses, ports and cookie): each is a hash lookup in the kernel. */
+int sv_diag_begin_inet_exact(struct sv_diag *d, unsigned proto,
+			     const struct sv_sock *const *socks, size_t n,
+			     sv_sock_cb cb, void *arg);
 int sv_diag_step(struct sv_diag *d);
 /* Learn TCP listeners from the dumps themselves (listeners come first in
  * a dump) instead of a separate LISTEN dump; resets what was learnt. */

@@ -63,8 +63,9 @@ static uint32_t current_mask(int fd)
 }
 
 int sv_ready_add(struct sv_ready *r, int fd, uint64_t inode, int *family,
-		 uint16_t *port, uint32_t *mask)
+		 int *type, uint16_t *port, uint32_t *mask)
 {
+	socklen_t tlen = sizeof(*type);
 	struct epoll_event ev = {
 		.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLPRI | EPOLLET,
 		.data.u64 = inode,
@@ -73,6 +74,7 @@ int sv_ready_add(struct sv_ready *r, int fd, uint64_t inode, int *family,
 
 	*port = 0;
 	*family = 0;
+	*type = 0;
 	if (r->denied)
 		return r->denied;
 	dup = (int)syscall(SYS_pidfd_getfd, r->pidfd, fd, 0);
@@ -83,6 +85,8 @@ int sv_ready_add(struct sv_ready *r, int fd, uint64_t inode, int *family,
 		return err;
 	}
 	local_name(dup, family, port);
+	if (getsockopt(dup, SOL_SOCKET, SO_TYPE, type, &tlen) < 0)
+		*type = 0;
 	*mask = current_mask(dup);
 	if (epoll_ctl(r->epfd, EPOLL_CTL_ADD, dup, &ev) < 0 && errno != EEXIST)
 		err = -errno;

@@ -21,14 +21,14 @@ struct sv_ready {
 
 int sv_ready_open(struct sv_ready *r, int pid);
 /*
- * Registers the target's fd (socket inode).  On success fills *family and
- * *port from getsockname() on the duplicate (0 when unknown), and *mask
+ * Registers the target's fd (socket inode).  On success fills *family,
+ * *type (SO_TYPE) and *port from getsockname() on the duplicate (0 when unknown), and *mask
  * with its readiness at that moment (poll(2) bits, as EPOLL* bits are):
  * the first report of an edge-triggered registration is that state, not
  * an event.  -EPERM/-EACCES: no ptrace permission; -EBADF: fd gone.
  */
 int sv_ready_add(struct sv_ready *r, int fd, uint64_t inode, int *family,
-		 uint16_t *port, uint32_t *mask);
+		 int *type, uint16_t *port, uint32_t *mask);
 /* Calls cb for every pending edge, without blocking; returns how many. */
 int sv_ready_drain(struct sv_ready *r,
 		   void (*cb)(uint64_t inode, uint32_t events, void *arg),

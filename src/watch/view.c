@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* What a tick shows: samples as NDJSON, or a table as text or full screen. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,7 +92,7 @@ static int cmp_ws(const void *x, const void *y)
 }
 
 /* The sockets in display order: by fd, or by the chosen key. */
-static struct wsock **ordered(struct sv_watch *w)
+struct wsock **sv_watch_ordered(struct sv_watch *w)
 {
 	struct wsock **v = malloc((w->nsocks ? w->nsocks : 1) * sizeof(*v));
 
@@ -103,14 +104,19 @@ static struct wsock **ordered(struct sv_watch *w)
 	return v;
 }
 
-static void table(struct sv_watch *w, struct wsock **v, struct sv_out *o)
+/* At most max rows: a screen shows a few dozen of 16,000 sockets. */
+static void table(struct sv_watch *w, struct wsock **v, struct sv_out *o,
+		  size_t max)
 {
 	struct sv_render *r = sv_table_new(o, SV_SHOW_TIMER | SV_SHOW_WATCH);
-	size_t i;
+	size_t i, n = 0;
 
-	for (i = 0; i < w->nsocks; i++)
-		if (v[i]->have)
+	for (i = 0; i < w->nsocks && n < max; i++) {
+		if (v[i]->have) {
 			r->sock(r, &v[i]->cur);
+			n++;
+		}
+	}
 	r->end(r);
 	r->free(r);
 }
@@ -140,6 +146,16 @@ static void put_clipped(struct sv_out *o, const char *p, size_t n, size_t cols)
 	sv_out_mem(o, p, i);
 }
 
+/* Rows of the terminal the socket table may use. */
+size_t sv_watch_table_rows(void)
+{
+	struct winsize ws = { 0 };
+
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row)
+		return ws.ws_row;
+	return 24;
+}
+
 static void screen(struct sv_watch *w, struct wsock **v)
 {
 	struct winsize ws = { 0 };
@@ -157,7 +173,7 @@ static void screen(struct sv_watch *w, struct wsock **v)
 	w->screen.len = 0;
 	header(w, &w->screen);
 	sv_out_init_mem(tmp, &w->screen);
-	table(w, v, tmp);
+	table(w, v, tmp, rows);
 	sv_out_flush(tmp);
 	free(tmp);
 
@@ -189,12 +205,14 @@ static void screen(struct sv_watch *w, struct wsock **v)
 
 void sv_watch_view_tick(struct sv_watch *w)
 {
-	struct wsock **v = ordered(w);
-	size_t i;
+	struct wsock **v = sv_watch_ordered(w);
+	size_t i, shown;
 
 	if (!v)
 		return;
-	for (i = 0; i < w->nsocks; i++)
+	/* names for what is shown: on screen, the rows that fit */
+	shown = w->mode == SV_WATCH_TERM ? sv_watch_table_rows() : SIZE_MAX;
+	for (i = 0; i < w->nsocks && i < shown; i++)
 		if (v[i]->have)
 			sv_watch_join_names(w, v[i]);
 	switch (w->mode) {
@@ -205,7 +223,7 @@ void sv_watch_view_tick(struct sv_watch *w)
 		w->screen.len = 0;
 		header(w, &w->screen);
 		sv_out_mem(&w->out, w->screen.p, w->screen.len);
-		table(w, v, &w->out);
+		table(w, v, &w->out, SIZE_MAX);
 		sv_out_char(&w->out, '\n');
 		sv_out_flush(&w->out);
 		break;

@@ -160,6 +160,7 @@ static struct wsock *add_sock(struct sv_watch *w, uint64_t inode, int fd)
 	}
 	ws->inode = inode;
 	ws->fd = fd;
+	ws->proto = SV_PROTO_MAX;
 	w->socks[w->nsocks++] = ws;
 	return ws;
 }
@@ -177,14 +178,15 @@ static void remove_sock(struct sv_watch *w, size_t i)
 
 static void register_ready(struct sv_watch *w, struct wsock *ws)
 {
-	int family = 0, err;
+	int family = 0, type = 0, err;
 	uint16_t port = 0;
 	uint32_t mask = 0;
 
 	if (ws->registered || !w->ready_ok)
 		return;
 	ws->registered = true;
-	err = sv_ready_add(&w->ready, ws->fd, ws->inode, &family, &port, &mask);
+	err = sv_ready_add(&w->ready, ws->fd, ws->inode, &family, &type, &port,
+			   &mask);
 	/* the registration reports the socket's state once: a writable
 	 * socket is no news, data or a hangup already there is */
 	ws->last_ev = mask & EPOLLOUT;
@@ -201,6 +203,10 @@ static void register_ready(struct sv_watch *w, struct wsock *ws)
 	if (!err && family) {
 		ws->family = (uint8_t)family;
 		ws->port = port;
+		if (type == SOCK_STREAM && family != AF_UNIX)
+			ws->proto = SV_PROTO_TCP;
+		else if (type == SOCK_DGRAM && family != AF_UNIX)
+			ws->proto = SV_PROTO_UDP;
 		if (family != AF_INET && family != AF_INET6 &&
 		    family != AF_UNIX)
 			ws->family = SV_FAMILY_OTHER;
@@ -246,6 +252,8 @@ static int scan_fds(struct sv_watch *w)
 		return err;
 	w->scan_gen++;
 	w->new_socks = 0;
+	w->need_scan = false;
+	w->last_scan_ns = sv_watch_now_ns();
 	for (i = 0; i < w->scan.n; i++) {
 		const struct sv_target_sock *t = &w->scan.socks[i];
 		struct wsock *ws = find(w, t->inode);
@@ -412,6 +420,7 @@ static int on_diag_sock(struct sv_sock *s, void *arg)
 		ws->family = s->family;
 	if (s->has & SV_HAS_PORTS)
 		ws->port = s->local.port;
+	ws->proto = s->proto;
 	return 0;
 }
 
@@ -420,6 +429,8 @@ static void finish_tick(struct sv_watch *w)
 	size_t i;
 
 	w->tick_busy = false;
+	if (!w->light)
+		w->full_cost_ns = sv_watch_now_ns() - w->tick_ns;
 	for (i = 0; i < w->nsocks && !w->stopping; i++) {
 		struct wsock *ws = w->socks[i];
 
@@ -431,13 +442,17 @@ static void finish_tick(struct sv_watch *w)
 					    NULL, 0);
 		}
 		if (ws->seen_tick != w->tick_gen) {
+			if (w->light)
+				continue; /* not asked for this tick */
 			/* not found by any request: not a socket we can see,
 			 * or one that is gone and whose fd number may now
 			 * hold another: read that link again */
 			if (w->full_dump && !ws->have)
 				ws->family = SV_FAMILY_OTHER;
-			if (ws->have)
+			if (ws->have) {
 				sv_target_forget_fd(&w->scan, ws->fd);
+				w->need_scan = true;
+			}
 			continue;
 		}
 		sv_watch_rates(ws);
@@ -457,7 +472,7 @@ static bool begin_unix(struct sv_watch *w)
 	size_t n = 0, i;
 	int err;
 
-	if (w->unix_off == 0) {
+	if (w->unix_off == 0 && !w->unix_ready) {
 		free(w->unix_q);
 		w->unix_q = malloc((w->nsocks + 1) * sizeof(*w->unix_q));
 		if (!w->unix_q)
@@ -496,11 +511,33 @@ static void next_phase(struct sv_watch *w)
 		{ SV_PROTO_UDP, AF_INET6 },
 	};
 
+	if (w->light) {
+		/* phases 0, 1: TCP and UDP on screen, exact; then UNIX */
+		while (w->phase < 2) {
+			int k = w->phase++;
+
+			if (w->nexact[k] &&
+			    sv_diag_begin_inet_exact(
+				    w->diag, k ? SV_PROTO_UDP : SV_PROTO_TCP,
+				    w->exact[k], w->nexact[k], on_diag_sock,
+				    w) == 0)
+				return;
+		}
+		w->phase = 4;
+	}
 	while (w->phase < 4) {
+		if (!w->full_dump && !w->need_dump[w->phase]) {
+			/* the target has no socket there: no table walk */
+			w->phase++;
+			continue;
+		}
 		struct sv_diag_req req = {
 			.proto = inet[w->phase].proto,
 			.family = inet[w->phase].family,
-			.states = SV_STATES_ALL,
+			/* not bound-inactive: asking for it makes the kernel
+			 * walk its whole bind table as well */
+			.states = SV_STATES_ALL &
+				  ~SV_SF(SV_TCP_BOUND_INACTIVE),
 			.bytecode = w->full_dump ? NULL : w->bytecode,
 			.bytecode_len = w->full_dump ? 0 : w->bytecode_len,
 		};
@@ -517,6 +554,96 @@ static void next_phase(struct sv_watch *w)
 	finish_tick(w);
 }
 
+/*
+ * Reading /proc/PID/fd costs a dentry lookup per descriptor: with 16,000
+ * sockets that is most of a tick.  A large table is read once a second,
+ * and at once when a socket left the kernel's replies or a listener got a
+ * connection; a small one every tick.
+ */
+#define SCAN_EVERY_TICK_MAX 1024
+
+/*
+ * How often everything is read when not every tick: at least once a
+ * second, and no more often than keeps that work to a twentieth of the
+ * time (a pass over 16,000 sockets among 120,000 takes the kernel about
+ * 150 ms), at most every 10 s.
+ */
+static uint64_t full_period_ns(const struct sv_watch *w)
+{
+	uint64_t p = w->interval_ms < 1000 ? 1000000000ull
+					   : w->interval_ms * 1000000ull;
+
+	if (20 * w->full_cost_ns > p)
+		p = 20 * w->full_cost_ns;
+	return p < 10000000000ull ? p : 10000000000ull;
+}
+
+/*
+ * In a terminal only the rows on screen need fresh numbers every tick:
+ * they are read with exact requests (a hash lookup each), and everything
+ * else once a second with dumps, which walk the kernel's whole socket
+ * table.  Readiness events come from epoll and are never delayed.
+ */
+#define LIGHT_MIN_SOCKETS 256
+
+static void plan_light_tick(struct sv_watch *w)
+{
+	uint64_t now = sv_watch_now_ns();
+	uint64_t period = full_period_ns(w);
+	struct wsock **v;
+	size_t rows, i, k;
+
+	w->light = false;
+	w->unix_ready = false;
+	if (w->mode != SV_WATCH_TERM || w->nsocks <= LIGHT_MIN_SOCKETS ||
+	    w->need_scan || w->full_dump || now - w->last_full_ns >= period)
+		return;
+	for (i = 0; i < w->nsocks; i++)
+		if (!w->socks[i]->have)
+			return; /* something new: read it all */
+	v = sv_watch_ordered(w);
+	if (!v)
+		return;
+	rows = sv_watch_table_rows();
+	for (k = 0; k < 2; k++) {
+		free(w->exact[k]);
+		w->exact[k] = malloc((rows + 1) * sizeof(*w->exact[k]));
+		w->nexact[k] = 0;
+	}
+	free(w->unix_q);
+	w->unix_q = malloc((rows + 1) * sizeof(*w->unix_q));
+	w->unix_n = 0;
+	if (!w->exact[0] || !w->exact[1] || !w->unix_q) {
+		free(v);
+		return;
+	}
+	for (i = 0; i < w->nsocks && i < rows; i++) {
+		const struct sv_sock *s = &v[i]->cur;
+
+		if (s->proto == SV_PROTO_TCP || s->proto == SV_PROTO_UDP) {
+			k = s->proto == SV_PROTO_UDP;
+			w->exact[k][w->nexact[k]++] = s;
+		} else if (s->proto == SV_PROTO_UNIX &&
+			   v[i]->inode <= UINT32_MAX) {
+			w->unix_q[w->unix_n++] = v[i]->inode;
+		}
+	}
+	free(v);
+	w->unix_ready = true;
+	w->light = true;
+}
+
+static bool scan_due(struct sv_watch *w)
+{
+	uint64_t now = sv_watch_now_ns();
+
+	if (!w->first_scan_done || w->need_scan ||
+	    w->scan.n <= SCAN_EVERY_TICK_MAX || w->mode != SV_WATCH_TERM ||
+	    now - w->last_scan_ns >= full_period_ns(w))
+		return true;
+	return false;
+}
+
 static void start_tick(struct sv_watch *w)
 {
 	size_t i;
@@ -524,23 +651,39 @@ static void start_tick(struct sv_watch *w)
 
 	if (w->tick_busy || w->stopping)
 		return;
-	err = scan_fds(w);
-	if (err == -ESRCH)
-		return; /* gone: the pidfd reports the exit */
-	if (err) {
-		sv_warn("cannot read the descriptors of pid %d: %s", w->pid,
-			strerror(-err));
-		return;
+	if (scan_due(w)) {
+		err = scan_fds(w);
+		if (err == -ESRCH)
+			return; /* gone: the pidfd reports the exit */
+		if (err) {
+			sv_warn("cannot read the descriptors of pid %d: %s",
+				w->pid, strerror(-err));
+			return;
+		}
 	}
 	/* a socket we know nothing of yet needs a dump without filter */
 	w->full_dump = false;
-	for (i = 0; i < w->nsocks; i++)
-		if (!w->socks[i]->family)
+	memset(w->need_dump, 0, sizeof(w->need_dump));
+	for (i = 0; i < w->nsocks; i++) {
+		const struct wsock *ws = w->socks[i];
+		int v6 = ws->family == AF_INET6;
+
+		if (!ws->family)
 			w->full_dump = true;
-	if (!w->full_dump && build_bytecode(w))
+		if (ws->family != AF_INET && ws->family != AF_INET6)
+			continue;
+		if (ws->proto != SV_PROTO_UDP)
+			w->need_dump[v6] = true;
+		if (ws->proto != SV_PROTO_TCP)
+			w->need_dump[2 + v6] = true;
+	}
+	plan_light_tick(w);
+	if (!w->light && !w->full_dump && build_bytecode(w))
 		w->full_dump = true;
 	w->tick_gen++;
 	w->tick_ns = sv_watch_now_ns();
+	if (!w->light)
+		w->last_full_ns = w->tick_ns;
 	w->tick_busy = true;
 	w->phase = 0;
 	w->unix_off = 0;
@@ -886,5 +1029,7 @@ int sv_cmd_watch(int argc, char **argv)
 	sv_imap_free(&w.by_inode);
 	free(w.bytecode);
 	free(w.unix_q);
+	free(w.exact[0]);
+	free(w.exact[1]);
 	return w.exit_code;
 }

@@ -37,6 +37,7 @@ struct wsock {
 	uint32_t edges_unclaimed; /* listener: a seen edge no accept used */
 	uint16_t port;	    /* local port from getsockname or diag */
 	uint8_t family;	    /* AF_*, 0 unknown, SV_FAMILY_OTHER: no diag */
+	uint8_t proto;	    /* SV_PROTO_*, SV_PROTO_MAX unknown */
 	uint64_t cur_ns, prev_ns; /* when cur and prev were read */
 	struct sv_sock cur, prev;
 	char path[112]; /* cur.path points here (UNIX name) */
@@ -86,6 +87,8 @@ struct sv_watch {
 	struct sv_imap by_inode; /* inode -> index in socks */
 	uint32_t scan_gen, tick_gen;
 	bool first_scan_done;
+	bool need_scan;	       /* a socket left the kernel's replies */
+	uint64_t last_scan_ns; /* the last read of the whole fd table */
 	unsigned rescans; /* after a listener's edge */
 	size_t new_socks; /* opened since the last scan */
 
@@ -94,6 +97,13 @@ struct sv_watch {
 	bool tick_again; /* a rescan asked for a tick while one ran */
 	int phase;
 	bool full_dump;
+	bool need_dump[4]; /* tcp4, tcp6, udp4, udp6: any socket there? */
+	bool light;	   /* this tick reads only the sockets on screen */
+	uint64_t last_full_ns;
+	uint64_t full_cost_ns; /* how long the last full tick took */
+	const struct sv_sock **exact[2]; /* light tick: TCP, UDP on screen */
+	size_t nexact[2];
+	bool unix_ready; /* unix_q was filled for this tick */
 	uint8_t *bytecode;
 	size_t bytecode_len;
 	uint64_t *unix_q;
@@ -134,5 +144,7 @@ void sv_watch_view_begin(struct sv_watch *w);
 void sv_watch_view_end(struct sv_watch *w);
 void sv_watch_view_event_line(struct sv_watch *w, const char *line, size_t n);
 void sv_watch_join_names(struct sv_watch *w, struct wsock *ws);
+struct wsock **sv_watch_ordered(struct sv_watch *w);
+size_t sv_watch_table_rows(void);
 
 #endif
