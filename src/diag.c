@@ -142,9 +142,12 @@ int sv_diag_parse_inet(const struct nlmsghdr *nlh, unsigned proto,
 	 * kernel's zeros there are placeholders, not values. */
 	if (s->state != SV_TCP_TIME_WAIT && s->state != SV_TCP_SYN_RECV &&
 	    s->state != SV_TCP_NEW_SYN_RECV) {
-		s->inode = m->idiag_inode;
 		s->uid = m->idiag_uid;
-		s->has |= SV_HAS_INODE | SV_HAS_UID;
+		s->has |= SV_HAS_UID;
+		/* 0: no file yet (still in the accept queue) or any more */
+		s->inode = m->idiag_inode;
+		if (s->inode)
+			s->has |= SV_HAS_INODE;
 	}
 
 	if (tb[INET_DIAG_SKMEMINFO])
