@@ -8,7 +8,8 @@
 
 const char *sv_progname = "sockview";
 
-static void vreport(const char *prefix, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void
+vreport(const char *prefix, const char *fmt, va_list ap)
 {
 	/* stderr is unbuffered; a failure to report has nowhere to go. */
 	fprintf(stderr, "%s: %s", sv_progname, prefix);
@@ -30,10 +31,12 @@ void sv_usage_die(const char *fmt, ...)
 {
 	va_list ap;
 
+	/* one line: what is wrong, and where help is */
+	fprintf(stderr, "%s: ", sv_progname);
 	va_start(ap, fmt);
-	vreport("", fmt, ap);
+	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "Try '%s --help' for more information.\n", sv_progname);
+	fprintf(stderr, " (see '%s --help')\n", sv_progname);
 	exit(SV_EXIT_USAGE);
 }
 

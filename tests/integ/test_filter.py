@@ -213,8 +213,8 @@ class TestFilter(SockviewTestCase):
             self.assertEqual(p.returncode, 2, expr)
             self.assertIn(token, p.stderr, expr)
             self.assertIn(b"position", p.stderr, expr)
-            self.assertEqual(len(p.stderr.strip().splitlines()), 2,
-                             "a message and the --help hint: %r" % p.stderr)
+            self.assertEqual(len(p.stderr.strip().splitlines()), 1,
+                             "one line: %r" % p.stderr)
 
 
 if __name__ == "__main__":

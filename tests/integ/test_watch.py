@@ -731,6 +731,8 @@ class TestWatchErrors(WatchCase):
             self.assertEqual(r.returncode, 2, "watch %s: %r"
                              % (" ".join(args), r.stderr))
             self.assertTrue(r.stderr.strip(), "a message for %r" % args)
+            self.assertEqual(len(r.stderr.strip().splitlines()), 1,
+                             "one line for %r: %r" % (args, r.stderr))
             self.assertEqual(r.stdout, b"", args)
         r = sockview("watch", "--json", "abc")
         self.assertIn(b"abc", r.stderr)
