@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <linux/inet_diag.h>
+#include <linux/sock_diag.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -187,9 +188,9 @@ static void register_ready(struct sv_watch *w, struct wsock *ws)
 	ws->registered = true;
 	err = sv_ready_add(&w->ready, ws->fd, ws->inode, &family, &type, &port,
 			   &mask);
-	/* the registration reports the socket's state once: a writable
-	 * socket is no news, data or a hangup already there is */
-	ws->last_ev = mask & EPOLLOUT;
+	/* the registration reports the socket's state once */
+	ws->last_ev = mask;
+	ws->reg_report = !err;
 	if (err == -EPERM || err == -EACCES) {
 		w->ready_ok = false;
 		fprintf(stderr,
@@ -739,34 +740,59 @@ static void on_diag(uv_poll_t *p, int status, int events)
 	next_phase(w);
 }
 
+/* At the last reply, was the send buffer at least half full? */
+static bool send_buffer_filling(const struct wsock *ws)
+{
+	const struct sv_sock *s = &ws->cur;
+
+	return ws->have && s->skmem_n > SK_MEMINFO_WMEM_QUEUED &&
+	       2ull * s->skmem[SK_MEMINFO_WMEM_QUEUED] >=
+		       s->skmem[SK_MEMINFO_SNDBUF];
+}
+
 /*
  * An edge-triggered wakeup reports the socket's whole current mask, not
- * what changed.  The first report after adding a socket is its state at
- * that moment: data or a hangup already there is news, writable is not.
- * Later, writable is news when it was not set before, or when the wakeup
- * has no data (the kernel wakes writers only after a full send buffer
- * drains); readable is news on every other wakeup with data; the sticky
- * hangup and error bits when they appear.
+ * what changed, and the target may act before we look.  The first report
+ * after adding a socket is its state at that moment: data or a hangup
+ * already there is news, writable is not.  Later:
+ * - data there: readable;
+ * - writable newly set, or set on a wakeup without data while the send
+ *   buffer was filling (the kernel wakes writers only as a full buffer
+ *   drains): writable;
+ * - any other wakeup without data: data came and the target read it
+ *   before we looked: readable, marked inferred;
+ * - the sticky hangup and error bits when they appear.
  */
-static uint32_t edge_events(struct wsock *ws, uint32_t ev)
+static void on_wakeup(struct sv_watch *w, struct wsock *ws, uint32_t ev)
 {
 	uint32_t fresh = ev & ~ws->last_ev, out = 0;
-	bool wr, rd;
+	bool consumed = false;
 
 	if (ws->reg_report) {
 		ws->reg_report = false;
 		ws->last_ev = ev;
-		return ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR | EPOLLPRI);
+		sv_watch_readiness(w, ws,
+				   ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP |
+					 EPOLLERR | EPOLLPRI),
+				   "epoll");
+		return;
 	}
-	wr = (ev & EPOLLOUT) && (!(ws->last_ev & EPOLLOUT) || !(ev & EPOLLIN));
-	rd = (ev & EPOLLIN) && (!wr || (fresh & EPOLLIN));
-	if (wr)
+	if (ev & EPOLLIN) {
+		if (!(fresh & EPOLLOUT) || (fresh & EPOLLIN))
+			out |= EPOLLIN;
+		if (fresh & EPOLLOUT)
+			out |= EPOLLOUT;
+	} else if ((ev & EPOLLOUT) &&
+		   ((fresh & EPOLLOUT) || send_buffer_filling(ws))) {
 		out |= EPOLLOUT;
-	if (rd)
-		out |= EPOLLIN;
+	} else if (!(fresh & (EPOLLRDHUP | EPOLLHUP | EPOLLERR | EPOLLPRI))) {
+		consumed = true;
+	}
 	out |= fresh & (EPOLLRDHUP | EPOLLHUP | EPOLLERR | EPOLLPRI);
 	ws->last_ev = ev;
-	return out;
+	sv_watch_readiness(w, ws, out, "epoll");
+	if (consumed)
+		sv_watch_readiness(w, ws, EPOLLIN, "inferred");
 }
 
 static void rescan_soon(struct sv_watch *w);
@@ -778,7 +804,7 @@ static void on_edge(uint64_t inode, uint32_t ev, void *arg)
 
 	if (!ws || w->stopping)
 		return;
-	sv_watch_readiness(w, ws, edge_events(ws, ev), "epoll");
+	on_wakeup(w, ws, ev);
 	if ((ev & EPOLLIN) && ws->have && ws->cur.state == SV_TCP_LISTEN)
 		ws->edges_unclaimed = 1;
 	/* a readable listener: the accepted socket shows up at once */
