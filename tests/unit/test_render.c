@@ -186,6 +186,29 @@ static void test_table(void **state)
 	free(o);
 }
 
+static void test_addr_text(void **state)
+{
+	static const struct {
+		uint8_t a[4];
+		const char *text;
+	} v4[] = {
+		{ { 0, 0, 0, 0 }, "0.0.0.0" },
+		{ { 255, 255, 255, 255 }, "255.255.255.255" },
+		{ { 10, 0, 100, 9 }, "10.0.100.9" },
+		{ { 127, 0, 0, 1 }, "127.0.0.1" },
+		{ { 1, 20, 199, 200 }, "1.20.199.200" },
+	};
+	uint8_t a6[16] = { 0xfe, 0x80, [15] = 1 };
+	char buf[46];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(v4) / sizeof(v4[0]); i++)
+		assert_string_equal(sv_addr_text(AF_INET, v4[i].a, buf),
+				    v4[i].text);
+	assert_string_equal(sv_addr_text(AF_INET6, a6, buf), "fe80::1");
+}
+
 static void test_procnet_raw(void **state)
 {
 	struct sv_sock s;
@@ -225,6 +248,7 @@ int main(void)
 		cmocka_unit_test(test_json_absent),
 		cmocka_unit_test(test_json_unix),
 		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_addr_text),
 		cmocka_unit_test(test_procnet_raw),
 	};
 
