@@ -12,12 +12,13 @@
 #include <time.h>
 
 #include "diag.h"
+#include "nlmsg.h"
 #include "procnet.h"
 
 struct dump_ctx;
 
 /* The kernel fills at most 32 KiB per dump recvmsg; leave it room. */
-#define SV_DIAG_BUF (64 * 1024)
+#define SV_DIAG_BUF ((size_t)64 * 1024)
 
 struct sv_diag {
 	struct mnl_socket *nl;
@@ -569,9 +570,13 @@ int sv_diag_replay(struct sv_diag *d, unsigned proto, int internal,
 		[NLMSG_ERROR] = error_cb,
 		[NLMSG_DONE] = done_cb,
 	};
-	struct dump_ctx *c = calloc(1, sizeof(*c));
+	struct dump_ctx *c;
 	int ret;
 
+	/* a file, not the kernel: libmnl's walk trusts every nlmsg_len */
+	if (!sv_nlmsg_buf_ok(buf, len))
+		return -EINVAL;
+	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
 	c->d = d;

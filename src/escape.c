@@ -96,7 +96,8 @@ void sv_json_string_prefixed(struct sv_out *o, const char *prefix,
 		unsigned cp;
 		size_t len;
 
-		if (u[i] >= 0x20 && u[i] < 0x80 && u[i] != '"' &&
+		/* DEL is ASCII but no text: it takes the escaping path */
+		if (u[i] >= 0x20 && u[i] < 0x7f && u[i] != '"' &&
 		    u[i] != '\\') {
 			i++;
 			continue;

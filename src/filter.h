@@ -41,6 +41,19 @@ int sv_filter_parse_string(const char *text, struct sv_filter **out,
 void sv_filter_free(struct sv_filter *f);
 
 /*
+ * Host name lookups of the parser.  By default every name goes to
+ * getaddrinfo(3) on libuv's threadpool, all at once.  Tests and the fuzz
+ * targets install their own so that no word of an expression becomes a
+ * DNS query: fn answers as getaddrinfo() does (0 or an EAI_* code) and
+ * *res is released with freeaddrinfo().  NULL restores the default.
+ */
+struct addrinfo;
+typedef int (*sv_filter_lookup_fn)(const char *name,
+				   const struct addrinfo *hints,
+				   struct addrinfo **res);
+void sv_filter_set_lookup(sv_filter_lookup_fn fn);
+
+/*
  * The SV_SF() mask from `state` and `exclude`, or deflt when the
  * expression names no state.  As in ss, the first `state` starts from
  * nothing and the first `exclude` from all states.

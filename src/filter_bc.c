@@ -182,10 +182,10 @@ static struct frag not_frag(struct bc_ctx *c, struct frag a)
 
 static struct frag host_frag(struct bc_ctx *c, const struct sv_fnode *n)
 {
-	struct {
-		struct inet_diag_hostcond h;
-		uint8_t addr[16];
-	} arg;
+	/* a hostcond and its address: the struct ends in a flexible array,
+	 * so the two are put side by side in bytes */
+	uint8_t arg[sizeof(struct inet_diag_hostcond) + 16];
+	struct inet_diag_hostcond h;
 	size_t alen = n->family == AF_INET ? 4 : n->family == AF_INET6 ? 16 : 0;
 
 	/* the kernel matches IPv4 conditions on v4-mapped IPv6 sockets,
@@ -195,13 +195,14 @@ static struct frag host_frag(struct bc_ctx *c, const struct sv_fnode *n)
 	if (n->port == -1 && (n->family == AF_UNSPEC ||
 			      (n->family == c->family && n->prefix_len == 0)))
 		return konst(K_YES);
-	memset(&arg, 0, sizeof(arg));
-	arg.h.family = n->family;
-	arg.h.prefix_len = n->prefix_len;
-	arg.h.port = n->port;
-	memcpy(arg.h.addr, n->addr, alen);
-	return emit(c, n->dst ? INET_DIAG_BC_D_COND : INET_DIAG_BC_S_COND, &arg,
-		    sizeof(arg.h) + alen);
+	memset(&h, 0, sizeof(h));
+	h.family = n->family;
+	h.prefix_len = n->prefix_len;
+	h.port = n->port;
+	memcpy(arg, &h, sizeof(h));
+	memcpy(arg + sizeof(h), n->addr, alen);
+	return emit(c, n->dst ? INET_DIAG_BC_D_COND : INET_DIAG_BC_S_COND, arg,
+		    sizeof(h) + alen);
 }
 
 /* Port tests carry the port in the no field of a second op. */
@@ -335,11 +336,11 @@ int sv_filter_bytecode(const struct sv_filter *f, int family, void **bc,
 		/* a superset that is empty is exact: one jump to reject */
 		struct inet_diag_bc_op jmp = {INET_DIAG_BC_JMP, 4, 8};
 
-		r.p = malloc(sizeof(jmp));
+		r.len = sizeof(jmp);
+		r.p = malloc(r.len); /* program text: bytes */
 		if (!r.p)
 			return -ENOMEM;
 		memcpy(r.p, &jmp, sizeof(jmp));
-		r.len = sizeof(jmp);
 		c.exact = true;
 	}
 	*bc = r.p;

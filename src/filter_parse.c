@@ -41,8 +41,12 @@ struct parser {
 #define MAX_DEPTH  200
 #define MAX_TOKENS 20000
 
-__attribute__((format(printf, 2, 3))) static int fail(struct parser *p,
-						      const char *fmt, ...)
+/*
+ * Fills in the message; callers return -EINVAL themselves, visibly: a
+ * static analyser does not follow a variadic call to learn its result.
+ */
+__attribute__((format(printf, 2, 3))) static void fail(struct parser *p,
+						       const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -51,7 +55,6 @@ __attribute__((format(printf, 2, 3))) static int fail(struct parser *p,
 	va_start(ap, fmt);
 	vsnprintf(p->err->msg + n, sizeof(p->err->msg) - (size_t)n, fmt, ap);
 	va_end(ap);
-	return -EINVAL;
 }
 
 /* ---- Tokens ---- */
@@ -66,8 +69,10 @@ static int push_tok(struct parser *p, const char *s, size_t len, size_t off,
 {
 	struct tok *t;
 
-	if (p->n >= MAX_TOKENS)
-		return fail(p, "expression too long at position %zu", off + 1);
+	if (p->n >= MAX_TOKENS) {
+		fail(p, "expression too long at position %zu", off + 1);
+		return -EINVAL;
+	}
 	if ((p->n & 15) == 0) {
 		t = realloc(p->t, (p->n + 16) * sizeof(*t));
 		if (!t)
@@ -107,10 +112,11 @@ static int tokenize(struct parser *p, const char *text)
 		if (c == '"' || c == '\'') {
 			const char *q = strchr(text + i + 1, c);
 
-			if (!q)
-				return fail(
-					p, "unterminated quote at position %zu",
-					i + 1);
+			if (!q) {
+				fail(p, "unterminated quote at position %zu",
+				     i + 1);
+				return -EINVAL;
+			}
 			err = push_tok(p, text + i + 1,
 				       (size_t)(q - text) - i - 1, i, true,
 				       true);
@@ -124,10 +130,11 @@ static int tokenize(struct parser *p, const char *text)
 				if (strncmp(text + i, two[k], 2) == 0)
 					break;
 			j = k < sizeof(two) / sizeof(two[0]) ? 2 : 1;
-			if (j == 1 && (c == '&' || c == '|'))
-				return fail(p,
-					    "unexpected '%c' at position %zu",
-					    c, i + 1);
+			if (j == 1 && (c == '&' || c == '|')) {
+				fail(p, "unexpected '%c' at position %zu", c,
+				     i + 1);
+				return -EINVAL;
+			}
 			err = push_tok(p, text + i, j, i, false, false);
 			if (err)
 				return err;
@@ -149,6 +156,15 @@ static int tokenize(struct parser *p, const char *text)
 static struct tok *peek(struct parser *p)
 {
 	return p->i < p->n ? &p->t[p->i] : NULL;
+}
+
+/* The token just consumed, for messages about what follows it. */
+static const struct tok *prev_tok(const struct parser *p)
+{
+	static char empty[] = "";
+	static const struct tok none = {empty, 0, false, false};
+
+	return p->i && p->t ? &p->t[p->i - 1] : &none;
 }
 
 /* Is the next token the keyword or operator kw (one of a ',' list)? */
@@ -176,11 +192,15 @@ static int operand(struct parser *p, const struct tok *kw, struct tok **out)
 {
 	struct tok *t = peek(p);
 
-	if (!t)
-		return fail(p, "missing value after '%.64s' at position %u",
-			    kw->s, kw->pos);
-	if (!t->word)
-		return fail(p, "unexpected '%s' at position %u", t->s, t->pos);
+	if (!t) {
+		fail(p, "missing value after '%.64s' at position %u", kw->s,
+		     kw->pos);
+		return -EINVAL;
+	}
+	if (!t->word) {
+		fail(p, "unexpected '%s' at position %u", t->s, t->pos);
+		return -EINVAL;
+	}
 	p->i++;
 	*out = t;
 	return 0;
@@ -216,7 +236,7 @@ static int state_mask(const char *w)
 	size_t i;
 	int st;
 
-	for (i = 0; w[i] && i < sizeof(low) - 1; i++)
+	for (i = 0; i < sizeof(low) - 1 && w[i]; i++)
 		low[i] = (char)tolower((unsigned char)w[i]);
 	low[i] = '\0';
 	for (i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
@@ -305,9 +325,8 @@ static int parse_addr(struct parser *p, const struct tok *t, bool dst,
 	uint64_t v;
 
 	*out = NULL;
-	if (strlen(t->s) >= sizeof(buf))
+	if ((size_t)snprintf(buf, sizeof(buf), "%s", t->s) >= sizeof(buf))
 		goto bad;
-	strcpy(buf, t->s);
 	if (strncmp(a, "unix:", 5) == 0 || a[0] == '/' || a[0] == '@') {
 		n = new_node(p, SV_FN_PATH, t->pos);
 		if (!n)
@@ -360,8 +379,10 @@ static int parse_addr(struct parser *p, const struct tok *t, bool dst,
 	n->dst = dst;
 	n->port = -1;
 	n->family = (uint8_t)family;
-	if (port && parse_port(port, &n->port))
-		return fail(p, "bad port '%.64s' at position %u", port, t->pos);
+	if (port && parse_port(port, &n->port)) {
+		fail(p, "bad port '%.64s' at position %u", port, t->pos);
+		return -EINVAL;
+	}
 	if (!*a || strcmp(a, "*") == 0) {
 		if (plen)
 			goto bad;
@@ -390,7 +411,8 @@ static int parse_addr(struct parser *p, const struct tok *t, bool dst,
 	}
 	return 0;
 bad:
-	return fail(p, "bad address '%.64s' at position %u", t->s, t->pos);
+	fail(p, "bad address '%.64s' at position %u", t->s, t->pos);
+	return -EINVAL;
 }
 
 /* An optional "=" (or "==", "eq") or "!=" ("ne", "neq"): *neg for the
@@ -430,7 +452,7 @@ static int port_cond(struct parser *p, const struct tok *kw, bool dst,
 			break;
 		}
 	}
-	err = operand(p, p->i > before ? &p->t[before] : kw, &t);
+	err = operand(p, p->i > before ? prev_tok(p) : kw, &t);
 	if (err)
 		return err;
 	n = new_node(p, SV_FN_PORT, kw->pos);
@@ -445,8 +467,10 @@ static int port_cond(struct parser *p, const struct tok *kw, bool dst,
 		s++;
 	if (s[0] == ':')
 		s++;
-	if (parse_port(s, &n->port) || n->port < 0)
-		return fail(p, "bad port '%.64s' at position %u", t->s, t->pos);
+	if (parse_port(s, &n->port) || n->port < 0) {
+		fail(p, "bad port '%.64s' at position %u", t->s, t->pos);
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -469,7 +493,8 @@ static int dev_cond(struct parser *p, const struct tok *t, struct sv_fnode *n)
 	if (n->val)
 		return 0;
 bad:
-	return fail(p, "no such device '%.64s' at position %u", t->s, t->pos);
+	fail(p, "no such device '%.64s' at position %u", t->s, t->pos);
+	return -EINVAL;
 }
 
 static int mark_cond(struct parser *p, const struct tok *t, struct sv_fnode *n)
@@ -477,9 +502,8 @@ static int mark_cond(struct parser *p, const struct tok *t, struct sv_fnode *n)
 	char buf[64], *slash;
 	uint64_t mark, mask = UINT32_MAX;
 
-	if (strlen(t->s) >= sizeof(buf))
+	if ((size_t)snprintf(buf, sizeof(buf), "%s", t->s) >= sizeof(buf))
 		goto bad;
-	strcpy(buf, t->s);
 	slash = strchr(buf, '/');
 	if (slash)
 		*slash++ = '\0';
@@ -490,7 +514,8 @@ static int mark_cond(struct parser *p, const struct tok *t, struct sv_fnode *n)
 	n->mask = (uint32_t)mask;
 	return 0;
 bad:
-	return fail(p, "bad mark '%.64s' at position %u", t->s, t->pos);
+	fail(p, "bad mark '%.64s' at position %u", t->s, t->pos);
+	return -EINVAL;
 }
 
 /* Where the cgroup v2 hierarchy is mounted. */
@@ -525,12 +550,16 @@ static int cgroup_cond(struct parser *p, const struct tok *t,
 	while (*rel == '/')
 		rel++;
 	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	if (stat(path, &st) != 0)
-		return fail(p, "bad cgroup '%.64s' at position %u: %s", t->s,
-			    t->pos, strerror(errno));
-	if (!S_ISDIR(st.st_mode))
-		return fail(p, "bad cgroup '%.64s' at position %u: %s", t->s,
-			    t->pos, strerror(ENOTDIR));
+	if (stat(path, &st) != 0) {
+		fail(p, "bad cgroup '%.64s' at position %u: %s", t->s, t->pos,
+		     strerror(errno));
+		return -EINVAL;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		fail(p, "bad cgroup '%.64s' at position %u: %s", t->s, t->pos,
+		     strerror(ENOTDIR));
+		return -EINVAL;
+	}
 	n->val64 = st.st_ino;
 	return 0;
 }
@@ -554,7 +583,8 @@ static int number_cond(struct parser *p, const struct tok *t,
 		n->val = pw->pw_uid;
 		return 0;
 	}
-	return fail(p, "bad number '%.64s' at position %u", t->s, t->pos);
+	fail(p, "bad number '%.64s' at position %u", t->s, t->pos);
+	return -EINVAL;
 }
 
 static struct sv_fnode *wrap(int type, struct sv_fnode *l, struct sv_fnode *r)
@@ -583,7 +613,7 @@ static int value_cond(struct parser *p, struct tok *kw, int type,
 
 	*out = NULL;
 	opt_equal(p, &neg);
-	err = operand(p, p->i > before ? &p->t[before] : kw, &t);
+	err = operand(p, p->i > before ? prev_tok(p) : kw, &t);
 	if (err)
 		return err;
 	if (type == SV_FN_HOST)
@@ -642,23 +672,27 @@ static int parse_primary(struct parser *p, struct sv_fnode **out)
 	size_t i;
 
 	*out = NULL;
-	if (!t)
-		return fail(p,
-			    "unexpected end of expression after '%.64s' "
-			    "at position %u",
-			    p->t[p->i - 1].s, p->t[p->i - 1].pos);
+	if (!t) {
+		fail(p,
+		     "unexpected end of expression after '%.64s' "
+		     "at position %u",
+		     prev_tok(p)->s, prev_tok(p)->pos);
+		return -EINVAL;
+	}
 	p->i++;
 	if (!t->quoted && strcmp(t->s, "(") == 0) {
-		if (++p->depth > MAX_DEPTH)
-			return fail(p, "too deeply nested at position %u",
-				    t->pos);
+		if (++p->depth > MAX_DEPTH) {
+			fail(p, "too deeply nested at position %u", t->pos);
+			return -EINVAL;
+		}
 		err = parse_or(p, out);
 		p->depth--;
 		if (err)
 			return err;
-		if (!at(p, ")"))
-			return fail(p, "missing ')' for '(' at position %u",
-				    t->pos);
+		if (!at(p, ")")) {
+			fail(p, "missing ')' for '(' at position %u", t->pos);
+			return -EINVAL;
+		}
 		p->i++;
 		return 0;
 	}
@@ -676,9 +710,11 @@ static int parse_primary(struct parser *p, struct sv_fnode **out)
 		if (err)
 			return err;
 		mask = state_mask(v->s);
-		if (mask < 0)
-			return fail(p, "unknown state '%.64s' at position %u",
-				    v->s, v->pos);
+		if (mask < 0) {
+			fail(p, "unknown state '%.64s' at position %u", v->s,
+			     v->pos);
+			return -EINVAL;
+		}
 		if (t->s[0] == 's') {
 			if (!p->f->has_states)
 				p->f->states = 0;
@@ -698,9 +734,11 @@ static int parse_primary(struct parser *p, struct sv_fnode **out)
 	for (i = 0; i < sizeof(conds) / sizeof(conds[0]); i++)
 		if (strcmp(t->s, conds[i].word) == 0)
 			return value_cond(p, t, conds[i].type, out);
-	return fail(p, "unknown word '%.64s' at position %u", t->s, t->pos);
+	fail(p, "unknown word '%.64s' at position %u", t->s, t->pos);
+	return -EINVAL;
 unexpected:
-	return fail(p, "unexpected '%.64s' at position %u", t->s, t->pos);
+	fail(p, "unexpected '%.64s' at position %u", t->s, t->pos);
+	return -EINVAL;
 }
 
 static int parse_unary(struct parser *p, struct sv_fnode **out)
@@ -710,9 +748,11 @@ static int parse_unary(struct parser *p, struct sv_fnode **out)
 
 	*out = NULL;
 	if (at(p, "not,!")) {
-		if (++p->depth > MAX_DEPTH)
-			return fail(p, "too deeply nested at position %u",
-				    p->t[p->i].pos);
+		if (++p->depth > MAX_DEPTH) {
+			fail(p, "too deeply nested at position %u",
+			     p->t[p->i].pos);
+			return -EINVAL;
+		}
 		p->i++;
 		err = parse_unary(p, &c);
 		p->depth--;
@@ -777,11 +817,13 @@ static int check_states(struct parser *p, struct sv_fnode *n, bool under)
 {
 	if (!n)
 		return 0;
-	if (n->type == SV_FN_TRUE && n->val && under)
-		return fail(p,
-			    "'state' cannot be used under 'or' or 'not' "
-			    "at position %u",
-			    n->pos);
+	if (n->type == SV_FN_TRUE && n->val && under) {
+		fail(p,
+		     "'state' cannot be used under 'or' or 'not' "
+		     "at position %u",
+		     n->pos);
+		return -EINVAL;
+	}
 	if (n->type == SV_FN_AND)
 		return check_states(p, n->l, under)
 			       ?: check_states(p, n->r, under);
@@ -882,24 +924,37 @@ static int expand_name(struct sv_fnode *n, const struct addrinfo *res)
 	return 0;
 }
 
-static int resolve_names(struct parser *p)
+static sv_filter_lookup_fn lookup_hook;
+
+void sv_filter_set_lookup(sv_filter_lookup_fn fn)
 {
-	struct lookup *l;
+	lookup_hook = fn;
+}
+
+/* The installed lookup, one name after another: it answers locally. */
+static void lookup_with_hook(struct parser *p, struct lookup *l)
+{
+	size_t i;
+
+	for (i = 0; i < p->nnames; i++) {
+		struct addrinfo hints = {.ai_socktype = SOCK_STREAM,
+					 .ai_family = p->names[i]->family};
+
+		l[i].res = NULL;
+		if (lookup_hook(p->names[i]->str, &hints, &l[i].res))
+			l[i].status = UV_EAI_NONAME;
+	}
+}
+
+static int lookup_with_uv(struct parser *p, struct lookup *l)
+{
 	uv_loop_t loop;
 	size_t i;
-	int err = 0;
 
-	if (!p->nnames)
-		return 0;
-	l = calloc(p->nnames, sizeof(*l));
-	if (!l)
-		return -ENOMEM;
 	/* a private loop: the caller's default loop may hold live handles;
 	 * the work still runs on libuv's shared threadpool */
-	if (uv_loop_init(&loop)) {
-		free(l);
+	if (uv_loop_init(&loop))
 		return -ENOMEM;
-	}
 	for (i = 0; i < p->nnames; i++) {
 		struct addrinfo hints = {.ai_socktype = SOCK_STREAM,
 					 .ai_family = p->names[i]->family};
@@ -909,6 +964,26 @@ static int resolve_names(struct parser *p)
 	}
 	uv_run(&loop, UV_RUN_DEFAULT);
 	uv_loop_close(&loop);
+	return 0;
+}
+
+static int resolve_names(struct parser *p)
+{
+	struct lookup *l;
+	size_t i;
+	int err = 0;
+
+	if (!p->nnames)
+		return 0;
+	l = calloc(p->nnames, sizeof(*l));
+	if (!l)
+		return -ENOMEM;
+	if (lookup_hook) {
+		lookup_with_hook(p, l);
+	} else if (lookup_with_uv(p, l)) {
+		free(l);
+		return -ENOMEM;
+	}
 	for (i = 0; i < p->nnames; i++) {
 		struct sv_fnode *n = p->names[i];
 		int e = l[i].status;
@@ -920,10 +995,11 @@ static int resolve_names(struct parser *p)
 			else if (e)
 				e = UV_EAI_NONAME;
 		}
-		if (!err && e)
-			err = fail(p,
-				   "cannot resolve '%.64s' at position %u: %s",
-				   n->str, n->pos, uv_strerror(e));
+		if (!err && e) {
+			fail(p, "cannot resolve '%.64s' at position %u: %s",
+			     n->str, n->pos, uv_strerror(e));
+			err = -EINVAL;
+		}
 		uv_freeaddrinfo(l[i].res);
 	}
 	free(l);
@@ -948,9 +1024,11 @@ static int parse_text(const char *text, struct sv_filter **out,
 	ret = tokenize(&p, text);
 	if (!ret && p.n) {
 		ret = parse_or(&p, &root);
-		if (!ret && p.i < p.n)
-			ret = fail(&p, "unexpected '%.64s' at position %u",
-				   p.t[p.i].s, p.t[p.i].pos);
+		if (!ret && p.i < p.n) {
+			fail(&p, "unexpected '%.64s' at position %u",
+			     p.t[p.i].s, p.t[p.i].pos);
+			ret = -EINVAL;
+		}
 	}
 	if (!ret)
 		ret = check_states(&p, root, false);

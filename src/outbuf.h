@@ -59,8 +59,9 @@ size_t sv_u64_to_text(uint64_t v, char *buf);
 static inline void sv_out_u64(struct sv_out *o, uint64_t v)
 {
 	char tmp[24];
+	size_t n = sv_u64_to_text(v, tmp);
 
-	sv_out_mem(o, tmp, sv_u64_to_text(v, tmp));
+	sv_out_mem(o, tmp, n);
 }
 
 #endif

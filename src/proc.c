@@ -29,7 +29,7 @@ struct sv_proc_map {
 };
 
 /* "socket:[12345]" -> 12345 */
-static int socket_inode(const char *link, size_t n, uint64_t *ino)
+int sv_proc_socket_inode(const char *link, size_t n, uint64_t *ino)
 {
 	uint64_t v = 0;
 	size_t i;
@@ -37,9 +37,11 @@ static int socket_inode(const char *link, size_t n, uint64_t *ino)
 	if (n < 10 || memcmp(link, "socket:[", 8) != 0 || link[n - 1] != ']')
 		return 0;
 	for (i = 8; i < n - 1; i++) {
-		if (link[i] < '0' || link[i] > '9')
+		unsigned d = (unsigned)(link[i] - '0');
+
+		if (d > 9 || v > (UINT64_MAX - d) / 10)
 			return 0;
-		v = v * 10 + (uint64_t)(link[i] - '0');
+		v = v * 10 + d;
 	}
 	*ino = v;
 	return 1;
@@ -115,9 +117,9 @@ static void scan_pid(struct sv_proc_map *m, int procfd, const char *name,
 	while ((de = readdir(d))) {
 		char link[64];
 		ssize_t n;
-		uint64_t ino;
+		uint64_t ino, fd;
 
-		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+		if (sv_parse_u64(de->d_name, 0, INT32_MAX, &fd))
 			continue;
 		n = readlinkat(fdfd, de->d_name, link, sizeof(link));
 		if (n < 0 && (errno == EACCES || errno == EPERM)) {
@@ -125,11 +127,11 @@ static void scan_pid(struct sv_proc_map *m, int procfd, const char *name,
 			m->unreadable++;
 			break;
 		}
-		if (n <= 0 || !socket_inode(link, (size_t)n, &ino))
+		if (n <= 0 || !sv_proc_socket_inode(link, (size_t)n, &ino))
 			continue;
 		if (comm == UINT32_MAX)
 			comm = add_comm(m, pidfd);
-		if (add_entry(m, ino, pid, atoi(de->d_name), comm))
+		if (add_entry(m, ino, pid, (int)fd, comm))
 			break;
 	}
 	closedir(d);

@@ -12,6 +12,10 @@ struct sv_proc_ref {
 	const char *comm; /* untrusted: escape before printing */
 };
 
+/* The inode of a /proc/PID/fd link text of n bytes ("socket:[123]", no
+ * NUL needed): 1 and *ino, or 0 when it names no socket. */
+int sv_proc_socket_inode(const char *link, size_t n, uint64_t *ino);
+
 /*
  * Socket inode -> owning processes, from one scan of /proc/[pid]/fd.
  * A socket shared by several processes (or descriptors) has them all.

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,24 +30,96 @@ static int parse_addr(const char *hex, size_t words, uint8_t *out)
 	return 0;
 }
 
+/*
+ * Fields of a /proc/net/raw line, one at a time.  strtoull() rather
+ * than sscanf(): a number out of range is an error, not undefined.
+ */
+static const char *skip_blank(const char *c)
+{
+	while (*c == ' ' || *c == '\t')
+		c++;
+	return c;
+}
+
+/* A number ending at one of stop (or a blank, or the end); a ':' or the
+ * stop character is consumed. */
+static int next_num(const char **p, int base, uint64_t max, char stop,
+		    uint64_t *out)
+{
+	const char *c = skip_blank(*p);
+	unsigned long long v;
+	char *end;
+
+	if (!isxdigit((unsigned char)*c))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(c, &end, base);
+	if (errno || v > max)
+		return -EINVAL;
+	if (*end == stop && stop)
+		end++;
+	else if (*end && *end != ' ' && *end != '\t' && *end != '\n')
+		return -EINVAL;
+	*out = v;
+	*p = end;
+	return 0;
+}
+
+/* An address as hex digits, then ':'. */
+static int next_addr(const char **p, size_t words, char *hex)
+{
+	const char *c = skip_blank(*p);
+	size_t i, n = 8 * words;
+
+	for (i = 0; i < n; i++)
+		if (!isxdigit((unsigned char)c[i]))
+			return -EINVAL;
+	if (c[n] != ':')
+		return -EINVAL;
+	memcpy(hex, c, n);
+	hex[n] = '\0';
+	*p = c + n + 1;
+	return 0;
+}
+
+static void skip_field(const char **p)
+{
+	const char *c = skip_blank(*p);
+
+	while (*c && *c != ' ' && *c != '\t' && *c != '\n')
+		c++;
+	*p = c;
+}
+
 int sv_procnet_raw_parse(const char *line, int family, struct sv_sock *s)
 {
 	char laddr[33], raddr[33];
-	unsigned lport, rport, state, uid;
-	unsigned long long inode, drops;
-	unsigned long txq, rxq;
+	uint64_t sl, lport, rport, state, txq, rxq, uid, inode, drops = 0;
 	size_t words = family == AF_INET ? 1 : 4;
-	int n;
+	const char *p = line;
+	bool has_drops;
 
-	n = sscanf(line,
-		   " %*u: %32[0-9A-Fa-f]:%x %32[0-9A-Fa-f]:%x %x %lx:%lx %*x:%*x "
-		   "%*x %u %*d %llu %*d %*x %llu",
-		   laddr, &lport, raddr, &rport, &state, &txq, &rxq, &uid,
-		   &inode, &drops);
-	if (n < 9 || strlen(laddr) != 8 * words || strlen(raddr) != 8 * words)
+	/* sl local rem st tx:rx tr:when retrnsmt uid timeout inode ref
+	 * pointer drops */
+	if (next_num(&p, 10, UINT64_MAX, ':', &sl) ||
+	    next_addr(&p, words, laddr) ||
+	    next_num(&p, 16, 0xffff, 0, &lport) ||
+	    next_addr(&p, words, raddr) ||
+	    next_num(&p, 16, 0xffff, 0, &rport) ||
+	    next_num(&p, 16, 0xff, 0, &state) ||
+	    next_num(&p, 16, UINT32_MAX, ':', &txq) ||
+	    next_num(&p, 16, UINT32_MAX, 0, &rxq))
 		return -EINVAL;
-	if (lport > 0xffff || rport > 0xffff || state > 0xff)
+	skip_field(&p); /* tr:tm->when */
+	skip_field(&p); /* retrnsmt */
+	if (next_num(&p, 10, UINT32_MAX, 0, &uid))
 		return -EINVAL;
+	skip_field(&p); /* timeout */
+	if (next_num(&p, 10, UINT64_MAX, 0, &inode))
+		return -EINVAL;
+	skip_field(&p); /* ref */
+	skip_field(&p); /* pointer */
+	has_drops = next_num(&p, 10, UINT64_MAX, 0, &drops) == 0;
 
 	memset(s, 0, offsetof(struct sv_sock, tcpi));
 	s->tcpi_len = 0;
@@ -66,7 +140,7 @@ int sv_procnet_raw_parse(const char *line, int family, struct sv_sock *s)
 	s->inode = inode;
 	s->has = SV_HAS_PORTS | SV_HAS_QUEUES | SV_HAS_UID | SV_HAS_INODE |
 		 SV_HAS_RAW_PROTO;
-	if (n >= 10) {
+	if (has_drops) {
 		s->drops = drops;
 		s->has |= SV_HAS_DROPS;
 	}

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Static analysis of src/: cppcheck with the options in .cppcheck and
+# clang-tidy with .clang-tidy.  Any finding fails.  Prints
+# "static: N passed, N failed[, N skipped]" last, as the other suites do.
+set -u
+cd "$(dirname "$0")/.."
+pass=0 fail=0 skip=0
+PKG_CONFIG=${PKG_CONFIG:-pkg-config}
+CLANG_TIDY=${CLANG_TIDY:-$(command -v clang-tidy-14 || command -v clang-tidy || true)}
+JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+
+if command -v cppcheck >/dev/null; then
+	mapfile -t opts < <(sed -e 's/[[:space:]]*#.*//' -e '/^$/d' .cppcheck)
+	if cppcheck -q "${opts[@]}" \
+		--template='{file}:{line}:{column}: {severity}: {message} [{id}]' \
+		src >"$out/cppcheck" 2>&1; then
+		echo "ok cppcheck: src/ clean"
+		pass=$((pass + 1))
+	else
+		cat "$out/cppcheck"
+		echo "FAIL cppcheck: $(grep -c '\[[A-Za-z0-9_]*\]$' "$out/cppcheck") finding(s)"
+		fail=$((fail + 1))
+	fi
+else
+	echo "skip cppcheck: not installed"
+	skip=$((skip + 1))
+fi
+
+if [ -n "$CLANG_TIDY" ]; then
+	cflags="-std=gnu11 -D_GNU_SOURCE -DSV_VERSION=\"sockview\" -Isrc $($PKG_CONFIG --cflags libmnl libnl-3.0 libnl-route-3.0 libuv 2>/dev/null)"
+	# one file per run, JOBS at a time; each writes its own report
+	tidy_one() {
+		local r="$OUT/$(echo "$1" | tr / _).txt"
+		# shellcheck disable=SC2086
+		"$CLANG_TIDY" --quiet "$1" -- $CFLAGS >"$r" 2>&1 || touch "$r.failed"
+	}
+	export -f tidy_one
+	export OUT="$out" CLANG_TIDY CFLAGS="$cflags"
+	find src -name '*.c' | sort | xargs -P "$JOBS" -n 1 bash -c 'tidy_one "$1"' _
+	if ls "$out"/*.failed >/dev/null 2>&1; then
+		# the same finding in a header shows once per file including it
+		grep -hE '^[^ ]+:[0-9]+:[0-9]+: (warning|error):' "$out"/src_*.txt | sort -u
+		n=$(grep -hE '^[^ ]+:[0-9]+:[0-9]+: (warning|error):' "$out"/src_*.txt | sort -u | wc -l)
+		if [ "$n" = 0 ]; then
+			cat "$out"/src_*.txt
+		fi
+		echo "FAIL clang-tidy: $n finding(s)"
+		fail=$((fail + 1))
+	else
+		echo "ok clang-tidy: src/ clean"
+		pass=$((pass + 1))
+	fi
+else
+	echo "skip clang-tidy: not installed"
+	skip=$((skip + 1))
+fi
+
+echo "static: $pass passed, $fail failed, $skip skipped"
+[ "$fail" = 0 ]
