@@ -80,7 +80,7 @@ int sv_ready_add(struct sv_ready *r, int fd, uint64_t inode, int *family,
 	dup = (int)syscall(SYS_pidfd_getfd, r->pidfd, fd, 0);
 	if (dup < 0) {
 		err = -errno;
-		if (err == -EPERM || err == -EACCES)
+		if (err == -EPERM || err == -EACCES || err == -ENOSYS)
 			r->denied = err;
 		return err;
 	}

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../proc.h"
 #include "../util.h"
 #include "target.h"
 
@@ -156,13 +157,12 @@ int sv_target_scan(int pid, struct sv_target_scan *sc)
 	while ((de = readdir(d)) && !err) {
 		char link[64];
 		ssize_t n;
-		unsigned long long ino;
-		char tail;
+		uint64_t ino, v;
 		int fd;
 
-		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+		if (sv_parse_u64(de->d_name, 0, INT32_MAX, &v))
 			continue;
-		fd = atoi(de->d_name);
+		fd = (int)v;
 		/* a socket stays a socket until we learn it is gone: listed
 		 * in the scan before this one, and not forgotten since */
 		if ((size_t)fd < sc->fd_cap && sc->fd_state[fd] == FD_SOCKET &&
@@ -179,8 +179,7 @@ int sv_target_scan(int pid, struct sv_target_scan *sc)
 			continue; /* or closed meanwhile */
 		}
 		link[n] = '\0';
-		if (sscanf(link, "socket:[%llu%c", &ino, &tail) == 2 &&
-		    tail == ']') {
+		if (sv_proc_socket_inode(link, (size_t)n, &ino)) {
 			err = remember(sc, fd, FD_SOCKET, ino);
 			if (!err)
 				err = add_sock(sc, fd, ino);

@@ -191,7 +191,7 @@ static void register_ready(struct sv_watch *w, struct wsock *ws)
 	/* the registration reports the socket's state once */
 	ws->last_ev = mask;
 	ws->reg_report = !err;
-	if (err == -EPERM || err == -EACCES) {
+	if (err == -EPERM || err == -EACCES || err == -ENOSYS) {
 		w->ready_ok = false;
 		fprintf(stderr,
 			"sockview: note: not permitted to duplicate the "
@@ -654,8 +654,14 @@ static void start_tick(struct sv_watch *w)
 		return;
 	if (scan_due(w)) {
 		err = scan_fds(w);
-		if (err == -ESRCH)
-			return; /* gone: the pidfd reports the exit */
+		if (err == -ESRCH) {
+			/* gone: the pidfd reports the exit, if there is one */
+			if (w->ready.pidfd < 0) {
+				sv_watch_event_exit(w);
+				stop(w);
+			}
+			return;
+		}
 		if (err) {
 			sv_warn("cannot read the descriptors of pid %d: %s",
 				w->pid, strerror(-err));
@@ -934,12 +940,14 @@ static void init_handles(struct sv_watch *w)
 	uv_poll_init(w->loop, &w->diag_poll, sv_diag_fd(w->diag));
 	w->diag_poll.data = w;
 	uv_poll_start(&w->diag_poll, UV_READABLE, on_diag);
-	uv_poll_init(w->loop, &w->pidfd_poll, w->ready.pidfd);
-	w->pidfd_poll.data = w;
-	uv_poll_start(&w->pidfd_poll, UV_READABLE, on_target_exit);
-	uv_poll_init(w->loop, &w->ready_poll, w->ready.epfd);
-	w->ready_poll.data = w;
-	uv_poll_start(&w->ready_poll, UV_READABLE, on_ready);
+	if (w->ready.pidfd >= 0) {
+		uv_poll_init(w->loop, &w->pidfd_poll, w->ready.pidfd);
+		w->pidfd_poll.data = w;
+		uv_poll_start(&w->pidfd_poll, UV_READABLE, on_target_exit);
+		uv_poll_init(w->loop, &w->ready_poll, w->ready.epfd);
+		w->ready_poll.data = w;
+		uv_poll_start(&w->ready_poll, UV_READABLE, on_ready);
+	}
 	uv_signal_init(w->loop, &w->sigint);
 	uv_signal_init(w->loop, &w->sigterm);
 	uv_signal_init(w->loop, &w->sigwinch);
@@ -1004,10 +1012,16 @@ int sv_cmd_watch(int argc, char **argv)
 		       "dumpable; watching it needs root or ptrace permission)",
 		       w.pid, strerror(-err), w.pid);
 	err = sv_ready_open(&w.ready, w.pid);
-	if (err)
+	w.ready_ok = err == 0;
+	if (err == -ENOSYS) {
+		/* kernels before 5.3 (or valgrind) know no pidfd */
+		fprintf(stderr, "sockview: note: no pidfd_open here (%s); "
+				"readiness is inferred from queue changes\n",
+			strerror(-err));
+	} else if (err) {
 		sv_die("cannot open a pidfd for process %d: %s", w.pid,
 		       strerror(-err));
-	w.ready_ok = true;
+	}
 	err = open_diag_in_netns(&w);
 	if (err)
 		sv_die("cannot open a sock_diag socket in the network namespace "

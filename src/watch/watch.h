@@ -120,8 +120,6 @@ struct sv_watch {
 	int sort; /* 0 none, 1 recv_q, 2 send_q, 3 in/s, 4 out/s */
 };
 
-int sv_cmd_watch(int argc, char **argv);
-
 /* watch/events.c */
 uint64_t sv_watch_now_ns(void);
 void sv_watch_event_sock(struct sv_watch *w, const char *event,
