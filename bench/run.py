@@ -518,7 +518,7 @@ def report(nholders, setup_s, have_netstat):
         print(f"  {t['target']:<32} {v:>8}  (want {t['limit']}): {verdict}")
     for w in warnings:
         print(f"warning: {w}")
-    print("TODO: sockview watch is not benchmarked yet (no such command).")
+    print("watch: measured below, after the rounds (BENCH_WATCH_SECONDS).")
 
     try:
         git = subprocess.run(["git", "-C", ROOT, "describe", "--tags", "--always", "--dirty"],

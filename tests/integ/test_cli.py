@@ -52,7 +52,20 @@ class TestExitCodes(SockviewTestCase):
                  (["list", "-Z"], "Z"),
                  (["list", "-t", "--json", "--no-such"], "--no-such"),
                  (["frobnicate"], "frobnicate"),
-                 (["list", "unexpected-arg"], "unexpected-arg")]
+                 (["list", "unexpected-arg"], "unexpected-arg"),
+                 # missing values, values out of range, bad pids
+                 (["list", "--netns"], "--netns"),
+                 (["list", "--resolve-timeout"], "--resolve-timeout"),
+                 (["list", "-F"], "-F"),
+                 (["list", "--resolver-threads", "0"], "0"),
+                 (["list", "--resolver-threads", "513"], "513"),
+                 (["list", "--resolve-timeout", "-1"], "-1"),
+                 (["list", "--netns-pid", "0"], "0"),
+                 (["list", "--netns-pid", "-3"], "-3"),
+                 (["list", "--netns-pid", "x1"], "x1"),
+                 (["list", "(", "sport", "=", ":1"], "("),
+                 (["watch", "--interval", "0", "1"], "0"),
+                 (["help", "nosuch"], "nosuch")]
         for argv, needle in cases:
             p = sockview(*argv)
             self.assertEqual(p.returncode, 2, "sockview %s: exit %d, want 2; "
@@ -61,6 +74,8 @@ class TestExitCodes(SockviewTestCase):
             err = p.stderr.decode("utf-8", "replace")
             self.assertIn(needle, err, "sockview %s: stderr must name the "
                           "bad argument: %r" % (" ".join(argv), err))
+            self.assertEqual(len(err.strip().splitlines()), 1,
+                             "one line: %r" % err)
             self.assertEqual(p.stdout, b"", "nothing on stdout on usage error")
 
     @in_netns
