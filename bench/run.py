@@ -231,12 +231,6 @@ def tcp_sockets():
     return int(r.stdout)
 
 
-def watch_jobs():
-    # watch is not a one-shot job: measure_watch() runs it once, for
-    # WATCH_SECONDS, after the timed rounds.
-    return []
-
-
 def socket_fds(pid):
     n = 0
     for fd in os.listdir(f"/proc/{pid}/fd"):
@@ -389,7 +383,7 @@ def report(nholders, setup_s, have_netstat):
     if have_netstat:
         jobs.append(Job("netstat", "netstat -tan", ["netstat", "-tan"],
                         n_tcp + 2))
-    jobs += watch_jobs()
+    # watch is not a one-shot job: measure_watch() runs it after the rounds
     by = {j.name: j for j in jobs}
     if not have_netstat:
         note("netstat not installed (apt-get install net-tools): no netstat row")
