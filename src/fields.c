@@ -300,26 +300,13 @@ static bool get_timer(const struct sv_sock *s, const struct sv_field *f,
 static bool get_tcpi(const struct sv_sock *s, const struct sv_field *f,
 		     struct sv_val *v)
 {
-	const unsigned char *p = (const unsigned char *)&s->tcpi + f->arg;
-	uint64_t u64;
-	uint32_t u32;
-	uint16_t u16;
+	v->type = SV_V_U64;
+	return sv_field_tcpi(s, f, &v->u);
+}
 
-	if (s->tcpi_len < f->arg + f->size)
-		return false;
-	switch (f->size) {
-	case 1:
-		return set_u64(v, *p);
-	case 2:
-		memcpy(&u16, p, 2);
-		return set_u64(v, u16);
-	case 4:
-		memcpy(&u32, p, 4);
-		return set_u64(v, u32);
-	default:
-		memcpy(&u64, p, 8);
-		return set_u64(v, u64);
-	}
+bool sv_field_is_tcpi(const struct sv_field *f)
+{
+	return f->get == get_tcpi;
 }
 
 /* Bit fields of tcp_info: arg is the byte, size packs shift and width. */

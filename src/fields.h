@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "sock.h"
 
@@ -75,6 +76,45 @@ struct sv_field {
 	bool (*get)(const struct sv_sock *s, const struct sv_field *f,
 		    struct sv_val *v);
 };
+
+/* A plain tcp_info number: arg is its offset, size its width.  Renderers
+ * on the hot path read these directly instead of through get(). */
+bool sv_field_is_tcpi(const struct sv_field *f);
+/* Its value, when the kernel's payload held it. */
+static inline bool sv_field_tcpi(const struct sv_sock *s,
+				 const struct sv_field *f, uint64_t *v)
+{
+	const unsigned char *p = (const unsigned char *)&s->tcpi + f->arg;
+
+	if (s->tcpi_len < f->arg + f->size)
+		return false;
+	switch (f->size) {
+	case 1:
+		*v = *p;
+		return true;
+	case 2: {
+		uint16_t x;
+
+		memcpy(&x, p, 2);
+		*v = x;
+		return true;
+	}
+	case 4: {
+		uint32_t x;
+
+		memcpy(&x, p, 4);
+		*v = x;
+		return true;
+	}
+	default: {
+		uint64_t x;
+
+		memcpy(&x, p, 8);
+		*v = x;
+		return true;
+	}
+	}
+}
 
 extern const struct sv_field sv_fields[];
 extern const size_t sv_nfields;

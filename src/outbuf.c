@@ -72,10 +72,14 @@ static const char digits2[201] = "0001020304050607080910111213141516171819202122
 
 size_t sv_u64_to_text(uint64_t v, char *buf)
 {
-	char tmp[24];
-	char *p = tmp + sizeof(tmp);
-	size_t n;
+	size_t n = 1;
+	uint64_t t;
+	char *p;
 
+	for (t = v; t >= 10; t /= 10)
+		n++;
+	p = buf + n;
+	*p = '\0';
 	while (v >= 100) {
 		unsigned d = (unsigned)(v % 100) * 2;
 
@@ -89,8 +93,5 @@ size_t sv_u64_to_text(uint64_t v, char *buf)
 	} else {
 		*--p = (char)('0' + v);
 	}
-	n = (size_t)(tmp + sizeof(tmp) - p);
-	memcpy(buf, p, n);
-	buf[n] = '\0';
 	return n;
 }

@@ -53,6 +53,15 @@ static inline void sv_out_char(struct sv_out *o, char c)
 
 void sv_out_spaces(struct sv_out *o, size_t n);
 
+/* Room for n bytes at the end of the buffer (n well below its size);
+ * the caller writes there and adds what it wrote to o->len. */
+static inline char *sv_out_reserve(struct sv_out *o, size_t n)
+{
+	if (n > sizeof(o->buf) - o->len)
+		sv_out_flush(o);
+	return o->buf + o->len;
+}
+
 /* Decimal text of v into buf (at least 21 bytes); returns its length. */
 size_t sv_u64_to_text(uint64_t v, char *buf);
 
