@@ -41,6 +41,15 @@ static int resize(struct sv_imap *m, size_t nslots)
 	return 0;
 }
 
+int sv_imap_reserve(struct sv_imap *m, size_t n)
+{
+	size_t nslots = m->nslots ? m->nslots : 64;
+
+	while (nslots < 2 * n)
+		nslots *= 2;
+	return nslots > m->nslots ? resize(m, nslots) : 0;
+}
+
 int sv_imap_put(struct sv_imap *m, uint64_t key, uint32_t val)
 {
 	size_t h;

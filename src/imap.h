@@ -13,6 +13,8 @@ struct sv_imap {
 };
 
 int sv_imap_put(struct sv_imap *m, uint64_t key, uint32_t val);
+/* Room for n keys without growing: 0 or -ENOMEM. */
+int sv_imap_reserve(struct sv_imap *m, size_t n);
 /* 1 and *val when present, else 0. */
 int sv_imap_get(const struct sv_imap *m, uint64_t key, uint32_t *val);
 int sv_imap_del(struct sv_imap *m, uint64_t key);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "imap.h"
 #include "proc.h"
 #include "util.h"
 
@@ -23,8 +24,7 @@ struct sv_proc_map {
 	char *pool; /* NUL-terminated comm names, one per process */
 	size_t pool_len, pool_cap;
 	struct sv_proc_ref *refs; /* v as sv_proc_ref, same order */
-	uint32_t *slot;		  /* open-addressing index into v */
-	size_t nslots;
+	struct sv_imap index;	  /* inode -> its first entry in v */
 	size_t unreadable;
 };
 
@@ -149,38 +149,23 @@ static int cmp_entry(const void *a, const void *b)
 	return x->fd - y->fd;
 }
 
-static size_t hash_inode(uint64_t ino, size_t nslots)
-{
-	/* inodes are sequential; a multiplicative hash spreads them */
-	return (size_t)((ino * 0x9e3779b97f4a7c15ull) >> 20) & (nslots - 1);
-}
-
 /* Index the first entry of every inode: the table is sized for the
  * sockets found, at most half full. */
 static int build_index(struct sv_proc_map *m)
 {
 	size_t i;
 
-	m->nslots = 16;
-	while (m->nslots < 2 * m->n)
-		m->nslots *= 2;
-	m->slot = malloc(m->nslots * sizeof(*m->slot));
 	m->refs = malloc((m->n ? m->n : 1) * sizeof(*m->refs));
-	if (!m->slot || !m->refs)
+	if (!m->refs || sv_imap_reserve(&m->index, m->n))
 		return -ENOMEM;
-	memset(m->slot, 0xff, m->nslots * sizeof(*m->slot));
 	for (i = 0; i < m->n; i++) {
-		size_t h;
-
 		m->refs[i].pid = m->v[i].pid;
 		m->refs[i].fd = m->v[i].fd;
 		m->refs[i].comm = m->pool + m->v[i].comm;
 		if (i && m->v[i - 1].inode == m->v[i].inode)
 			continue;
-		h = hash_inode(m->v[i].inode, m->nslots);
-		while (m->slot[h] != UINT32_MAX)
-			h = (h + 1) & (m->nslots - 1);
-		m->slot[h] = (uint32_t)i;
+		if (sv_imap_put(&m->index, m->v[i].inode, (uint32_t)i))
+			return -ENOMEM;
 	}
 	return 0;
 }
@@ -268,20 +253,16 @@ size_t sv_proc_map_count(const struct sv_proc_map *m)
 const struct sv_proc_ref *sv_proc_map_find(const struct sv_proc_map *m,
 					   uint64_t inode, size_t *n)
 {
-	size_t h = hash_inode(inode, m->nslots), i, j;
+	uint32_t i;
+	size_t j;
 
 	*n = 0;
-	while (m->slot[h] != UINT32_MAX) {
-		i = m->slot[h];
-		if (m->v[i].inode == inode) {
-			for (j = i; j < m->n && m->v[j].inode == inode; j++)
-				;
-			*n = j - i;
-			return &m->refs[i];
-		}
-		h = (h + 1) & (m->nslots - 1);
-	}
-	return NULL;
+	if (!sv_imap_get(&m->index, inode, &i))
+		return NULL;
+	for (j = i; j < m->n && m->v[j].inode == inode; j++)
+		;
+	*n = j - i;
+	return &m->refs[i];
 }
 
 void sv_proc_map_free(struct sv_proc_map *m)
@@ -291,6 +272,6 @@ void sv_proc_map_free(struct sv_proc_map *m)
 	free(m->v);
 	free(m->pool);
 	free(m->refs);
-	free(m->slot);
+	sv_imap_free(&m->index);
 	free(m);
 }
