@@ -10,20 +10,6 @@ static const char magic[16] = "sockview capture";
 
 #define HEADER_LEN 24
 
-static void put32(unsigned char *p, uint32_t v)
-{
-	p[0] = (unsigned char)v;
-	p[1] = (unsigned char)(v >> 8);
-	p[2] = (unsigned char)(v >> 16);
-	p[3] = (unsigned char)(v >> 24);
-}
-
-static uint32_t get32(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
 static void put_all(struct sv_capture_writer *w, const void *p, size_t n)
 {
 	if (n && fwrite(p, 1, n, w->f) != n)
@@ -39,8 +25,8 @@ int sv_capture_create(struct sv_capture_writer *w, const char *path)
 	if (!w->f)
 		return -errno;
 	memcpy(hdr, magic, sizeof(magic));
-	put32(hdr + 16, SV_CAPTURE_VERSION);
-	put32(hdr + 20, 0);
+	sv_cap_put32(hdr + 16, SV_CAPTURE_VERSION);
+	sv_cap_put32(hdr + 20, 0);
 	put_all(w, hdr, sizeof(hdr));
 	return 0;
 }
@@ -52,8 +38,8 @@ void sv_capture_put(struct sv_capture_writer *w, unsigned type,
 	unsigned char rec[8];
 	size_t len = alen + blen;
 
-	put32(rec, type);
-	put32(rec + 4, (uint32_t)len);
+	sv_cap_put32(rec, type);
+	sv_cap_put32(rec + 4, (uint32_t)len);
 	put_all(w, rec, sizeof(rec));
 	put_all(w, a, alen);
 	put_all(w, b, blen);
@@ -108,7 +94,7 @@ int sv_capture_load(struct sv_capture *c, const char *path, const char **why)
 		*why = "truncated (the header is incomplete)";
 		return -EINVAL;
 	}
-	if (get32(c->data + 16) > SV_CAPTURE_VERSION) {
+	if (sv_cap_get32(c->data + 16) > SV_CAPTURE_VERSION) {
 		*why = "from a newer sockview (capture format version above 1)";
 		return -EINVAL;
 	}
@@ -131,8 +117,8 @@ int sv_capture_next(const struct sv_capture *c, size_t *off,
 
 	if (c->len < at + 8)
 		return -EINVAL;
-	r->type = get32(c->data + at);
-	len = get32(c->data + at + 4);
+	r->type = sv_cap_get32(c->data + at);
+	len = sv_cap_get32(c->data + at + 4);
 	if (len > c->len - at - 8)
 		return -EINVAL;
 	r->p = c->data + at + 8;

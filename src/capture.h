@@ -29,6 +29,21 @@
 
 #define SV_CAPTURE_VERSION 1
 
+/* The format's integers: little-endian whatever the host. */
+static inline void sv_cap_put32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)v;
+	p[1] = (unsigned char)(v >> 8);
+	p[2] = (unsigned char)(v >> 16);
+	p[3] = (unsigned char)(v >> 24);
+}
+
+static inline uint32_t sv_cap_get32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
 enum sv_capture_type {
 	SV_CAP_REQ = 1,
 	SV_CAP_NL,

@@ -13,20 +13,6 @@
 #include "procnet.h"
 #include "util.h"
 
-static void put_u32(unsigned char *p, uint32_t v)
-{
-	p[0] = (unsigned char)v;
-	p[1] = (unsigned char)(v >> 8);
-	p[2] = (unsigned char)(v >> 16);
-	p[3] = (unsigned char)(v >> 24);
-}
-
-static uint32_t get_u32(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
 static void tap(void *arg, const struct sv_diag_req *req, int internal,
 		const void *buf, size_t len)
 {
@@ -40,7 +26,7 @@ static void tap(void *arg, const struct sv_diag_req *req, int internal,
 	r[0] = req->proto;
 	r[1] = req->family;
 	r[2] = (unsigned char)internal;
-	put_u32(r + 4, req->states);
+	sv_cap_put32(r + 4, req->states);
 	sv_capture_put(w, SV_CAP_REQ, r, sizeof(r), NULL, 0);
 }
 
@@ -82,7 +68,7 @@ void sv_list_save_begin(struct list_opts *lo, struct list_run *run,
 		unsigned index;
 		const char *name = sv_links_at(run->links, i, &index);
 
-		put_u32(idx, index);
+		sv_cap_put32(idx, index);
 		sv_capture_put(&run->save, SV_CAP_LINK, idx, sizeof(idx), name,
 			       strlen(name));
 	}
@@ -91,10 +77,10 @@ void sv_list_save_begin(struct list_opts *lo, struct list_run *run,
 		uint64_t ino;
 		const struct sv_proc_ref *p = sv_proc_map_at(run->procs, i, &ino);
 
-		put_u32(rec, (uint32_t)ino);
-		put_u32(rec + 4, (uint32_t)(ino >> 32));
-		put_u32(rec + 8, (uint32_t)p->pid);
-		put_u32(rec + 12, (uint32_t)p->fd);
+		sv_cap_put32(rec, (uint32_t)ino);
+		sv_cap_put32(rec + 4, (uint32_t)(ino >> 32));
+		sv_cap_put32(rec + 8, (uint32_t)p->pid);
+		sv_cap_put32(rec + 12, (uint32_t)p->fd);
 		sv_capture_put(&run->save, SV_CAP_PROC, rec, sizeof(rec),
 			       p->comm, strlen(p->comm));
 	}
@@ -144,15 +130,15 @@ void sv_list_load_tables(const struct list_opts *lo, struct list_run *run,
 
 		if (r.type == SV_CAP_LINK && r.len >= 4) {
 			name = text(r.p + 4, r.len - 4);
-			sv_links_add(run->links, get_u32(r.p), name);
+			sv_links_add(run->links, sv_cap_get32(r.p), name);
 			free(name);
 		} else if (r.type == SV_CAP_PROC && r.len >= 16 && run->procs) {
-			uint64_t ino = get_u32(r.p) |
-				       (uint64_t)get_u32(r.p + 4) << 32;
+			uint64_t ino = sv_cap_get32(r.p) |
+				       (uint64_t)sv_cap_get32(r.p + 4) << 32;
 
 			name = text(r.p + 16, r.len - 16);
-			sv_proc_map_add(run->procs, ino, (int)get_u32(r.p + 8),
-					(int)get_u32(r.p + 12), name);
+			sv_proc_map_add(run->procs, ino, (int)sv_cap_get32(r.p + 8),
+					(int)sv_cap_get32(r.p + 12), name);
 			free(name);
 			nprocs++;
 		}
