@@ -18,14 +18,14 @@ VERSION := $(shell if [ -e .git ]; then git describe --tags --always --dirty 2>/
 
 CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes -Werror
-SV_CFLAGS := -std=gnu11 $(WARN) -D_GNU_SOURCE \
+SV_CFLAGS := -std=gnu11 $(WARN) -D_GNU_SOURCE -Isrc \
 	$(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 SV_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-SRCS := $(wildcard src/*.c src/watch/*.c)
+SRCS := $(wildcard src/*.c src/*/*.c)
 LIB_SRCS := $(filter-out src/main.c,$(SRCS))
-HDRS := $(wildcard src/*.h src/watch/*.h)
+HDRS := $(wildcard src/*.h src/*/*.h)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 
 OBJS := $(SRCS:src/%.c=build/%.o)
@@ -183,7 +183,7 @@ clean:
 	rm -rf build build-asan build-fuzz sockview man/sockview.8
 
 # The man page's field list comes from the field table.
-man/sockview.8: man/sockview.8.in src/fields.c sockview
+man/sockview.8: man/sockview.8.in src/core/fields.c sockview
 	./sockview fields --roff > build/fields.roff
 	sed -e 's/@VERSION@/$(VERSION)/' -e "s/@DATE@/$$(date -u -d @$$(git log -1 --format=%ct 2>/dev/null || date +%s) +%Y-%m-%d)/" \
 		-e '/^@FIELDS@$$/{r build/fields.roff' -e 'd}' man/sockview.8.in > $@

@@ -3,8 +3,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cmds.h"
-#include "util.h"
+#include "core/util.h"
+#include "fields_cmd.h"
+#include "list/cmd.h"
+#include "watch/cmd.h"
 
 #ifndef SV_VERSION
 #define SV_VERSION "unknown"

@@ -21,7 +21,7 @@ done
 # Suites print their own "N passed, N failed[, N skipped]" last.  The
 # fuzz corpus replay and valgrind follow the integration tests; static
 # analysis comes last.
-for suite in tests/docs.sh tests/install.sh tests/integ/run.sh \
+for suite in tests/layers.sh tests/docs.sh tests/install.sh tests/integ/run.sh \
 	tests/fuzz/run.sh tests/valgrind.sh tests/static.sh; do
 	[ -x "$suite" ] || { echo "missing test suite $suite"; failed=$((failed + 1)); continue; }
 	out=$("$suite" 2>&1); rc=$?

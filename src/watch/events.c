@@ -6,10 +6,11 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "../escape.h"
-#include "../fields.h"
-#include "../render.h"
-#include "watch.h"
+#include "core/escape.h"
+#include "core/fields.h"
+#include "out/jsonstr.h"
+#include "out/render.h"
+#include "watch/watch.h"
 
 uint64_t sv_watch_now_ns(void)
 {

@@ -9,7 +9,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "ready.h"
+#include "watch/ready.h"
 
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434

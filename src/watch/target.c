@@ -8,9 +8,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../proc.h"
-#include "../util.h"
-#include "target.h"
+#include "core/util.h"
+#include "sys/proc.h"
+#include "watch/target.h"
 
 static int add_interest(struct sv_target_scan *sc, uint64_t inode,
 			uint32_t events)

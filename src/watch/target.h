@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../imap.h"
+#include "core/imap.h"
 
 /* The watched process: its socket descriptors and its epoll interest. */
 

@@ -8,10 +8,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "../escape.h"
-#include "../fields.h"
-#include "../render.h"
-#include "watch.h"
+#include "core/escape.h"
+#include "core/fields.h"
+#include "out/render.h"
+#include "watch/watch.h"
 
 void sv_watch_join_names(struct sv_watch *w, struct wsock *ws)
 {

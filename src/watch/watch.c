@@ -19,9 +19,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "../cmds.h"
-#include "../util.h"
-#include "watch.h"
+#include "core/util.h"
+#include "watch/cmd.h"
+#include "watch/watch.h"
 
 enum {
 	OPT_INTERVAL = 256,

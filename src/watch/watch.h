@@ -6,14 +6,14 @@
 #include <stdint.h>
 #include <uv.h>
 
-#include "../diag.h"
-#include "../imap.h"
-#include "../outbuf.h"
-#include "../resolve.h"
-#include "../sock.h"
-#include "../strbuf.h"
-#include "ready.h"
-#include "target.h"
+#include "core/imap.h"
+#include "core/sock.h"
+#include "core/strbuf.h"
+#include "out/outbuf.h"
+#include "sys/diag.h"
+#include "sys/resolve.h"
+#include "watch/ready.h"
+#include "watch/target.h"
 
 /* How a watch reports: a full-screen view, plain lines, or NDJSON. */
 enum sv_watch_mode {

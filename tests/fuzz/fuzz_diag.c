@@ -17,14 +17,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "diag.h"
-#include "escape.h"
-#include "fields.h"
-#include "nlmsg.h"
-#include "outbuf.h"
-#include "proc.h"
-#include "render.h"
-#include "strbuf.h"
+#include "core/escape.h"
+#include "core/fields.h"
+#include "core/strbuf.h"
+#include "out/outbuf.h"
+#include "out/render.h"
+#include "sys/diag.h"
+#include "sys/nlmsg.h"
+#include "sys/proc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -9,7 +9,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "outbuf.h"
+#include "out/outbuf.h"
 
 /* Reads tests/fixtures/NAME whole; the tests run from the top dir. */
 static inline char *fixture_read(const char *name, size_t *len)

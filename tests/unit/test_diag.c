@@ -13,8 +13,8 @@
 #include <linux/sock_diag.h>
 #include <sys/socket.h>
 
-#include "diag.h"
 #include "fixture.h"
+#include "sys/diag.h"
 
 #define MAX_SOCKS 16
 

@@ -27,8 +27,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "diag.h"
-#include "filter.h"
+#include "filter/filter.h"
+#include "sys/diag.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -10,11 +10,12 @@
 #include <errno.h>
 #include <sys/socket.h>
 
-#include "escape.h"
-#include "fields.h"
+#include "core/escape.h"
+#include "core/fields.h"
 #include "fixture.h"
-#include "procnet.h"
-#include "render.h"
+#include "out/jsonstr.h"
+#include "out/render.h"
+#include "sys/procnet.h"
 
 static char *term(const char *s, size_t n)
 {

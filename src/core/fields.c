@@ -1,0 +1,652 @@
+// SPDX-License-Identifier: MIT
+#include <arpa/inet.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "core/escape.h"
+#include "core/fields.h"
+#include "core/strbuf.h"
+#include "core/util.h"
+
+static const char *const group_names[] = {
+	[SV_GRP_IDENTITY] = "identity", [SV_GRP_BUFFERS] = "buffers",
+	[SV_GRP_STATE] = "state",	[SV_GRP_SEQ] = "seq",
+	[SV_GRP_WINDOW] = "window",	[SV_GRP_TIMER] = "timer",
+	[SV_GRP_LINKS] = "links",
+};
+
+const char *sv_group_name(unsigned group)
+{
+	return group < sizeof(group_names) / sizeof(group_names[0])
+		       ? group_names[group]
+		       : "?";
+}
+
+static bool set_u64(struct sv_val *v, uint64_t u)
+{
+	v->type = SV_V_U64;
+	v->u = u;
+	return true;
+}
+
+static bool set_str(struct sv_val *v, const char *s, const char *t)
+{
+	v->type = SV_V_STR;
+	v->s = s;
+	v->n = strlen(s);
+	v->t = t;
+	return true;
+}
+
+/* identity */
+
+static bool get_protocol(const struct sv_sock *s, const struct sv_field *f,
+			 struct sv_val *v)
+{
+	static const char *const unix_netid[] = {
+		[SOCK_STREAM] = "u_str",
+		[SOCK_DGRAM] = "u_dgr",
+		[SOCK_SEQPACKET] = "u_seq",
+	};
+	const char *t = NULL;
+
+	(void)f;
+	if (s->proto == SV_PROTO_UNIX && s->type <= SOCK_SEQPACKET)
+		t = unix_netid[s->type];
+	return set_str(v, sv_proto_name(s->proto), t);
+}
+
+static bool get_family(const struct sv_sock *s, const struct sv_field *f,
+		       struct sv_val *v)
+{
+	(void)f;
+	return set_str(v, sv_family_name(s->family), NULL);
+}
+
+static bool get_type(const struct sv_sock *s, const struct sv_field *f,
+		     struct sv_val *v)
+{
+	(void)f;
+	return set_str(v, sv_type_name(s->type), NULL);
+}
+
+static bool get_state(const struct sv_sock *s, const struct sv_field *f,
+		      struct sv_val *v)
+{
+	(void)f;
+	return set_str(v, sv_state_name(s->state), sv_state_short(s->state));
+}
+
+static bool get_endpoint(const struct sv_sock *s, const struct sv_field *f,
+			 struct sv_val *v)
+{
+	bool peer = f->arg;
+
+	v->type = SV_V_ENDPOINT;
+	v->family = s->family;
+	v->unix_peer = false;
+	v->host = v->service = NULL;
+	v->ep = NULL;
+	v->s = NULL;
+	v->n = 0;
+	if (s->family != AF_UNIX) {
+		if (!(s->has & SV_HAS_PORTS))
+			return false;
+		v->ep = peer ? &s->peer : &s->local;
+		v->host = s->host[peer];
+		v->service = s->service[peer];
+		return true;
+	}
+	if (peer) {
+		v->unix_peer = true;
+		v->u = s->peer_inode;
+		return s->has & SV_HAS_PEER_INODE;
+	}
+	/* An unnamed socket still has a local end: an empty object. */
+	v->s = s->has & SV_HAS_PATH ? s->path : NULL;
+	v->n = s->has & SV_HAS_PATH ? s->path_len : 0;
+	return true;
+}
+
+static bool get_queue(const struct sv_sock *s, const struct sv_field *f,
+		      struct sv_val *v)
+{
+	if (!(s->has & SV_HAS_QUEUES))
+		return false;
+	return set_u64(v, f->arg ? s->send_q : s->recv_q);
+}
+
+static bool get_scope(const struct sv_sock *s, const struct sv_field *f,
+		      struct sv_val *v)
+{
+	const uint8_t *a = s->local.addr;
+	static const uint8_t loop6[16] = { [15] = 1 };
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+	const char *scope = "global";
+
+	static const uint8_t any6[16];
+
+	(void)f;
+	/* the unspecified address (::) has no scope */
+	if (s->family != AF_INET6 || !(s->has & SV_HAS_PORTS) ||
+	    memcmp(a, any6, 16) == 0)
+		return false;
+	if (memcmp(a, loop6, 16) == 0)
+		scope = "host";
+	else if (a[0] == 0xfe && (a[1] & 0xc0) == 0x80)
+		scope = "link";
+	else if (a[0] == 0xfe && (a[1] & 0xc0) == 0xc0)
+		scope = "site";
+	else if (a[0] == 0xff)
+		scope = "multicast";
+	else if (memcmp(a, mapped, 12) == 0)
+		scope = "v4-mapped";
+	return set_str(v, scope, NULL);
+}
+
+static bool get_interface(const struct sv_sock *s, const struct sv_field *f,
+			  struct sv_val *v)
+{
+	(void)f;
+	if (!s->ifindex || !s->ifname)
+		return false;
+	return set_str(v, s->ifname, NULL);
+}
+
+static bool get_ifindex(const struct sv_sock *s, const struct sv_field *f,
+			struct sv_val *v)
+{
+	(void)f;
+	return s->ifindex ? set_u64(v, s->ifindex) : false;
+}
+
+/* links */
+
+static bool get_inode(const struct sv_sock *s, const struct sv_field *f,
+		      struct sv_val *v)
+{
+	(void)f;
+	return s->has & SV_HAS_INODE ? set_u64(v, s->inode) : false;
+}
+
+static bool get_uid(const struct sv_sock *s, const struct sv_field *f,
+		    struct sv_val *v)
+{
+	(void)f;
+	return s->has & SV_HAS_UID ? set_u64(v, s->uid) : false;
+}
+
+static bool get_cookie(const struct sv_sock *s, const struct sv_field *f,
+		       struct sv_val *v)
+{
+	(void)f;
+	return s->has & SV_HAS_COOKIE ? set_u64(v, s->cookie) : false;
+}
+
+static bool get_cgroup(const struct sv_sock *s, const struct sv_field *f,
+		       struct sv_val *v)
+{
+	(void)f;
+	return s->has & SV_HAS_CGROUP ? set_u64(v, s->cgroup_id) : false;
+}
+
+static bool get_mark(const struct sv_sock *s, const struct sv_field *f,
+		     struct sv_val *v)
+{
+	(void)f;
+	return s->has & SV_HAS_MARK ? set_u64(v, s->mark) : false;
+}
+
+static bool get_raw_proto(const struct sv_sock *s, const struct sv_field *f,
+			  struct sv_val *v)
+{
+	(void)f;
+	return s->has & SV_HAS_RAW_PROTO ? set_u64(v, s->raw_proto) : false;
+}
+
+static bool get_shutdown(const struct sv_sock *s, const struct sv_field *f,
+			 struct sv_val *v)
+{
+	static const char *const words[] = { "none", "read", "write", "both" };
+	static const char *const arrows[] = { "<->", "-->", "<--", "---" };
+
+	(void)f;
+	if (!(s->has & SV_HAS_SHUTDOWN))
+		return false;
+	return set_str(v, words[s->shutdown & 3], arrows[s->shutdown & 3]);
+}
+
+static bool get_procs(const struct sv_sock *s, const struct sv_field *f,
+		      struct sv_val *v)
+{
+	(void)f;
+	if (!(s->has & SV_HAS_PROCS))
+		return false;
+	v->type = SV_V_PROCS;
+	v->procs = s->procs;
+	v->u = s->nprocs;
+	return true;
+}
+
+static bool get_rate(const struct sv_sock *s, const struct sv_field *f,
+		     struct sv_val *v)
+{
+	/* named members, not an array: index them by name */
+	const uint64_t r[] = {s->rates.bytes_in, s->rates.bytes_out,
+			      s->rates.segs_in, s->rates.segs_out,
+			      s->rates.retrans};
+
+	if (!(s->has & SV_HAS_RATES) || f->arg >= sizeof(r) / sizeof(r[0]))
+		return false;
+	return set_u64(v, r[f->arg]);
+}
+
+static bool get_interest(const struct sv_sock *s, const struct sv_field *f,
+			 struct sv_val *v)
+{
+	/* EPOLLIN, EPOLLPRI, EPOLLOUT, EPOLLRDHUP, EPOLLONESHOT, EPOLLET;
+	 * the kernel adds EPOLLERR and EPOLLHUP to every registration, so
+	 * they say nothing of what the loop asked for */
+	static const struct {
+		uint32_t bit;
+		const char *name;
+	} ev[] = { { 0x001, "in" },	  { 0x002, "pri" },
+		   { 0x004, "out" },	  { 0x2000, "rdhup" },
+		   { 1u << 30, "oneshot" }, { 1u << 31, "et" } };
+	unsigned i, n = 0;
+
+	(void)f;
+	if (!(s->has & SV_HAS_INTEREST))
+		return false;
+	v->type = SV_V_LIST;
+	for (i = 0; i < sizeof(ev) / sizeof(ev[0]) && n < SV_LIST_MAX - 1; i++)
+		if (s->interest & ev[i].bit)
+			v->list[n++] = ev[i].name;
+	v->list[n] = NULL;
+	return true;
+}
+
+/* buffers */
+
+static bool get_skmem(const struct sv_sock *s, const struct sv_field *f,
+		      struct sv_val *v)
+{
+	/* /proc/net/raw has the drop counter but no other skmem value. */
+	if (f->arg == 8 && (s->has & SV_HAS_DROPS))
+		return set_u64(v, s->drops);
+	if (f->arg >= s->skmem_n)
+		return false;
+	return set_u64(v, s->skmem[f->arg]);
+}
+
+/* timers */
+
+static bool get_timer(const struct sv_sock *s, const struct sv_field *f,
+		      struct sv_val *v)
+{
+	if (!(s->has & SV_HAS_TIMER) || s->timer == SV_TIMER_OFF)
+		return false;
+	switch (f->arg) {
+	case 0:
+		return set_str(v, sv_timer_name(s->timer), NULL);
+	case 1:
+		return set_u64(v, s->expires_ms);
+	default:
+		return set_u64(v, s->retrans);
+	}
+}
+
+/* tcp_info */
+
+static bool get_tcpi(const struct sv_sock *s, const struct sv_field *f,
+		     struct sv_val *v)
+{
+	v->type = SV_V_U64;
+	return sv_field_tcpi(s, f, &v->u);
+}
+
+bool sv_field_is_tcpi(const struct sv_field *f)
+{
+	return f->get == get_tcpi;
+}
+
+/* Bit fields of tcp_info: arg is the byte, size packs shift and width. */
+static bool get_tcpi_bits(const struct sv_sock *s, const struct sv_field *f,
+			  struct sv_val *v)
+{
+	const unsigned char *p = (const unsigned char *)&s->tcpi + f->arg;
+	unsigned shift = f->size >> 4, width = f->size & 15;
+
+	if (s->tcpi_len < f->arg + 1u)
+		return false;
+	return set_u64(v, (*p >> shift) & ((1u << width) - 1));
+}
+
+static bool get_cong(const struct sv_sock *s, const struct sv_field *f,
+		     struct sv_val *v)
+{
+	(void)f;
+	return s->has & SV_HAS_CONG ? set_str(v, s->cong, NULL) : false;
+}
+
+static bool get_ca_state(const struct sv_sock *s, const struct sv_field *f,
+			 struct sv_val *v)
+{
+	(void)f;
+	if (!sv_tcpi_has(s->tcpi_len, ca_state))
+		return false;
+	return set_str(v, sv_ca_state_name(s->tcpi.ca_state), NULL);
+}
+
+static bool get_options(const struct sv_sock *s, const struct sv_field *f,
+			struct sv_val *v)
+{
+	static const char *const names[8] = {
+		"ts",	    "sack",	"wscale",  "ecn",
+		"ecn_seen", "syn_data", "usec_ts", "tfo_child",
+	};
+	unsigned i, n = 0;
+
+	(void)f;
+	if (!sv_tcpi_has(s->tcpi_len, options))
+		return false;
+	v->type = SV_V_LIST;
+	for (i = 0; i < 8; i++)
+		if (s->tcpi.options & (1u << i))
+			v->list[n++] = names[i];
+	v->list[n] = NULL;
+	return true;
+}
+
+/* sequence space */
+
+static bool get_seq(const struct sv_sock *s, const struct sv_field *f,
+		    struct sv_val *v)
+{
+	uint64_t seq[SV_SEQ_MAX];
+	unsigned got = sv_sock_seq(s, seq);
+
+	if (!(got & (1u << f->arg)))
+		return false;
+	return set_u64(v, seq[f->arg]);
+}
+
+#define ID SV_GRP_IDENTITY
+#define BUF SV_GRP_BUFFERS
+#define ST SV_GRP_STATE
+#define SEQ SV_GRP_SEQ
+#define WIN SV_GRP_WINDOW
+#define TMR SV_GRP_TIMER
+#define LNK SV_GRP_LINKS
+
+#define TCPI(name, grp, unit, desc)                                            \
+	{ #name,                                                               \
+	  "tcp",                                                               \
+	  #name,                                                               \
+	  grp,                                                                 \
+	  SV_SHOW_INFO,                                                        \
+	  offsetof(struct sv_tcp_info, name),                                  \
+	  sizeof(((struct sv_tcp_info *)0)->name),                             \
+	  unit,                                                                \
+	  desc,                                                                \
+	  get_tcpi }
+
+#define SKMEM(key, header, idx, unit, desc)                                    \
+	{ key, "skmem", header, BUF, SV_SHOW_MEM, idx, 0, unit, desc,          \
+	  get_skmem }
+
+#define SEQF(key, idx, desc)                                                   \
+	{ key, "seq", key, SEQ, SV_SHOW_INFO, idx, 0, "relative", desc,        \
+	  get_seq }
+
+const struct sv_field sv_fields[] = {
+	{ "protocol", NULL, "Netid", ID, SV_SHOW_BASE, 0, 0, NULL,
+	  "tcp, udp, raw or unix (table: u_str, u_dgr, u_seq for unix)",
+	  get_protocol },
+	{ "family", NULL, "Family", ID, SV_SHOW_JSON_ONLY, 0, 0, NULL,
+	  "inet, inet6 or unix", get_family },
+	{ "type", NULL, "Type", ID, SV_SHOW_JSON_ONLY, 0, 0, NULL,
+	  "stream, dgram, seqpacket or raw", get_type },
+	{ "state", NULL, "State", ST, SV_SHOW_BASE, 0, 0, NULL,
+	  "socket state in ss's filter words (table: ss's column words)",
+	  get_state },
+	{ "recv_q", NULL, "Recv-Q", BUF, SV_SHOW_BASE, 0, 0, "bytes",
+	  "bytes not yet read; listeners: connections waiting in the accept "
+	  "queue",
+	  get_queue },
+	{ "send_q", NULL, "Send-Q", BUF, SV_SHOW_BASE, 1, 0, "bytes",
+	  "bytes not yet acknowledged by the peer; listeners: the backlog",
+	  get_queue },
+	{ "local", NULL, "Local Address:Port", ID, SV_SHOW_BASE, 0, 0, NULL,
+	  "local end: {addr, port} (with -r also host, service); unix: {path} "
+	  "(@ for abstract, {} unnamed)",
+	  get_endpoint },
+	{ "peer", NULL, "Peer Address:Port", ID, SV_SHOW_BASE, 1, 0, NULL,
+	  "remote end: {addr, port}; unix: {inode} of the peer socket",
+	  get_endpoint },
+	{ "interface", NULL, "If", ID, SV_SHOW_EXT, 0, 0, NULL,
+	  "device the socket is bound to (only when bound)", get_interface },
+	{ "ifindex", NULL, "Ifindex", ID, SV_SHOW_JSON_ONLY, 0, 0, NULL,
+	  "index of that device", get_ifindex },
+	{ "scope", NULL, "Scope", ID, SV_SHOW_EXT, 0, 0, NULL,
+	  "IPv6 scope of the local address: host, link, site, multicast, "
+	  "v4-mapped or global",
+	  get_scope },
+	{ "raw_protocol", NULL, "Proto", ID, SV_SHOW_JSON_ONLY, 0, 0, NULL,
+	  "IP protocol number of a raw socket", get_raw_proto },
+	{ "inode", NULL, "Inode", LNK, SV_SHOW_EXT, 0, 0, NULL,
+	  "socket inode, as in /proc/PID/fd links socket:[inode]", get_inode },
+	{ "uid", NULL, "UID", LNK, SV_SHOW_EXT, 0, 0, NULL, "owner's user id",
+	  get_uid },
+	{ "cookie", NULL, "Cookie", LNK, SV_SHOW_EXT, 0, 0, NULL,
+	  "kernel socket cookie, unique while the host is up", get_cookie },
+	{ "cgroup_id", NULL, "Cgroup", LNK, SV_SHOW_EXT, 0, 0, NULL,
+	  "cgroup v2 id of the creating process", get_cgroup },
+	{ "shutdown", NULL, "Shut", ST, SV_SHOW_EXT, 0, 0, NULL,
+	  "directions shut down: none, read, write, both (table: <-> --> <-- "
+	  "---)",
+	  get_shutdown },
+	{ "mark", NULL, "Mark", LNK, SV_SHOW_EXT, 0, 0, NULL,
+	  "SO_MARK (reported only to CAP_NET_ADMIN)", get_mark },
+	{ "processes", NULL, "Process", LNK, SV_SHOW_PROC, 0, 0, NULL,
+	  "owning processes: [{pid, comm, fd}], one per descriptor (with -p; "
+	  "[] when none holds it)",
+	  get_procs },
+
+	{ "interest", NULL, "Poll", ST, SV_SHOW_WATCH, 0, 0, NULL,
+	  "watch: what the target's own epoll sets wait for on this socket: "
+	  "in, pri, out, rdhup, oneshot, et (absent when in none)",
+	  get_interest },
+	{ "bytes_in", "rates", "In/s", BUF, SV_SHOW_WATCH, 0, 0, "bytes/s",
+	  "watch: bytes received per second (bytes_received delta)",
+	  get_rate },
+	{ "bytes_out", "rates", "Out/s", BUF, SV_SHOW_WATCH, 1, 0, "bytes/s",
+	  "watch: bytes acknowledged per second (bytes_acked delta)",
+	  get_rate },
+	{ "segs_in", "rates", "SegIn/s", BUF, SV_SHOW_WATCH, 2, 0, "segments/s",
+	  "watch: segments received per second", get_rate },
+	{ "segs_out", "rates", "SegOut/s", BUF, SV_SHOW_WATCH, 3, 0,
+	  "segments/s", "watch: segments sent per second", get_rate },
+	{ "retrans", "rates", "Rtx/s", BUF, SV_SHOW_WATCH, 4, 0, "segments/s",
+	  "watch: retransmitted segments per second (total_retrans delta)",
+	  get_rate },
+
+	SKMEM("rmem_alloc", "rmem", 0, "bytes", "receive memory in use"),
+	SKMEM("rcvbuf", "rcvbuf", 1, "bytes", "receive buffer size (SO_RCVBUF)"),
+	SKMEM("wmem_alloc", "wmem", 2, "bytes", "send memory in flight to devices"),
+	SKMEM("sndbuf", "sndbuf", 3, "bytes", "send buffer size (SO_SNDBUF)"),
+	SKMEM("fwd_alloc", "fwd", 4, "bytes", "memory reserved but not yet used"),
+	SKMEM("wmem_queued", "wqueued", 5, "bytes", "send memory queued"),
+	SKMEM("optmem", "optmem", 6, "bytes", "option memory (filters, cmsg)"),
+	SKMEM("backlog", "backlog", 7, "bytes", "backlog queue while the socket is locked"),
+	SKMEM("drops", "drops", 8, "packets", "packets dropped"),
+
+	{ "name", "timer", "Timer", TMR, SV_SHOW_TIMER, 0, 0, NULL,
+	  "armed timer: on (retransmit or loss probe), keepalive, timewait, "
+	  "persist (zero-window probe)",
+	  get_timer },
+	{ "expires_ms", "timer", "Expires", TMR, SV_SHOW_TIMER, 1, 0, "ms",
+	  "time until the timer fires", get_timer },
+	{ "retrans", "timer", "Retr", TMR, SV_SHOW_TIMER, 2, 0, "count",
+	  "retransmits or probes sent by that timer", get_timer },
+
+	{ "cong", "tcp", "cong", ST, SV_SHOW_INFO, 0, 0, NULL,
+	  "congestion control algorithm", get_cong },
+	{ "ca_state", "tcp", "ca_state", ST, SV_SHOW_INFO, 0, 0, NULL,
+	  "congestion state: open, disorder, cwr, recovery, loss",
+	  get_ca_state },
+	{ "options", "tcp", "options", ST, SV_SHOW_INFO, 0, 0, NULL,
+	  "negotiated options: ts, sack, wscale, ecn, ecn_seen, syn_data, "
+	  "usec_ts, tfo_child",
+	  get_options },
+	{ "snd_wscale", "tcp", "snd_wscale", WIN, SV_SHOW_INFO, 6, 0x04, NULL,
+	  "peer's window scale shift", get_tcpi_bits },
+	{ "rcv_wscale", "tcp", "rcv_wscale", WIN, SV_SHOW_INFO, 6, 0x44, NULL,
+	  "our window scale shift", get_tcpi_bits },
+	{ "delivery_rate_app_limited", "tcp", "app_limited", ST, SV_SHOW_INFO,
+	  7, 0x01, NULL, "delivery rate sample was application limited (0/1)",
+	  get_tcpi_bits },
+	{ "fastopen_client_fail", "tcp", "tfo_fail", ST, SV_SHOW_INFO, 7, 0x12,
+	  NULL, "why a TCP Fast Open client fell back (0-3)", get_tcpi_bits },
+	TCPI(retransmits, TMR, "count", "retransmits of the current RTO episode"),
+	TCPI(probes, TMR, "count", "zero-window or keepalive probes unanswered"),
+	TCPI(backoff, TMR, "count", "exponential RTO backoff"),
+	TCPI(rto, TMR, "us", "retransmission timeout"),
+	TCPI(ato, TMR, "us", "delayed-ACK timeout"),
+	TCPI(snd_mss, WIN, "bytes", "send maximum segment size"),
+	TCPI(rcv_mss, WIN, "bytes", "estimated receive segment size"),
+	TCPI(unacked, ST, "segments", "segments in flight"),
+	TCPI(sacked, ST, "segments", "segments SACKed by the peer"),
+	TCPI(lost, ST, "segments", "segments presumed lost"),
+	TCPI(retrans, ST, "segments", "segments retransmitted, in flight"),
+	TCPI(fackets, ST, "segments", "unused since Linux 4.15"),
+	TCPI(last_data_sent, TMR, "ms", "since data was last sent"),
+	TCPI(last_ack_sent, TMR, "ms", "not tracked by Linux"),
+	TCPI(last_data_recv, TMR, "ms", "since data was last received"),
+	TCPI(last_ack_recv, TMR, "ms", "since an ACK was last received"),
+	TCPI(pmtu, WIN, "bytes", "path MTU"),
+	TCPI(rcv_ssthresh, WIN, "bytes", "receive window clamp target"),
+	TCPI(rtt, ST, "us", "smoothed round-trip time"),
+	TCPI(rttvar, ST, "us", "round-trip time variation"),
+	TCPI(snd_ssthresh, WIN, "segments", "slow-start threshold"),
+	TCPI(snd_cwnd, WIN, "segments", "congestion window"),
+	TCPI(advmss, WIN, "bytes", "advertised MSS"),
+	TCPI(reordering, ST, "segments", "reordering degree tolerated"),
+	TCPI(rcv_rtt, ST, "us", "receiver-side RTT estimate"),
+	TCPI(rcv_space, WIN, "bytes", "receive buffer autotuning space"),
+	TCPI(total_retrans, TMR, "segments", "segments retransmitted in total"),
+	TCPI(pacing_rate, ST, "bytes/s", "pacing rate"),
+	TCPI(max_pacing_rate, ST, "bytes/s", "SO_MAX_PACING_RATE"),
+	TCPI(bytes_acked, ST, "bytes", "bytes acknowledged (active open: + SYN)"),
+	TCPI(bytes_received, ST, "bytes", "bytes received in sequence"),
+	TCPI(segs_out, ST, "segments", "segments sent"),
+	TCPI(segs_in, ST, "segments", "segments received"),
+	TCPI(notsent_bytes, BUF, "bytes", "bytes queued but not yet sent"),
+	TCPI(min_rtt, ST, "us", "minimum RTT seen"),
+	TCPI(data_segs_in, ST, "segments", "data segments received"),
+	TCPI(data_segs_out, ST, "segments", "data segments sent"),
+	TCPI(delivery_rate, ST, "bytes/s", "latest delivery rate sample"),
+	TCPI(busy_time, TMR, "us", "time busy sending data"),
+	TCPI(rwnd_limited, TMR, "us", "time limited by the receive window"),
+	TCPI(sndbuf_limited, TMR, "us", "time limited by the send buffer"),
+	TCPI(delivered, ST, "segments", "segments delivered"),
+	TCPI(delivered_ce, ST, "segments", "delivered segments with CE marks"),
+	TCPI(bytes_sent, ST, "bytes", "data bytes sent, retransmits included"),
+	TCPI(bytes_retrans, ST, "bytes", "data bytes retransmitted"),
+	TCPI(dsack_dups, ST, "segments", "duplicate segments reported by DSACK"),
+	TCPI(reord_seen, ST, "count", "reordering events seen"),
+	TCPI(rcv_ooopack, ST, "segments", "out-of-order segments received"),
+	TCPI(snd_wnd, WIN, "bytes", "peer's advertised window, scaled"),
+	TCPI(rcv_wnd, WIN, "bytes", "our advertised window, scaled"),
+	TCPI(rehash, ST, "count", "PLB or timeout rehash attempts"),
+	TCPI(total_rto, TMR, "count", "RTO timeouts, SYN and SYN-ACK included"),
+	TCPI(total_rto_recoveries, TMR, "count", "RTO recoveries"),
+	TCPI(total_rto_time, TMR, "ms", "time spent in RTO recoveries"),
+	TCPI(received_ce, ST, "segments", "CE marks received"),
+	TCPI(delivered_e1_bytes, ST, "bytes", "accurate ECN: ECT(1) bytes delivered"),
+	TCPI(delivered_e0_bytes, ST, "bytes", "accurate ECN: ECT(0) bytes delivered"),
+	TCPI(delivered_ce_bytes, ST, "bytes", "accurate ECN: CE bytes delivered"),
+	TCPI(received_e1_bytes, ST, "bytes", "accurate ECN: ECT(1) bytes received"),
+	TCPI(received_e0_bytes, ST, "bytes", "accurate ECN: ECT(0) bytes received"),
+	TCPI(received_ce_bytes, ST, "bytes", "accurate ECN: CE bytes received"),
+	TCPI(accecn_fail_mode, ST, NULL, "accurate ECN failure mode"),
+	TCPI(accecn_opt_seen, ST, NULL, "accurate ECN option seen"),
+
+	SEQF("snd_una", SV_SEQ_SND_UNA,
+	     "oldest unacknowledged: bytes_acked, +1 when passively opened"),
+	SEQF("snd_nxt", SV_SEQ_SND_NXT, "next to send: write_seq - notsent_bytes"),
+	SEQF("write_seq", SV_SEQ_WRITE_SEQ,
+	     "end of data written by the application: snd_una + Send-Q"),
+	SEQF("copied_seq", SV_SEQ_COPIED_SEQ,
+	     "next byte the application reads: rcv_nxt - Recv-Q"),
+	SEQF("rcv_nxt", SV_SEQ_RCV_NXT, "next expected: bytes_received + 1"),
+};
+
+const size_t sv_nfields = sizeof(sv_fields) / sizeof(sv_fields[0]);
+
+const char *sv_addr_text(unsigned family, const uint8_t *addr, char *buf)
+{
+	/* glibc formats IPv4 with sprintf: on 100,000 sockets a tenth of a
+	 * table's time; four small numbers need no format string */
+	if (family == AF_INET) {
+		char *p = buf;
+		int i;
+
+		for (i = 0; i < 4; i++) {
+			unsigned o = addr[i];
+
+			if (o >= 100)
+				*p++ = (char)('0' + o / 100);
+			if (o >= 10)
+				*p++ = (char)('0' + o / 10 % 10);
+			*p++ = (char)('0' + o % 10);
+			*p++ = i < 3 ? '.' : '\0';
+		}
+		return buf;
+	}
+	if (!inet_ntop((int)family, addr, buf, INET6_ADDRSTRLEN))
+		memcpy(buf, "?", 2);
+	return buf;
+}
+
+void sv_endpoint_text(struct sv_strbuf *b, const struct sv_val *v)
+{
+	char addr[INET6_ADDRSTRLEN];
+	char port[24];
+
+	if (v->family == AF_UNIX) {
+		if (v->unix_peer) {
+			sv_u64_to_text(v->u, port);
+			sv_strbuf_adds(b, port);
+		} else if (!v->n) {
+			sv_strbuf_addc(b, '*');
+		} else if (v->s[0] == '\0') {
+			sv_strbuf_addc(b, '@');
+			sv_term_escape(b, v->s + 1, v->n - 1);
+		} else {
+			sv_term_escape(b, v->s, v->n);
+		}
+		return;
+	}
+	if (v->host) {
+		/* a DNS answer is untrusted text */
+		sv_term_escape(b, v->host, strlen(v->host));
+	} else {
+		sv_addr_text(v->family, v->ep->addr, addr);
+		if (v->family == AF_INET6)
+			sv_strbuf_addc(b, '[');
+		sv_strbuf_adds(b, addr);
+		if (v->family == AF_INET6)
+			sv_strbuf_addc(b, ']');
+	}
+	sv_strbuf_addc(b, ':');
+	if (v->service) {
+		/* from NSS, as the host: escaped the same way */
+		sv_term_escape(b, v->service, strlen(v->service));
+	} else if (v->ep->port) {
+		sv_u64_to_text(v->ep->port, port);
+		sv_strbuf_adds(b, port);
+	} else {
+		sv_strbuf_addc(b, '*');
+	}
+}

@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef SV_FIELDS_H
+#define SV_FIELDS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "core/sock.h"
+
+/*
+ * The field table: every field exists once, with its JSON key, column
+ * heading, group, unit and reader.  Table, JSON and the documentation of
+ * fields all walk this table, so they cannot drift apart.
+ */
+
+enum sv_vtype {
+	SV_V_U64,
+	SV_V_STR,      /* untrusted bytes: escaped by every renderer */
+	SV_V_ENDPOINT, /* local or peer: an object in JSON, addr:port in a table */
+	SV_V_LIST,     /* NULL-terminated list of words */
+	SV_V_PROCS,    /* owning processes: an array of objects in JSON */
+};
+
+#define SV_LIST_MAX 9
+
+struct sv_val {
+	enum sv_vtype type;
+	uint64_t u;
+	const char *s;	/* SV_V_STR: the value (n bytes) */
+	size_t n;
+	const char *t;	/* optional terse table text (e.g. ESTAB) */
+	const struct sv_endpoint *ep; /* SV_V_ENDPOINT of an inet socket */
+	uint8_t family;		      /* SV_V_ENDPOINT: AF_* */
+	bool unix_peer;		      /* SV_V_ENDPOINT: u is a peer inode */
+	const char *host, *service;   /* SV_V_ENDPOINT: -r names or NULL */
+	const char *list[SV_LIST_MAX];
+	const struct sv_proc_ref *procs; /* SV_V_PROCS, u entries */
+};
+
+/* What a socket is made of, in the order the man page explains it. */
+enum sv_group {
+	SV_GRP_IDENTITY,
+	SV_GRP_BUFFERS,
+	SV_GRP_STATE,
+	SV_GRP_SEQ,
+	SV_GRP_WINDOW,
+	SV_GRP_TIMER,
+	SV_GRP_LINKS,
+};
+
+/* Where the table shows a field; JSON always carries every field. */
+enum sv_show {
+	SV_SHOW_BASE = 1 << 0,	/* default columns */
+	SV_SHOW_EXT = 1 << 1,	/* -e columns */
+	SV_SHOW_MEM = 1 << 2,	/* -m columns */
+	SV_SHOW_TIMER = 1 << 3, /* -o columns */
+	SV_SHOW_INFO = 1 << 4,	/* -i detail line */
+	SV_SHOW_PROC = 1 << 5,	/* -p column */
+	SV_SHOW_WATCH = 1 << 6, /* watch columns: rates, epoll interest */
+	SV_SHOW_JSON_ONLY = 0,
+};
+
+struct sv_field {
+	const char *key;    /* JSON key */
+	const char *obj;    /* enclosing JSON object, NULL at top level */
+	const char *header; /* table heading */
+	uint8_t group;	    /* enum sv_group */
+	uint8_t show;	    /* enum sv_show */
+	uint16_t arg;	    /* offset or index for shared readers */
+	uint8_t size;	    /* bytes at arg, for tcp_info fields */
+	const char *unit;
+	const char *desc;
+	/* Fills v and returns true when the kernel reported the field. */
+	bool (*get)(const struct sv_sock *s, const struct sv_field *f,
+		    struct sv_val *v);
+};
+
+/* A plain tcp_info number: arg is its offset, size its width.  Renderers
+ * on the hot path read these directly instead of through get(). */
+bool sv_field_is_tcpi(const struct sv_field *f);
+/* Its value, when the kernel's payload held it. */
+static inline bool sv_field_tcpi(const struct sv_sock *s,
+				 const struct sv_field *f, uint64_t *v)
+{
+	const unsigned char *p = (const unsigned char *)&s->tcpi + f->arg;
+
+	if (s->tcpi_len < f->arg + f->size)
+		return false;
+	switch (f->size) {
+	case 1:
+		*v = *p;
+		return true;
+	case 2: {
+		uint16_t x;
+
+		memcpy(&x, p, 2);
+		*v = x;
+		return true;
+	}
+	case 4: {
+		uint32_t x;
+
+		memcpy(&x, p, 4);
+		*v = x;
+		return true;
+	}
+	default: {
+		uint64_t x;
+
+		memcpy(&x, p, 8);
+		*v = x;
+		return true;
+	}
+	}
+}
+
+extern const struct sv_field sv_fields[];
+extern const size_t sv_nfields;
+
+const char *sv_group_name(unsigned group);
+
+/* Writes "addr:port", "[addr6]:port" or the escaped UNIX name. */
+struct sv_strbuf;
+void sv_endpoint_text(struct sv_strbuf *b, const struct sv_val *v);
+/* inet_ntop text of an endpoint address; buf at least 46 bytes. */
+const char *sv_addr_text(unsigned family, const uint8_t *addr, char *buf);
+
+#endif

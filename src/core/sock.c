@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: MIT
+#include <string.h>
+#include <sys/socket.h>
+
+#include "core/sock.h"
+
+static const char *const proto_names[SV_PROTO_MAX] = {
+	[SV_PROTO_TCP] = "tcp",
+	[SV_PROTO_UDP] = "udp",
+	[SV_PROTO_RAW] = "raw",
+	[SV_PROTO_UNIX] = "unix",
+};
+
+/* Words as ss's filter language spells them. */
+static const char *const state_names[SV_TCP_MAX_STATES] = {
+	[SV_TCP_ESTABLISHED] = "established",
+	[SV_TCP_SYN_SENT] = "syn-sent",
+	[SV_TCP_SYN_RECV] = "syn-recv",
+	[SV_TCP_FIN_WAIT1] = "fin-wait-1",
+	[SV_TCP_FIN_WAIT2] = "fin-wait-2",
+	[SV_TCP_TIME_WAIT] = "time-wait",
+	[SV_TCP_CLOSE] = "closed",
+	[SV_TCP_CLOSE_WAIT] = "close-wait",
+	[SV_TCP_LAST_ACK] = "last-ack",
+	[SV_TCP_LISTEN] = "listening",
+	[SV_TCP_CLOSING] = "closing",
+	[SV_TCP_NEW_SYN_RECV] = "syn-recv",
+	[SV_TCP_BOUND_INACTIVE] = "bound-inactive",
+};
+
+/* Column text as ss prints it, so eyes trained on ss read it at once. */
+static const char *const state_short[SV_TCP_MAX_STATES] = {
+	[SV_TCP_ESTABLISHED] = "ESTAB",
+	[SV_TCP_SYN_SENT] = "SYN-SENT",
+	[SV_TCP_SYN_RECV] = "SYN-RECV",
+	[SV_TCP_FIN_WAIT1] = "FIN-WAIT-1",
+	[SV_TCP_FIN_WAIT2] = "FIN-WAIT-2",
+	[SV_TCP_TIME_WAIT] = "TIME-WAIT",
+	[SV_TCP_CLOSE] = "UNCONN",
+	[SV_TCP_CLOSE_WAIT] = "CLOSE-WAIT",
+	[SV_TCP_LAST_ACK] = "LAST-ACK",
+	[SV_TCP_LISTEN] = "LISTEN",
+	[SV_TCP_CLOSING] = "CLOSING",
+	[SV_TCP_NEW_SYN_RECV] = "SYN-RECV",
+	[SV_TCP_BOUND_INACTIVE] = "BOUND-INACTIVE",
+};
+
+static const char *const timer_names[] = {
+	[SV_TIMER_OFF] = "off",
+	[SV_TIMER_ON] = "on",
+	[SV_TIMER_KEEPALIVE] = "keepalive",
+	[SV_TIMER_TIMEWAIT] = "timewait",
+	[SV_TIMER_PERSIST] = "persist",
+};
+
+static const char *const ca_state_names[] = {
+	"open", "disorder", "cwr", "recovery", "loss",
+};
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+const char *sv_proto_name(unsigned proto)
+{
+	return proto < COUNT(proto_names) ? proto_names[proto] : "unknown";
+}
+
+const char *sv_family_name(unsigned family)
+{
+	switch (family) {
+	case AF_INET:
+		return "inet";
+	case AF_INET6:
+		return "inet6";
+	case AF_UNIX:
+		return "unix";
+	}
+	return "unknown";
+}
+
+const char *sv_type_name(unsigned type)
+{
+	switch (type) {
+	case SOCK_STREAM:
+		return "stream";
+	case SOCK_DGRAM:
+		return "dgram";
+	case SOCK_SEQPACKET:
+		return "seqpacket";
+	case SOCK_RAW:
+		return "raw";
+	}
+	return "unknown";
+}
+
+const char *sv_state_name(unsigned state)
+{
+	if (state < COUNT(state_names) && state_names[state])
+		return state_names[state];
+	return "unknown";
+}
+
+const char *sv_state_short(unsigned state)
+{
+	if (state < COUNT(state_short) && state_short[state])
+		return state_short[state];
+	return "UNKNOWN";
+}
+
+const char *sv_timer_name(unsigned timer)
+{
+	return timer < COUNT(timer_names) ? timer_names[timer] : "unknown";
+}
+
+const char *sv_ca_state_name(unsigned ca_state)
+{
+	return ca_state < COUNT(ca_state_names) ? ca_state_names[ca_state]
+						 : "unknown";
+}
+
+int sv_state_parse(const char *word)
+{
+	for (unsigned i = 1; i < COUNT(state_names); i++)
+		if (state_names[i] && strcmp(state_names[i], word) == 0)
+			return (int)i;
+	return -1;
+}
+
+/*
+ * Did this socket open actively (connect) or passively (accept)?  The
+ * kernel's bytes_acked counts the SYN of an active opener but not the
+ * SYN-ACK of an accepted socket.  Returns 1 active, 0 passive, -1 unknown.
+ *
+ * A listener on the local port means accepted: connect() never auto-binds
+ * a port that a listener holds.  Otherwise the counters decide: the data
+ * sent once is U = bytes_sent - bytes_retrans, so snd_nxt = 1 + U (+1 for
+ * a FIN sent); with nothing in flight snd_una = snd_nxt, which leaves
+ * bytes_acked at U (+FIN) when accepted and one more when connected.
+ */
+static int sv_sock_active_open(const struct sv_sock *s)
+{
+	const struct sv_tcp_info *ti = &s->tcpi;
+	uint64_t unique, fin;
+
+	if (s->state == SV_TCP_SYN_SENT)
+		return 1;
+	if (s->has & SV_HAS_LISTENER)
+		return 0;
+	if (!sv_tcpi_has(s->tcpi_len, bytes_retrans) ||
+	    ti->bytes_sent < ti->bytes_retrans)
+		return -1;
+	unique = ti->bytes_sent - ti->bytes_retrans;
+	/* with nothing in flight, a FIN sent has been acknowledged */
+	fin = s->state == SV_TCP_FIN_WAIT2;
+	if (ti->unacked == 0) {
+		if (ti->bytes_acked == unique + fin)
+			return 0;
+		if (ti->bytes_acked == unique + fin + 1)
+			return 1;
+		return -1;
+	}
+	/* In flight, before any FIN of ours: snd_una < snd_nxt = 1 + U, so
+	 * an accepted socket has bytes_acked <= U - 1 and a connected one
+	 * <= U; bytes_acked = U can only be a connected socket. */
+	if ((s->state == SV_TCP_ESTABLISHED || s->state == SV_TCP_CLOSE_WAIT) &&
+	    ti->bytes_acked == unique)
+		return 1;
+	return -1;
+}
+
+/*
+ * The kernel keeps no absolute sequence numbers in tcp_info, so derive
+ * numbers relative to the initial sequence numbers (SYN = 0):
+ *
+ *   snd_una    = bytes_acked (+1 on an accepted socket, see above)
+ *   write_seq  = snd_una + Send-Q          (Send-Q = write_seq - snd_una)
+ *   snd_nxt    = write_seq - notsent_bytes
+ *   rcv_nxt    = bytes_received + 1        (the peer's SYN is not counted)
+ *   copied_seq = rcv_nxt - Recv-Q          (Recv-Q = rcv_nxt - copied_seq)
+ */
+unsigned sv_sock_seq(const struct sv_sock *s, uint64_t seq[SV_SEQ_MAX])
+{
+	const struct sv_tcp_info *ti = &s->tcpi;
+	unsigned len = s->tcpi_len;
+	unsigned got = 0;
+	int active;
+
+	if (s->proto != SV_PROTO_TCP || !len || s->state == SV_TCP_LISTEN ||
+	    !(s->has & SV_HAS_QUEUES))
+		return 0;
+
+	active = sv_tcpi_has(len, bytes_acked) ? sv_sock_active_open(s) : -1;
+	if (active >= 0) {
+		seq[SV_SEQ_SND_UNA] = ti->bytes_acked + (active ? 0 : 1);
+		seq[SV_SEQ_WRITE_SEQ] = seq[SV_SEQ_SND_UNA] + s->send_q;
+		got |= 1u << SV_SEQ_SND_UNA | 1u << SV_SEQ_WRITE_SEQ;
+		if (sv_tcpi_has(len, notsent_bytes) &&
+		    seq[SV_SEQ_WRITE_SEQ] >= ti->notsent_bytes) {
+			seq[SV_SEQ_SND_NXT] =
+				seq[SV_SEQ_WRITE_SEQ] - ti->notsent_bytes;
+			got |= 1u << SV_SEQ_SND_NXT;
+		}
+	}
+	/* Before the SYN-ACK there is no receive sequence space yet. */
+	if (sv_tcpi_has(len, bytes_received) && s->state != SV_TCP_SYN_SENT) {
+		seq[SV_SEQ_RCV_NXT] = ti->bytes_received + 1;
+		got |= 1u << SV_SEQ_RCV_NXT;
+		if (seq[SV_SEQ_RCV_NXT] >= s->recv_q) {
+			seq[SV_SEQ_COPIED_SEQ] = seq[SV_SEQ_RCV_NXT] - s->recv_q;
+			got |= 1u << SV_SEQ_COPIED_SEQ;
+		}
+	}
+	return got;
+}

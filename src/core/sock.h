@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef SV_SOCK_H
+#define SV_SOCK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/tcpinfo.h"
+
+struct sv_proc_ref;
+
+/* The one record every part of sockview passes around. */
+
+enum sv_proto {
+	SV_PROTO_TCP,
+	SV_PROTO_UDP,
+	SV_PROTO_RAW,
+	SV_PROTO_UNIX,
+	SV_PROTO_MAX
+};
+
+/* Presence bits: a field the kernel did not report stays absent. */
+enum sv_has {
+	SV_HAS_QUEUES = 1u << 0,
+	SV_HAS_INODE = 1u << 1,
+	SV_HAS_UID = 1u << 2,
+	SV_HAS_COOKIE = 1u << 3,
+	SV_HAS_CGROUP = 1u << 4,
+	SV_HAS_SHUTDOWN = 1u << 5,
+	SV_HAS_TIMER = 1u << 6, /* the kernel reported the timer slot */
+	SV_HAS_CONG = 1u << 7,
+	SV_HAS_PEER_INODE = 1u << 8,
+	SV_HAS_PORTS = 1u << 9, /* inet: addresses and ports */
+	SV_HAS_PATH = 1u << 10, /* unix: bound name */
+	SV_HAS_LISTENER = 1u << 11, /* a TCP listener holds our local port */
+	SV_HAS_MARK = 1u << 12,
+	SV_HAS_RAW_PROTO = 1u << 13,
+	SV_HAS_DROPS = 1u << 14, /* /proc/net/raw drops column */
+	SV_HAS_PROCS = 1u << 15, /* owning processes were looked up (-p) */
+	SV_HAS_RATES = 1u << 16, /* watch: per-second rates over the interval */
+	SV_HAS_INTEREST = 1u << 17, /* watch: in the target's epoll sets */
+};
+
+struct sv_endpoint {
+	uint8_t addr[16]; /* network order; IPv4 in the first 4 bytes */
+	uint16_t port;	  /* host order */
+};
+
+/* idiag_timer values */
+enum sv_timer {
+	SV_TIMER_OFF = 0,
+	SV_TIMER_ON = 1,
+	SV_TIMER_KEEPALIVE = 2,
+	SV_TIMER_TIMEWAIT = 3,
+	SV_TIMER_PERSIST = 4,
+};
+
+#define SV_SKMEM_MAX 9 /* SK_MEMINFO_VARS as of 6.18 */
+#define SV_CONG_MAX 16 /* TCP_CA_NAME_MAX */
+
+struct sv_sock {
+	uint32_t has;	   /* enum sv_has */
+	uint8_t proto;	   /* enum sv_proto */
+	uint8_t family;	   /* AF_INET, AF_INET6, AF_UNIX */
+	uint8_t type;	   /* SOCK_STREAM, SOCK_DGRAM, ... */
+	uint8_t state;	   /* kernel TCP_* state numbering */
+	uint8_t shutdown;  /* bit 0: no more receives, bit 1: no more sends */
+	uint8_t timer;	   /* enum sv_timer */
+	uint8_t retrans;   /* retransmits or probes of the armed timer */
+	uint8_t raw_proto; /* IPPROTO_* of a raw socket */
+	uint8_t skmem_n;   /* how many skmem counters the kernel sent */
+	uint16_t tcpi_len; /* bytes of tcpi the kernel filled, 0 = none */
+
+	struct sv_endpoint local, peer;
+	uint32_t ifindex; /* bound device, 0 = none */
+	uint32_t recv_q, send_q;
+	uint32_t expires_ms;
+	uint32_t uid;
+	uint32_t mark;
+	uint32_t peer_inode;
+	uint64_t inode;
+	uint64_t cookie;
+	uint64_t cgroup_id;
+	uint64_t drops;
+	uint32_t skmem[SV_SKMEM_MAX];
+	char cong[SV_CONG_MAX];
+
+	/* UNIX name: points into the reply buffer, valid during the callback.
+	 * Abstract names start with a NUL byte. */
+	/* Joined after parsing: the device name of ifindex (or NULL), and
+	 * the owning processes (with SV_HAS_PROCS). */
+	const char *ifname;
+	const struct sv_proc_ref *procs;
+	size_t nprocs;
+	/* watch: per-second rates over the last interval, and the events
+	 * the target's own epoll sets wait for (EPOLL* bits) */
+	struct {
+		uint64_t bytes_in, bytes_out, segs_in, segs_out, retrans;
+	} rates;
+	uint32_t interest;
+
+	/* -r: host and service names of local [0] and peer [1], or NULL */
+	const char *host[2];
+	const char *service[2];
+
+	const char *path;
+	size_t path_len;
+
+	struct sv_tcp_info tcpi;
+};
+
+/* Relative sequence numbers (the SYN is 0, as in Wireshark). */
+enum sv_seq_idx {
+	SV_SEQ_SND_UNA,
+	SV_SEQ_SND_NXT,
+	SV_SEQ_WRITE_SEQ,
+	SV_SEQ_COPIED_SEQ,
+	SV_SEQ_RCV_NXT,
+	SV_SEQ_MAX
+};
+
+/* Sets bit i of the result when value i could be derived. */
+unsigned sv_sock_seq(const struct sv_sock *s, uint64_t seq[SV_SEQ_MAX]);
+
+const char *sv_proto_name(unsigned proto);
+const char *sv_family_name(unsigned family);
+const char *sv_type_name(unsigned type);
+const char *sv_state_name(unsigned state);	 /* JSON/filter word */
+const char *sv_state_short(unsigned state);	 /* table: ESTAB, LISTEN ... */
+const char *sv_timer_name(unsigned timer);
+const char *sv_ca_state_name(unsigned ca_state);
+int sv_state_parse(const char *word);
+
+/* TCP_* state numbers, include/net/tcp_states.h */
+enum {
+	SV_TCP_ESTABLISHED = 1,
+	SV_TCP_SYN_SENT,
+	SV_TCP_SYN_RECV,
+	SV_TCP_FIN_WAIT1,
+	SV_TCP_FIN_WAIT2,
+	SV_TCP_TIME_WAIT,
+	SV_TCP_CLOSE,
+	SV_TCP_CLOSE_WAIT,
+	SV_TCP_LAST_ACK,
+	SV_TCP_LISTEN,
+	SV_TCP_CLOSING,
+	SV_TCP_NEW_SYN_RECV,
+	SV_TCP_BOUND_INACTIVE,
+	SV_TCP_MAX_STATES
+};
+
+#define SV_SF(st) (1u << (st))
+#define SV_STATES_ALL ((1u << SV_TCP_MAX_STATES) - 1)
+/* ss's default: everything but listening, closed, time-wait, syn-recv;
+ * and not bound-inactive (bound, never listened or connected), which
+ * makes the kernel walk its whole bind table */
+#define SV_STATES_CONNECTED                                                    \
+	(SV_STATES_ALL & ~(SV_SF(SV_TCP_LISTEN) | SV_SF(SV_TCP_CLOSE) |        \
+			   SV_SF(SV_TCP_TIME_WAIT) | SV_SF(SV_TCP_SYN_RECV) |  \
+			   SV_SF(SV_TCP_NEW_SYN_RECV) |                        \
+			   SV_SF(SV_TCP_BOUND_INACTIVE)))
+#define SV_STATES_LISTENING (SV_SF(SV_TCP_LISTEN) | SV_SF(SV_TCP_CLOSE))
+
+#endif

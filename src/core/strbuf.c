@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: MIT
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/strbuf.h"
+#include "core/util.h"
+
+void sv_strbuf_grow(struct sv_strbuf *b, size_t extra)
+{
+	size_t want = b->len + extra + 1;
+	char *p;
+
+	if (want <= b->cap)
+		return;
+	if (want < 2 * b->cap)
+		want = 2 * b->cap;
+	if (want < 256)
+		want = 256;
+	p = realloc(b->p, want);
+	if (!p)
+		sv_die("out of memory");
+	b->p = p;
+	b->cap = want;
+}
+
+void sv_strbuf_add(struct sv_strbuf *b, const void *p, size_t n)
+{
+	sv_strbuf_grow(b, n);
+	memcpy(b->p + b->len, p, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+void sv_strbuf_addc(struct sv_strbuf *b, char c)
+{
+	sv_strbuf_add(b, &c, 1);
+}
+
+void sv_strbuf_adds(struct sv_strbuf *b, const char *s)
+{
+	sv_strbuf_add(b, s, strlen(s));
+}
+
+void sv_strbuf_free(struct sv_strbuf *b)
+{
+	free(b->p);
+	b->p = NULL;
+	b->len = b->cap = 0;
+}

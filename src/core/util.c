@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "core/util.h"
+
+const char *sv_progname = "sockview";
+
+__attribute__((format(printf, 2, 0))) static void
+vreport(const char *prefix, const char *fmt, va_list ap)
+{
+	/* stderr is unbuffered; a failure to report has nowhere to go. */
+	fprintf(stderr, "%s: %s", sv_progname, prefix);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void sv_die(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport("", fmt, ap);
+	va_end(ap);
+	exit(SV_EXIT_FAIL);
+}
+
+void sv_usage_die(const char *fmt, ...)
+{
+	va_list ap;
+
+	/* one line: what is wrong, and where help is */
+	fprintf(stderr, "%s: ", sv_progname);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (see '%s --help')\n", sv_progname);
+	exit(SV_EXIT_USAGE);
+}
+
+void sv_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport("error: ", fmt, ap);
+	va_end(ap);
+}
+
+void sv_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport("warning: ", fmt, ap);
+	va_end(ap);
+}
+
+void *sv_xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n, size);
+
+	if (!p)
+		sv_die("out of memory");
+	return p;
+}
+
+int sv_grow(void **p, size_t *cap, size_t need, size_t size)
+{
+	size_t c = *cap ? *cap : 64;
+	void *q;
+
+	if (need <= *cap)
+		return 0;
+	while (c < need)
+		c *= 2;
+	q = realloc(*p, c * size);
+	if (!q)
+		return -ENOMEM;
+	*p = q;
+	*cap = c;
+	return 0;
+}
+
+int sv_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!s || *s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end)
+		return -EINVAL;
+	if (v < min || v > max)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+/* Two digits per division: numbers are most of what JSON output is. */
+static const char digits2[201] = "00010203040506070809101112131415161718192021222324"
+				 "25262728293031323334353637383940414243444546474849"
+				 "50515253545556575859606162636465666768697071727374"
+				 "75767778798081828384858687888990919293949596979899";
+
+size_t sv_u64_to_text(uint64_t v, char *buf)
+{
+	size_t n = 1;
+	uint64_t t;
+	char *p;
+
+	for (t = v; t >= 10; t /= 10)
+		n++;
+	p = buf + n;
+	*p = '\0';
+	while (v >= 100) {
+		unsigned d = (unsigned)(v % 100) * 2;
+
+		v /= 100;
+		*--p = digits2[d + 1];
+		*--p = digits2[d];
+	}
+	if (v >= 10) {
+		*--p = digits2[v * 2 + 1];
+		*--p = digits2[v * 2];
+	} else {
+		*--p = (char)('0' + v);
+	}
+	return n;
+}

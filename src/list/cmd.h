@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef SV_LIST_CMD_H
+#define SV_LIST_CMD_H
+
+#include <stdio.h>
+
+/* The list command: argv after "list". */
+int sv_cmd_list(int argc, char **argv);
+void sv_list_usage(FILE *f);
+
+#endif

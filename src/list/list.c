@@ -1,0 +1,594 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "core/fields.h"
+#include "core/util.h"
+#include "filter/filter.h"
+#include "list/cmd.h"
+#include "list/list.h"
+#include "out/outbuf.h"
+#include "out/render.h"
+#include "sys/capture.h"
+#include "sys/diag.h"
+#include "sys/links.h"
+#include "sys/netns.h"
+#include "sys/proc.h"
+#include "sys/resolve.h"
+
+enum {
+	OPT_JSON = 256,
+	OPT_JSONL,
+	OPT_NETNS,
+	OPT_NETNS_PID,
+	OPT_RESOLVER_THREADS,
+	OPT_RESOLVE_TIMEOUT,
+	OPT_FILTER_FILE,
+	OPT_SAVE,
+	OPT_LOAD,
+};
+
+static const struct option long_opts[] = {
+	{ "tcp", no_argument, NULL, 't' },
+	{ "udp", no_argument, NULL, 'u' },
+	{ "raw", no_argument, NULL, 'w' },
+	{ "unix", no_argument, NULL, 'x' },
+	{ "ipv4", no_argument, NULL, '4' },
+	{ "ipv6", no_argument, NULL, '6' },
+	{ "all", no_argument, NULL, 'a' },
+	{ "listening", no_argument, NULL, 'l' },
+	{ "numeric", no_argument, NULL, 'n' },
+	{ "extended", no_argument, NULL, 'e' },
+	{ "memory", no_argument, NULL, 'm' },
+	{ "info", no_argument, NULL, 'i' },
+	{ "options", no_argument, NULL, 'o' },
+	{ "processes", no_argument, NULL, 'p' },
+	{ "resolve", no_argument, NULL, 'r' },
+	{ "netns", required_argument, NULL, OPT_NETNS },
+	{ "netns-pid", required_argument, NULL, OPT_NETNS_PID },
+	{ "resolver-threads", required_argument, NULL, OPT_RESOLVER_THREADS },
+	{ "resolve-timeout", required_argument, NULL, OPT_RESOLVE_TIMEOUT },
+	{ "filter-file", required_argument, NULL, 'F' },
+	{ "save", required_argument, NULL, OPT_SAVE },
+	{ "load", required_argument, NULL, OPT_LOAD },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "jsonl", no_argument, NULL, OPT_JSONL },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+void sv_list_usage(FILE *f)
+{
+	fputs("Usage: sockview list [OPTIONS] [FILTER]\n"
+	      "\n"
+	      "List sockets the kernel reports through sock_diag.  FILTER is\n"
+	      "ss's filter language (state, dst, src, dport, sport, dev,\n"
+	      "fwmark, cgroup, autobound, and, or, not, parentheses) plus pid,\n"
+	      "comm, uid and inode; the kernel applies what it can.\n"
+	      "\n"
+	      "Tables:\n"
+	      "  -t, --tcp         TCP sockets\n"
+	      "  -u, --udp         UDP sockets\n"
+	      "  -w, --raw         RAW sockets\n"
+	      "  -x, --unix        UNIX sockets\n"
+	      "  -4, --ipv4        only IPv4\n"
+	      "  -6, --ipv6        only IPv6\n"
+	      "States:\n"
+	      "  (default)         connected sockets only\n"
+	      "  -l, --listening   listening and unconnected sockets only\n"
+	      "  -a, --all         every state\n"
+	      "Table details (JSON always carries every group):\n"
+	      "  -e, --extended    inode, uid, cookie, interface, cgroup, "
+	      "shutdown\n"
+	      "  -m, --memory      socket memory (skmeminfo)\n"
+	      "  -i, --info        TCP internals and sequence space\n"
+	      "  -o, --options     timers\n"
+	      "  -p, --processes   owning processes (pid, command, fd)\n"
+	      "Names:\n"
+	      "  -n, --numeric     do not resolve names (the default)\n"
+	      "  -r, --resolve     host names (reverse DNS) and service names\n"
+	      "      --resolver-threads N\n"
+	      "                    lookups at once on libuv's threadpool\n"
+	      "      --resolve-timeout SECONDS\n"
+	      "                    leave addresses numeric after this (default "
+	      "2)\n"
+	      "Namespaces:\n"
+	      "      --netns NAME  the network namespace /run/netns/NAME\n"
+	      "      --netns-pid PID\n"
+	      "                    the network namespace of process PID\n"
+	      "Filter:\n"
+	      "  -F, --filter-file FILE\n"
+	      "                    read the filter expression from FILE\n"
+	      "Capture:\n"
+	      "      --save FILE   also write what the kernel answered to FILE\n"
+	      "      --load FILE   read sockets from a saved FILE, not the "
+	      "kernel\n"
+	      "Output:\n"
+	      "      --json        one JSON array of socket objects\n"
+	      "      --jsonl       one JSON object per line\n"
+	      "  -h, --help        this help\n",
+	      f);
+}
+
+static char *read_filter_file(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	char *text = NULL;
+	size_t len = 0;
+
+	if (!f)
+		sv_die("cannot read the filter file %s: %s", path,
+		       strerror(errno));
+	if (getdelim(&text, &len, '\0', f) < 0 && ferror(f))
+		sv_die("cannot read the filter file %s: %s", path,
+		       strerror(errno));
+	fclose(f);
+	if (!text)
+		text = strdup("");
+	if (!text)
+		sv_die("out of memory");
+	return text;
+}
+
+static void parse_opts(int argc, char **argv, struct list_opts *lo)
+{
+	int c;
+
+	uint64_t v;
+	double secs;
+	char *end;
+
+	memset(lo, 0, sizeof(*lo));
+	lo->states = SV_STATES_CONNECTED;
+	lo->resolve_timeout_ms = 2000;
+	opterr = 0;
+	optind = 1;
+	const char *filter_file = NULL;
+	struct sv_filter_error ferr;
+
+	while ((c = getopt_long(argc, argv, ":tuwx46alnemioprF:h", long_opts,
+				NULL)) != -1) {
+		switch (c) {
+		case 't':
+			lo->protos |= 1u << SV_PROTO_TCP;
+			break;
+		case 'u':
+			lo->protos |= 1u << SV_PROTO_UDP;
+			break;
+		case 'w':
+			lo->protos |= 1u << SV_PROTO_RAW;
+			break;
+		case 'x':
+			lo->protos |= 1u << SV_PROTO_UNIX;
+			break;
+		case '4':
+			lo->families |= 1;
+			break;
+		case '6':
+			lo->families |= 2;
+			break;
+		case 'a':
+			lo->states = SV_STATES_ALL;
+			break;
+		case 'l':
+			lo->states = SV_STATES_LISTENING;
+			break;
+		case 'n':
+			lo->resolve = false;
+			break;
+		case 'r':
+			lo->resolve = true;
+			break;
+		case 'p':
+			lo->procs = true;
+			break;
+		case OPT_NETNS:
+			lo->netns = optarg;
+			break;
+		case 'F':
+			filter_file = optarg;
+			break;
+		case OPT_SAVE:
+			lo->save = optarg;
+			break;
+		case OPT_LOAD:
+			lo->load = optarg;
+			break;
+		case OPT_NETNS_PID:
+			if (sv_parse_u64(optarg, 1, INT32_MAX, &v))
+				sv_usage_die("list: --netns-pid needs a process id, "
+					     "not '%s'",
+					     optarg);
+			lo->netns_pid = (int)v;
+			break;
+		case OPT_RESOLVER_THREADS:
+			/* libuv's pool holds at most 1024, half for DNS */
+			if (sv_parse_u64(optarg, 1, 512, &v))
+				sv_usage_die("list: --resolver-threads takes 1 to "
+					     "512, not '%s'",
+					     optarg);
+			lo->resolver_threads = (unsigned)v;
+			break;
+		case OPT_RESOLVE_TIMEOUT:
+			secs = strtod(optarg, &end);
+			if (end == optarg || *end || !(secs > 0) || secs > 3600)
+				sv_usage_die("list: --resolve-timeout takes "
+					     "seconds (0 to 3600), not '%s'",
+					     optarg);
+			lo->resolve_timeout_ms = (unsigned)(secs * 1000 + 0.5);
+			break;
+		case 'e':
+			lo->show |= SV_SHOW_EXT;
+			break;
+		case 'm':
+			lo->show |= SV_SHOW_MEM;
+			break;
+		case 'i':
+			lo->show |= SV_SHOW_INFO;
+			break;
+		case 'o':
+			lo->show |= SV_SHOW_TIMER;
+			break;
+		case OPT_JSON:
+			lo->json = SV_JSON_ARRAY + 1;
+			break;
+		case OPT_JSONL:
+			lo->json = SV_JSON_LINES + 1;
+			break;
+		case 'h':
+			sv_list_usage(stdout);
+			exit(0);
+		case ':':
+			sv_usage_die("list: option '%s' needs a value",
+				     argv[optind - 1]);
+		default:
+			if (optopt)
+				sv_usage_die("list: unknown option '-%c'",
+					     optopt);
+			sv_usage_die("list: unknown option '%s'",
+				     argv[optind - 1]);
+		}
+	}
+	if (filter_file && optind < argc)
+		sv_usage_die("list: a filter in -F %s and on the command line "
+			     "('%s'): give one",
+			     filter_file, argv[optind]);
+	if (filter_file) {
+		char *text = read_filter_file(filter_file);
+
+		if (sv_filter_parse_string(text, &lo->filter, &ferr))
+			sv_usage_die("list: %s: %s", filter_file, ferr.msg);
+		free(text);
+	} else if (optind < argc &&
+		   sv_filter_parse_argv(argc - optind, argv + optind,
+					&lo->filter, &ferr)) {
+		sv_usage_die("list: %s", ferr.msg);
+	}
+	if (lo->filter)
+		lo->states = sv_filter_states(lo->filter, lo->states);
+	if (lo->netns && lo->netns_pid)
+		sv_usage_die("list: --netns and --netns-pid exclude each other");
+	if (lo->load && (lo->save || lo->netns || lo->netns_pid))
+		sv_usage_die("list: --load reads a capture: it takes no %s",
+			     lo->save ? "--save" : "namespace");
+
+	if (!lo->families)
+		lo->families = 3;
+	if (!lo->protos) {
+		lo->protos = 1u << SV_PROTO_TCP | 1u << SV_PROTO_UDP |
+			     1u << SV_PROTO_RAW;
+		/* ss habit: -4/-6 alone mean the inet tables */
+		if (lo->families == 3)
+			lo->protos |= 1u << SV_PROTO_UNIX;
+	}
+}
+
+/* What the kernel could not decide: pid, comm, uid, inode, UNIX and
+ * /proc raw records. */
+static bool filter_match(struct list_run *run, const struct sv_sock *s)
+{
+	struct sv_filter_proc small[16] = { { 0, NULL } }, *fp = small;
+	size_t i;
+	bool ok;
+
+	if (!run->procs)
+		return sv_filter_match(run->filter, s, NULL, 0);
+	if (s->nprocs > 16) {
+		fp = malloc(s->nprocs * sizeof(*fp));
+		if (!fp)
+			sv_die("out of memory");
+	}
+	for (i = 0; i < s->nprocs; i++) {
+		fp[i].pid = s->procs[i].pid;
+		fp[i].comm = s->procs[i].comm;
+	}
+	ok = sv_filter_match(run->filter, s, fp, s->nprocs);
+	if (fp != small)
+		free(fp);
+	return ok;
+}
+
+int sv_list_sock(struct sv_sock *s, void *arg)
+{
+	struct list_run *run = arg;
+
+	/* Join: device names come from one link cache, loaded only when
+	 * some socket is bound to a device. */
+	if (s->ifindex) {
+		if (!run->links_tried) {
+			run->links_tried = true;
+			if (sv_links_load(&run->links))
+				sv_warn("cannot read interface names");
+		}
+		s->ifname = sv_links_name(run->links, s->ifindex);
+	}
+	if (run->procs) {
+		s->procs = sv_proc_map_find(run->procs, s->inode, &s->nprocs);
+		s->has |= run->show_procs ? SV_HAS_PROCS : 0;
+	}
+	if (run->check && !filter_match(run, s))
+		return 0;
+	if (run->check_states && !(run->states & SV_SF(s->state)))
+		return 0;
+	if (run->resolver && (s->has & SV_HAS_PORTS)) {
+		int udp = s->proto == SV_PROTO_UDP;
+
+		s->host[0] = sv_resolver_host(run->resolver, s->family,
+					      s->local.addr);
+		s->host[1] = sv_resolver_host(run->resolver, s->family,
+					      s->peer.addr);
+		if (s->proto != SV_PROTO_RAW) {
+			s->service[0] = sv_service_name(s->local.port, udp);
+			s->service[1] = sv_service_name(s->peer.port, udp);
+		}
+	}
+	run->render->sock(run->render, s);
+	return 0;
+}
+
+static bool is_any(int family, const uint8_t *a)
+{
+	static const uint8_t zero[16];
+
+	return !memcmp(a, zero, family == AF_INET ? 4 : 16);
+}
+
+/* -r, first pass: every distinct address, to look them all up at once. */
+static int collect_addr(struct sv_sock *s, void *arg)
+{
+	struct list_run *run = arg;
+	struct sv_resolver *r = run->resolver;
+
+	if (!(s->has & SV_HAS_PORTS))
+		return 0;
+	if (run->check && !filter_match(run, s))
+		return 0;
+	if (run->check_states && !(run->states & SV_SF(s->state)))
+		return 0;
+	if (!is_any(s->family, s->local.addr))
+		sv_resolver_add(r, s->family, s->local.addr);
+	if (!is_any(s->family, s->peer.addr))
+		sv_resolver_add(r, s->family, s->peer.addr);
+	return 0;
+}
+
+static void dump_one(struct sv_diag *d, const struct sv_diag_req *req,
+		     sv_sock_cb cb, void *arg)
+{
+	int err = sv_diag_dump(d, req, cb, arg);
+
+	if (err == -ENOENT && req->proto != SV_PROTO_RAW) {
+		/* no sock_diag handler for this protocol in this kernel */
+		sv_warn("the kernel cannot list %s sockets (no sock_diag "
+			"support)",
+			sv_proto_name(req->proto));
+		return;
+	}
+	if (err == -EPERM && req->bytecode)
+		sv_die("the kernel refused the filter: fwmark needs "
+		       "CAP_NET_ADMIN");
+	sv_list_dump_error(req->proto, req->family, err);
+	if (err < 0)
+		sv_die("cannot list %s%s sockets: %s", sv_proto_name(req->proto),
+		       req->family == AF_INET6 ? "6" : "", strerror(-err));
+}
+
+/*
+ * A dump the kernel marked inconsistent, or replies it dropped: what was
+ * printed may miss or repeat sockets, so say so and fail rather than let
+ * half a table pass for the whole.
+ */
+void sv_list_dump_error(unsigned proto, unsigned family, int err)
+{
+	const char *p = sv_proto_name(proto);
+	const char *six = family == AF_INET6 ? "6" : "";
+
+	if (err == -EINTR)
+		sv_die("the %s%s socket table changed while the kernel dumped "
+		       "it (NLM_F_DUMP_INTR): the list may miss or repeat "
+		       "sockets; run again",
+		       p, six);
+	if (err == -ENOBUFS)
+		sv_die("the kernel dropped %s%s replies (ENOBUFS): the list is "
+		       "incomplete; run again",
+		       p, six);
+}
+
+/* One request, with the filter compiled for the kernel where it can. */
+static void dump_filtered(struct sv_diag *d, const struct list_opts *lo,
+			  struct sv_diag_req *req, sv_sock_cb cb,
+			  struct list_run *run)
+{
+	void *bc = NULL;
+	size_t len = 0;
+	bool exact = false;
+
+	if (lo->filter && req->proto != SV_PROTO_UNIX &&
+	    sv_filter_bytecode(lo->filter, req->family, &bc, &len, &exact))
+		sv_die("out of memory");
+	req->bytecode = len ? bc : NULL;
+	req->bytecode_len = len;
+	/* raw sockets may come from /proc, which no bytecode filters */
+	run->check = lo->filter &&
+		     (!exact || !len || req->proto == SV_PROTO_RAW ||
+		      req->proto == SV_PROTO_UNIX);
+	dump_one(d, req, cb, run);
+	free(bc);
+}
+
+/* Every request the options ask for, in ss's order. */
+static void dump_all(struct sv_diag *d, const struct list_opts *lo,
+		     sv_sock_cb cb, struct list_run *run)
+{
+	static const uint8_t inet_families[] = { AF_INET, AF_INET6 };
+	unsigned p, fi;
+
+	for (p = 0; p < SV_PROTO_UNIX; p++) {
+		if (!(lo->protos & (1u << p)))
+			continue;
+		for (fi = 0; fi < 2; fi++) {
+			struct sv_diag_req req = {
+				.proto = (uint8_t)p,
+				.family = inet_families[fi],
+				.states = lo->states,
+			};
+
+			if (lo->families & (1u << fi))
+				dump_filtered(d, lo, &req, cb, run);
+		}
+	}
+	if (lo->protos & (1u << SV_PROTO_UNIX)) {
+		struct sv_diag_req req = { .proto = SV_PROTO_UNIX,
+					   .family = AF_UNIX,
+					   .states = lo->states };
+
+		dump_filtered(d, lo, &req, cb, run);
+	}
+}
+
+/* The kernel's dumps, or a capture's replies. */
+static void sources(struct sv_diag *d, const struct sv_capture *cap,
+		    const struct list_opts *lo, sv_sock_cb cb,
+		    struct list_run *run)
+{
+	if (cap->data)
+		sv_list_load(lo, run, d, cap, cb);
+	else
+		dump_all(d, lo, cb, run);
+}
+
+static void enter_netns(const struct list_opts *lo)
+{
+	const char *what = NULL;
+	int err;
+
+	if (lo->netns)
+		err = sv_netns_enter_name(lo->netns, &what);
+	else if (lo->netns_pid)
+		err = sv_netns_enter_pid(lo->netns_pid, &what);
+	else
+		return;
+	if (err == -EINVAL)
+		sv_usage_die("list: --netns takes a name from /run/netns, not "
+			     "'%s'",
+			     lo->netns);
+	if (err == -ENOENT && lo->netns)
+		sv_die("network namespace '%s' not found (no %s)", lo->netns,
+		       what);
+	if (err == -ENOENT)
+		sv_die("process %d not found (no %s)", lo->netns_pid, what);
+	if (err == -EPERM || err == -EACCES)
+		sv_die("not permitted to enter the network namespace %s: %s "
+		       "(needs CAP_SYS_ADMIN)",
+		       what, strerror(-err));
+	if (err)
+		sv_die("cannot enter the network namespace %s: %s", what,
+		       strerror(-err));
+}
+
+int sv_cmd_list(int argc, char **argv)
+{
+	static struct sv_out out;
+	struct list_opts lo;
+	struct list_run run = { 0 };
+	struct sv_capture cap = { 0 };
+	struct sv_diag *d;
+	bool pending = false;
+	int err;
+
+	parse_opts(argc, argv, &lo);
+	run.states = lo.states;
+	if (lo.load) {
+		const char *why;
+
+		err = sv_capture_load(&cap, lo.load, &why);
+		if (err)
+			sv_die("cannot load %s: %s", lo.load,
+			       why ? why : strerror(-err));
+	}
+	/* before any netlink socket: a socket stays in its namespace */
+	enter_netns(&lo);
+	sv_out_init(&out, STDOUT_FILENO);
+
+	run.filter = lo.filter;
+	run.show_procs = lo.procs;
+	if (cap.data) {
+		sv_list_load_tables(&lo, &run, &cap);
+	} else if (lo.procs ||
+		   (lo.filter && sv_filter_needs_procs(lo.filter))) {
+		/* /proc is the pid namespace's, so owners are found whatever
+		 * network namespace their sockets live in */
+		err = sv_proc_map_build(&run.procs, NULL);
+		if (err)
+			sv_die("cannot read /proc: %s", strerror(-err));
+		if (sv_proc_map_unreadable(run.procs))
+			fprintf(stderr,
+				"sockview: note: %zu process%s could not be read "
+				"(not permitted); their sockets show no process\n",
+				sv_proc_map_unreadable(run.procs),
+				sv_proc_map_unreadable(run.procs) == 1 ? "" : "es");
+	}
+	err = cap.data ? sv_diag_new_offline(&d) : sv_diag_open(&d);
+	if (err)
+		sv_die("cannot open a sock_diag netlink socket: %s",
+		       strerror(-err));
+	if (lo.resolve) {
+		err = sv_resolver_new(&run.resolver, lo.resolver_threads,
+				      lo.resolve_timeout_ms);
+		if (err)
+			sv_die("cannot start the resolver: %s", strerror(-err));
+		sources(d, &cap, &lo, collect_addr, &run);
+		sv_resolver_run(run.resolver);
+		pending = sv_resolver_pending(run.resolver) > 0;
+	}
+
+	run.render = lo.json ? sv_json_new(&out, lo.json - 1)
+			     : sv_table_new(&out, lo.show | (lo.procs ? SV_SHOW_PROC : 0));
+	if (lo.save)
+		sv_list_save_begin(&lo, &run, d);
+	sources(d, &cap, &lo, sv_list_sock, &run);
+	if (lo.save)
+		sv_list_save_end(&lo, &run);
+	run.render->end(run.render);
+	sv_out_flush(&out);
+
+	if (pending) {
+		/* Lookups past the deadline still hold threadpool threads;
+		 * libuv would join them at exit, so leave without waiting. */
+		_exit(0);
+	}
+	run.render->free(run.render);
+	sv_links_free(run.links);
+	sv_proc_map_free(run.procs);
+	sv_resolver_free(run.resolver);
+	sv_filter_free(lo.filter);
+	sv_diag_close(d);
+	sv_capture_free(&cap);
+	return 0;
+}

@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: MIT
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "core/escape.h"
+#include "core/fields.h"
+#include "core/util.h"
+#include "out/jsonstr.h"
+#include "out/render.h"
+#include "sys/proc.h"
+
+struct json_render {
+	struct sv_render r;
+	struct sv_out *o;
+	enum sv_json_style style;
+	bool first;
+};
+
+/* Every field's "key": rendered once, not measured per socket. */
+struct json_key {
+	uint8_t n, objn;
+	bool tcpi; /* a plain tcp_info number: read directly */
+	char s[48], obj[48];
+};
+
+static struct json_key *field_keys;
+
+static void init_keys(void)
+{
+	size_t i;
+
+	field_keys = sv_xcalloc(sv_nfields, sizeof(*field_keys));
+	for (i = 0; i < sv_nfields; i++) {
+		struct json_key *k = &field_keys[i];
+		int n = snprintf(k->s, sizeof(k->s), "\"%s\":", sv_fields[i].key);
+
+		k->n = (uint8_t)n;
+		k->tcpi = sv_field_is_tcpi(&sv_fields[i]);
+		if (sv_fields[i].obj)
+			k->objn = (uint8_t)snprintf(k->obj, sizeof(k->obj),
+						    "\"%s\":{",
+						    sv_fields[i].obj);
+	}
+}
+
+/* The key buffers are 48 bytes: copying all of them is one fixed-size
+ * copy the compiler inlines, and only n of them count. */
+static void put_key(struct sv_out *o, const char k[48], size_t n, bool *first)
+{
+	char *p = sv_out_reserve(o, 49);
+
+	if (!*first)
+		*p++ = ',';
+	memcpy(p, k, 48);
+	o->len += n + !*first;
+	*first = false;
+}
+
+static void key(struct sv_out *o, const char *k, bool *first)
+{
+	if (!*first)
+		sv_out_char(o, ',');
+	*first = false;
+	sv_out_char(o, '"');
+	sv_out_str(o, k); /* keys are our own words */
+	sv_out_str(o, "\":");
+}
+
+static void endpoint(struct sv_out *o, const struct sv_val *v)
+{
+	char addr[46];
+	bool first = true;
+
+	sv_out_char(o, '{');
+	if (v->family != AF_UNIX) {
+		key(o, "addr", &first);
+		sv_out_char(o, '"');
+		sv_out_str(o, sv_addr_text(v->family, v->ep->addr, addr));
+		sv_out_char(o, '"');
+		key(o, "port", &first);
+		sv_out_u64(o, v->ep->port);
+		if (v->host) {
+			key(o, "host", &first);
+			sv_json_string(o, v->host, strlen(v->host));
+		}
+		if (v->service) {
+			key(o, "service", &first);
+			sv_json_string(o, v->service, strlen(v->service));
+		}
+	} else if (v->unix_peer) {
+		key(o, "inode", &first);
+		sv_out_u64(o, v->u);
+	} else if (v->n) {
+		key(o, "path", &first);
+		if (v->s[0] == '\0') /* abstract: "@name" */
+			sv_json_string_prefixed(o, "@", v->s + 1, v->n - 1);
+		else
+			sv_json_string(o, v->s, v->n);
+	}
+	sv_out_char(o, '}');
+}
+
+static void value(struct sv_out *o, const struct sv_val *v)
+{
+	size_t i;
+
+	switch (v->type) {
+	case SV_V_U64:
+		sv_out_u64(o, v->u);
+		break;
+	case SV_V_STR:
+		sv_json_string(o, v->s, v->n);
+		break;
+	case SV_V_ENDPOINT:
+		endpoint(o, v);
+		break;
+	case SV_V_LIST:
+		sv_out_char(o, '[');
+		for (i = 0; v->list[i]; i++) {
+			if (i)
+				sv_out_char(o, ',');
+			sv_json_string(o, v->list[i], strlen(v->list[i]));
+		}
+		sv_out_char(o, ']');
+		break;
+	case SV_V_PROCS:
+		sv_out_char(o, '[');
+		for (i = 0; i < v->u; i++) {
+			const struct sv_proc_ref *p = &v->procs[i];
+
+			sv_out_str(o, i ? ",{\"pid\":" : "{\"pid\":");
+			sv_out_u64(o, (uint64_t)p->pid);
+			sv_out_str(o, ",\"comm\":");
+			sv_json_string(o, p->comm, strlen(p->comm));
+			sv_out_str(o, ",\"fd\":");
+			sv_out_u64(o, (uint64_t)p->fd);
+			sv_out_char(o, '}');
+		}
+		sv_out_char(o, ']');
+		break;
+	}
+}
+
+static bool same_obj(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+static bool wanted(const struct sv_field *f, const char *const *only)
+{
+	if (!only)
+		return true;
+	for (; *only; only++)
+		if (!f->obj && !strcmp(*only, f->key))
+			return true;
+	return false;
+}
+
+void sv_json_sock_members(struct sv_out *o, const struct sv_sock *s,
+			  const char *const *only, bool *firstp)
+{
+	const char *obj = NULL;
+	bool first = *firstp, inner_first = true;
+	size_t i;
+
+	if (!field_keys)
+		init_keys();
+	for (i = 0; i < sv_nfields; i++) {
+		const struct sv_field *f = &sv_fields[i];
+		const struct json_key *k = &field_keys[i];
+		struct sv_val v;
+		uint64_t num = 0;
+
+		if (only && !wanted(f, only))
+			continue;
+		/* plain tcp_info numbers, most of a socket's fields, are read
+		 * here directly: no call, no value struct */
+		if (k->tcpi ? !sv_field_tcpi(s, f, &num) : !f->get(s, f, &v))
+			continue;
+		if (!same_obj(obj, f->obj)) {
+			if (obj)
+				sv_out_char(o, '}');
+			obj = f->obj;
+			if (obj) {
+				put_key(o, k->obj, k->objn, &first);
+				inner_first = true;
+			}
+		}
+		put_key(o, k->s, k->n, obj ? &inner_first : &first);
+		if (k->tcpi)
+			sv_out_u64(o, num);
+		else
+			value(o, &v);
+	}
+	if (obj)
+		sv_out_char(o, '}');
+	*firstp = first;
+}
+
+void sv_json_key(struct sv_out *o, const char *k, bool *first)
+{
+	key(o, k, first);
+}
+
+void sv_json_sock_object(struct sv_out *o, const struct sv_sock *s)
+{
+	bool first = true;
+
+	sv_out_char(o, '{');
+	sv_json_sock_members(o, s, NULL, &first);
+	sv_out_char(o, '}');
+}
+
+static void json_sock(struct sv_render *r, const struct sv_sock *s)
+{
+	struct json_render *j = (struct json_render *)r;
+
+	if (j->style == SV_JSON_ARRAY)
+		sv_out_str(j->o, j->first ? "[\n" : ",\n");
+	j->first = false;
+	sv_json_sock_object(j->o, s);
+	if (j->style == SV_JSON_LINES)
+		sv_out_char(j->o, '\n');
+}
+
+static void json_end(struct sv_render *r)
+{
+	struct json_render *j = (struct json_render *)r;
+
+	if (j->style == SV_JSON_ARRAY)
+		sv_out_str(j->o, j->first ? "[]\n" : "\n]\n");
+}
+
+static void json_free(struct sv_render *r)
+{
+	free(r);
+}
+
+struct sv_render *sv_json_new(struct sv_out *o, enum sv_json_style style)
+{
+	struct json_render *j = sv_xcalloc(1, sizeof(*j));
+
+	j->r.sock = json_sock;
+	j->r.end = json_end;
+	j->r.free = json_free;
+	j->o = o;
+	j->style = style;
+	j->first = true;
+	return &j->r;
+}

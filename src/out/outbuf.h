@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef SV_OUTBUF_H
+#define SV_OUTBUF_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "core/util.h"
+
+/*
+ * Buffered output with a checked write(2): printf-family formatting and
+ * small writes dominate the cost of printing 100,000 sockets.
+ */
+struct sv_strbuf;
+
+struct sv_out {
+	int fd;
+	struct sv_strbuf *mem; /* when set, flushes append here, not to fd */
+	size_t len;
+	char buf[1 << 16];
+};
+
+void sv_out_init(struct sv_out *o, int fd);
+/* Output into memory: the text is in mem after sv_out_flush(). */
+void sv_out_init_mem(struct sv_out *o, struct sv_strbuf *mem);
+/* Writes everything buffered; dies on a write error, exits 0 on EPIPE. */
+void sv_out_flush(struct sv_out *o);
+void sv_out_write_all(struct sv_out *o, const void *p, size_t n);
+
+static inline void sv_out_mem(struct sv_out *o, const void *p, size_t n)
+{
+	if (n > sizeof(o->buf) - o->len) {
+		sv_out_flush(o);
+		if (n > sizeof(o->buf)) {
+			sv_out_write_all(o, p, n);
+			return;
+		}
+	}
+	memcpy(o->buf + o->len, p, n);
+	o->len += n;
+}
+
+static inline void sv_out_str(struct sv_out *o, const char *s)
+{
+	sv_out_mem(o, s, strlen(s));
+}
+
+static inline void sv_out_char(struct sv_out *o, char c)
+{
+	if (o->len == sizeof(o->buf))
+		sv_out_flush(o);
+	o->buf[o->len++] = c;
+}
+
+void sv_out_spaces(struct sv_out *o, size_t n);
+
+/* Room for n bytes at the end of the buffer (n well below its size);
+ * the caller writes there and adds what it wrote to o->len. */
+static inline char *sv_out_reserve(struct sv_out *o, size_t n)
+{
+	if (n > sizeof(o->buf) - o->len)
+		sv_out_flush(o);
+	return o->buf + o->len;
+}
+
+static inline void sv_out_u64(struct sv_out *o, uint64_t v)
+{
+	char tmp[24];
+	size_t n = sv_u64_to_text(v, tmp);
+
+	sv_out_mem(o, tmp, n);
+}
+
+#endif

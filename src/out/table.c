@@ -1,0 +1,284 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/escape.h"
+#include "core/fields.h"
+#include "core/strbuf.h"
+#include "core/util.h"
+#include "out/render.h"
+#include "sys/proc.h"
+
+/*
+ * Aligned columns need every row's width before the first row is
+ * printed.  Rows are held in memory up to SPILL_AT bytes and past that in
+ * an unlinked temporary file, so memory stays flat however many sockets
+ * there are; the widths are kept as rows arrive.
+ */
+#define SPILL_AT (1u << 20)
+
+/* Separators inside the held text; escaped cells never contain them. */
+#define CELL_END '\x1f'
+#define ROW_END '\x1e'
+
+struct table_render {
+	struct sv_render r;
+	struct sv_out *o;
+	unsigned show;
+	size_t ncols;
+	const struct sv_field **cols;
+	size_t *width;
+	bool info; /* -i detail lines */
+	struct sv_strbuf rows; /* held rows */
+	FILE *spill;	       /* rows past SPILL_AT */
+	struct sv_strbuf row;  /* the row being built */
+};
+
+static size_t text_width(const char *s, size_t n)
+{
+	size_t i, w = 0;
+
+	for (i = 0; i < n; i++)
+		if (((unsigned char)s[i] & 0xc0) != 0x80)
+			w++;
+	return w;
+}
+
+static void cell_text(struct sv_strbuf *b, const struct sv_sock *s,
+		      const struct sv_field *f)
+{
+	struct sv_val v;
+	char num[24];
+	size_t i;
+
+	if (!f->get(s, f, &v)) {
+		sv_strbuf_addc(b, '-');
+		return;
+	}
+	switch (v.type) {
+	case SV_V_U64:
+		sv_strbuf_add(b, num, sv_u64_to_text(v.u, num));
+		break;
+	case SV_V_STR:
+		if (v.t)
+			sv_strbuf_adds(b, v.t);
+		else
+			sv_term_escape(b, v.s, v.n);
+		break;
+	case SV_V_ENDPOINT:
+		sv_endpoint_text(b, &v);
+		break;
+	case SV_V_LIST:
+		for (i = 0; v.list[i]; i++) {
+			if (i)
+				sv_strbuf_addc(b, ',');
+			sv_strbuf_adds(b, v.list[i]);
+		}
+		if (!i)
+			sv_strbuf_addc(b, '-');
+		break;
+	case SV_V_PROCS:
+		/* ss's form: users:(("comm",pid=N,fd=N),...) */
+		if (!v.u) {
+			sv_strbuf_addc(b, '-');
+			break;
+		}
+		sv_strbuf_adds(b, "users:(");
+		for (i = 0; i < v.u; i++) {
+			sv_strbuf_adds(b, i ? ",(\"" : "(\"");
+			sv_term_escape(b, v.procs[i].comm, strlen(v.procs[i].comm));
+			sv_strbuf_adds(b, "\",pid=");
+			sv_strbuf_add(b, num, sv_u64_to_text((uint64_t)v.procs[i].pid, num));
+			sv_strbuf_adds(b, ",fd=");
+			sv_strbuf_add(b, num, sv_u64_to_text((uint64_t)v.procs[i].fd, num));
+			sv_strbuf_addc(b, ')');
+		}
+		sv_strbuf_addc(b, ')');
+		break;
+	}
+}
+
+/* "tcp: key:value ... seq: key:value ..."; absent ones read "key:-". */
+static void detail_text(struct sv_strbuf *b, const struct sv_sock *s)
+{
+	const char *obj = NULL;
+	size_t i;
+
+	for (i = 0; i < sv_nfields; i++) {
+		const struct sv_field *f = &sv_fields[i];
+
+		if (!(f->show & SV_SHOW_INFO))
+			continue;
+		if (obj)
+			sv_strbuf_addc(b, ' ');
+		if (!obj || strcmp(obj, f->obj) != 0) {
+			obj = f->obj;
+			sv_strbuf_adds(b, obj);
+			sv_strbuf_adds(b, ": ");
+		}
+		sv_strbuf_adds(b, f->header);
+		sv_strbuf_addc(b, ':');
+		cell_text(b, s, f);
+	}
+}
+
+static void emit_row(struct table_render *t, const char *p, const char *end)
+{
+	size_t c = 0;
+
+	while (p < end && *p != ROW_END) {
+		const char *e = memchr(p, CELL_END, (size_t)(end - p));
+		size_t n, w;
+
+		if (!e)
+			break;
+		n = (size_t)(e - p);
+		w = text_width(p, n);
+		sv_out_mem(t->o, p, n);
+		p = e + 1;
+		if (c + 1 < t->ncols)
+			sv_out_spaces(t->o, t->width[c] - w + 1);
+		c++;
+	}
+	/* what follows the cells up to ROW_END is the detail line */
+	if (p < end && *p != ROW_END) {
+		const char *e = memchr(p, ROW_END, (size_t)(end - p));
+
+		sv_out_str(t->o, "\n\t");
+		sv_out_mem(t->o, p, e ? (size_t)(e - p) : (size_t)(end - p));
+	}
+	sv_out_char(t->o, '\n');
+}
+
+static void emit_all(struct table_render *t, const char *p, const char *end)
+{
+	while (p < end) {
+		const char *e = memchr(p, ROW_END, (size_t)(end - p));
+
+		if (!e)
+			break;
+		emit_row(t, p, e + 1);
+		p = e + 1;
+	}
+}
+
+static void spill_write(struct table_render *t, const void *p, size_t n)
+{
+	if (n && fwrite(p, 1, n, t->spill) != n)
+		sv_die("cannot write a temporary file: %s", strerror(errno));
+}
+
+static void add_row(struct table_render *t, struct sv_strbuf *row)
+{
+	if (t->spill) {
+		spill_write(t, row->p, row->len);
+		return;
+	}
+	sv_strbuf_add(&t->rows, row->p, row->len);
+	if (t->rows.len >= SPILL_AT) {
+		t->spill = tmpfile();
+		if (!t->spill)
+			sv_die("cannot create a temporary file: %s",
+			       strerror(errno));
+		/* big blocks: 4 KiB stdio writes cost a syscall each */
+		setvbuf(t->spill, NULL, _IOFBF, 1 << 20);
+		spill_write(t, t->rows.p, t->rows.len);
+		sv_strbuf_free(&t->rows);
+	}
+}
+
+static void build_row(struct table_render *t, const struct sv_sock *s)
+{
+	struct sv_strbuf *b = &t->row;
+	size_t c;
+
+	b->len = 0;
+	for (c = 0; c < t->ncols; c++) {
+		size_t start = b->len, w;
+
+		cell_text(b, s, t->cols[c]);
+		w = text_width(b->p + start, b->len - start);
+		if (w > t->width[c])
+			t->width[c] = w;
+		sv_strbuf_addc(b, CELL_END);
+	}
+	if (t->info && s->proto == SV_PROTO_TCP && s->tcpi_len)
+		detail_text(b, s);
+	sv_strbuf_addc(b, ROW_END);
+}
+
+static void table_sock(struct sv_render *r, const struct sv_sock *s)
+{
+	struct table_render *t = (struct table_render *)r;
+
+	build_row(t, s);
+	add_row(t, &t->row);
+}
+
+static void table_end(struct sv_render *r)
+{
+	struct table_render *t = (struct table_render *)r;
+	char *row = NULL;
+	size_t cap = 0;
+	ssize_t n;
+
+	if (!t->spill) {
+		emit_all(t, t->rows.p, t->rows.p + t->rows.len);
+		t->rows.len = 0;
+		return;
+	}
+	if (fflush(t->spill) || fseek(t->spill, 0, SEEK_SET))
+		sv_die("cannot read back a temporary file: %s", strerror(errno));
+	while ((n = getdelim(&row, &cap, ROW_END, t->spill)) > 0)
+		emit_row(t, row, row + n);
+	if (ferror(t->spill))
+		sv_die("cannot read back a temporary file: %s", strerror(errno));
+	free(row);
+	fclose(t->spill);
+	t->spill = NULL;
+}
+
+static void table_free(struct sv_render *r)
+{
+	struct table_render *t = (struct table_render *)r;
+
+	if (t->spill)
+		fclose(t->spill);
+	sv_strbuf_free(&t->rows);
+	sv_strbuf_free(&t->row);
+	free(t->cols);
+	free(t->width);
+	free(t);
+}
+
+struct sv_render *sv_table_new(struct sv_out *o, unsigned show)
+{
+	struct table_render *t = sv_xcalloc(1, sizeof(*t));
+	struct sv_strbuf *b = &t->row;
+	size_t i;
+
+	t->r.sock = table_sock;
+	t->r.end = table_end;
+	t->r.free = table_free;
+	t->o = o;
+	t->show = show | SV_SHOW_BASE;
+	t->info = show & SV_SHOW_INFO;
+	t->cols = sv_xcalloc(sv_nfields, sizeof(*t->cols));
+	t->width = sv_xcalloc(sv_nfields, sizeof(*t->width));
+	for (i = 0; i < sv_nfields; i++)
+		if (sv_fields[i].show & t->show & ~SV_SHOW_INFO)
+			t->cols[t->ncols++] = &sv_fields[i];
+
+	/* the header is the first held row */
+	for (i = 0; i < t->ncols; i++) {
+		sv_strbuf_adds(b, t->cols[i]->header);
+		t->width[i] = strlen(t->cols[i]->header);
+		sv_strbuf_addc(b, CELL_END);
+	}
+	sv_strbuf_addc(b, ROW_END);
+	sv_strbuf_add(&t->rows, b->p, b->len);
+	return &t->r;
+}

@@ -1,0 +1,722 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <fcntl.h>
+#include <libmnl/libmnl.h>
+#include <linux/inet_diag.h>
+#include <linux/sock_diag.h>
+#include <linux/unix_diag.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "sys/diag.h"
+#include "sys/nlmsg.h"
+#include "sys/procnet.h"
+
+struct dump_ctx;
+
+/* The kernel fills at most 32 KiB per dump recvmsg; leave it room. */
+#define SV_DIAG_BUF ((size_t)64 * 1024)
+
+struct sv_diag {
+	struct mnl_socket *nl;
+	unsigned int portid;
+	unsigned int seq;
+	char *buf;
+	/* Local ports with a TCP listener: a socket on such a port was
+	 * accepted (connect() never auto-binds a port a listener holds),
+	 * which the relative sequence numbers need to know. */
+	uint8_t listen_ports[65536 / 8];
+	int listen_known;
+	int learn_inline; /* learn listeners from the dumps themselves */
+	int nonblock;
+	struct dump_ctx *cur; /* the request under way (non-blocking use) */
+	sv_diag_tap_fn tap;   /* --save: sees every request and reply */
+	void *tap_arg;
+	int internal;	      /* the request under way is our own */
+};
+
+int sv_diag_open(struct sv_diag **out)
+{
+	struct sv_diag *d = calloc(1, sizeof(*d));
+
+	if (!d)
+		return -ENOMEM;
+	d->buf = malloc(SV_DIAG_BUF);
+	d->nl = mnl_socket_open2(NETLINK_SOCK_DIAG, SOCK_CLOEXEC);
+	if (!d->buf || !d->nl) {
+		int err = d->buf ? -errno : -ENOMEM;
+
+		sv_diag_close(d);
+		return err;
+	}
+	if (mnl_socket_bind(d->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		int err = -errno;
+
+		sv_diag_close(d);
+		return err;
+	}
+	d->portid = mnl_socket_get_portid(d->nl);
+	d->seq = (unsigned int)time(NULL);
+	*out = d;
+	return 0;
+}
+
+void sv_diag_close(struct sv_diag *d)
+{
+	if (!d)
+		return;
+	/* an offline one has neither socket nor buffer */
+	if (d->nl)
+		mnl_socket_close(d->nl);
+	free(d->cur);
+	free(d->buf);
+	free(d);
+}
+
+struct attr_table {
+	const struct nlattr **tb;
+	unsigned max;
+};
+
+static int attr_cb(const struct nlattr *a, void *data)
+{
+	const struct attr_table *t = data;
+	unsigned type = mnl_attr_get_type(a);
+
+	/* Unknown attributes from newer kernels are ignored. */
+	if (type <= t->max)
+		t->tb[type] = a;
+	return MNL_CB_OK;
+}
+
+static void parse_skmem(const struct nlattr *a, struct sv_sock *s)
+{
+	size_t n = mnl_attr_get_payload_len(a) / sizeof(uint32_t);
+
+	if (n > SV_SKMEM_MAX)
+		n = SV_SKMEM_MAX;
+	memcpy(s->skmem, mnl_attr_get_payload(a), n * sizeof(uint32_t));
+	s->skmem_n = (uint8_t)n;
+}
+
+int sv_diag_parse_inet(const struct nlmsghdr *nlh, unsigned proto,
+		       struct sv_sock *s)
+{
+	const struct nlattr *tb[INET_DIAG_MAX + 1] = { 0 };
+	struct attr_table t = { tb, INET_DIAG_MAX };
+	const struct inet_diag_msg *m;
+	unsigned alen;
+
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*m))
+		return -EINVAL;
+	m = mnl_nlmsg_get_payload(nlh);
+	if (m->idiag_family != AF_INET && m->idiag_family != AF_INET6)
+		return -EINVAL;
+	if (mnl_attr_parse(nlh, sizeof(*m), attr_cb, &t) < 0)
+		return -EINVAL;
+
+	memset(s, 0, offsetof(struct sv_sock, tcpi));
+	s->proto = (uint8_t)proto;
+	s->family = m->idiag_family;
+	s->state = m->idiag_state;
+	s->type = proto == SV_PROTO_TCP   ? SOCK_STREAM
+		  : proto == SV_PROTO_UDP ? SOCK_DGRAM
+					  : SOCK_RAW;
+	alen = m->idiag_family == AF_INET ? 4 : 16;
+	memcpy(s->local.addr, m->id.idiag_src, alen);
+	memcpy(s->peer.addr, m->id.idiag_dst, alen);
+	s->local.port = ntohs(m->id.idiag_sport);
+	s->peer.port = ntohs(m->id.idiag_dport);
+	s->ifindex = m->id.idiag_if;
+	s->cookie = (uint64_t)m->id.idiag_cookie[0] |
+		    (uint64_t)m->id.idiag_cookie[1] << 32;
+	s->recv_q = m->idiag_rqueue;
+	s->send_q = m->idiag_wqueue;
+	s->timer = m->idiag_timer;
+	s->retrans = m->idiag_retrans;
+	s->expires_ms = m->idiag_expires;
+	s->has = SV_HAS_PORTS | SV_HAS_QUEUES | SV_HAS_COOKIE | SV_HAS_TIMER;
+	/* Time-wait and request minisocks have no inode and no owner: the
+	 * kernel's zeros there are placeholders, not values. */
+	if (s->state != SV_TCP_TIME_WAIT && s->state != SV_TCP_SYN_RECV &&
+	    s->state != SV_TCP_NEW_SYN_RECV) {
+		s->uid = m->idiag_uid;
+		s->has |= SV_HAS_UID;
+		/* 0: no file yet (still in the accept queue) or any more */
+		s->inode = m->idiag_inode;
+		if (s->inode)
+			s->has |= SV_HAS_INODE;
+	}
+
+	if (tb[INET_DIAG_SKMEMINFO])
+		parse_skmem(tb[INET_DIAG_SKMEMINFO], s);
+	if (tb[INET_DIAG_SHUTDOWN] &&
+	    mnl_attr_get_payload_len(tb[INET_DIAG_SHUTDOWN]) >= 1) {
+		s->shutdown = mnl_attr_get_u8(tb[INET_DIAG_SHUTDOWN]);
+		s->has |= SV_HAS_SHUTDOWN;
+	}
+	if (tb[INET_DIAG_CGROUP_ID] &&
+	    mnl_attr_get_payload_len(tb[INET_DIAG_CGROUP_ID]) >= 8) {
+		memcpy(&s->cgroup_id, mnl_attr_get_payload(tb[INET_DIAG_CGROUP_ID]),
+		       8);
+		s->has |= SV_HAS_CGROUP;
+	}
+	if (tb[INET_DIAG_MARK] &&
+	    mnl_attr_get_payload_len(tb[INET_DIAG_MARK]) >= 4) {
+		s->mark = mnl_attr_get_u32(tb[INET_DIAG_MARK]);
+		s->has |= SV_HAS_MARK;
+	}
+	if (tb[INET_DIAG_PROTOCOL] &&
+	    mnl_attr_get_payload_len(tb[INET_DIAG_PROTOCOL]) >= 1) {
+		s->raw_proto = mnl_attr_get_u8(tb[INET_DIAG_PROTOCOL]);
+		if (proto == SV_PROTO_RAW)
+			s->has |= SV_HAS_RAW_PROTO;
+	}
+	if (tb[INET_DIAG_CONG]) {
+		size_t n = mnl_attr_get_payload_len(tb[INET_DIAG_CONG]);
+
+		if (n >= sizeof(s->cong))
+			n = sizeof(s->cong) - 1;
+		memcpy(s->cong, mnl_attr_get_payload(tb[INET_DIAG_CONG]), n);
+		s->cong[n] = '\0';
+		if (s->cong[0])
+			s->has |= SV_HAS_CONG;
+	}
+	if (tb[INET_DIAG_INFO] && proto == SV_PROTO_TCP) {
+		size_t n = mnl_attr_get_payload_len(tb[INET_DIAG_INFO]);
+
+		/* Fields past what we know (newer kernels) are dropped;
+		 * fields past what the kernel sent stay absent. */
+		if (n > sizeof(s->tcpi))
+			n = sizeof(s->tcpi);
+		memcpy(&s->tcpi, mnl_attr_get_payload(tb[INET_DIAG_INFO]), n);
+		memset((char *)&s->tcpi + n, 0, sizeof(s->tcpi) - n);
+		s->tcpi_len = (uint16_t)n;
+	} else {
+		s->tcpi_len = 0;
+	}
+	return 0;
+}
+
+int sv_diag_parse_unix(const struct nlmsghdr *nlh, struct sv_sock *s)
+{
+	const struct nlattr *tb[UNIX_DIAG_MAX + 1] = { 0 };
+	struct attr_table t = { tb, UNIX_DIAG_MAX };
+	const struct unix_diag_msg *m;
+
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*m))
+		return -EINVAL;
+	m = mnl_nlmsg_get_payload(nlh);
+	if (m->udiag_family != AF_UNIX)
+		return -EINVAL;
+	if (mnl_attr_parse(nlh, sizeof(*m), attr_cb, &t) < 0)
+		return -EINVAL;
+
+	memset(s, 0, offsetof(struct sv_sock, tcpi));
+	s->tcpi_len = 0;
+	s->proto = SV_PROTO_UNIX;
+	s->family = AF_UNIX;
+	s->type = m->udiag_type;
+	s->state = m->udiag_state;
+	s->inode = m->udiag_ino;
+	s->cookie = (uint64_t)m->udiag_cookie[0] |
+		    (uint64_t)m->udiag_cookie[1] << 32;
+	s->has = SV_HAS_INODE | SV_HAS_COOKIE;
+
+	if (tb[UNIX_DIAG_NAME]) {
+		s->path = mnl_attr_get_payload(tb[UNIX_DIAG_NAME]);
+		s->path_len = mnl_attr_get_payload_len(tb[UNIX_DIAG_NAME]);
+		/* A filesystem name ends at its NUL (the kernel counts it);
+		 * an abstract one is all bytes, NULs included. */
+		if (s->path_len && s->path[0])
+			s->path_len = strnlen(s->path, s->path_len);
+		if (s->path_len)
+			s->has |= SV_HAS_PATH;
+	}
+	if (tb[UNIX_DIAG_PEER] &&
+	    mnl_attr_get_payload_len(tb[UNIX_DIAG_PEER]) >= 4) {
+		s->peer_inode = mnl_attr_get_u32(tb[UNIX_DIAG_PEER]);
+		if (s->peer_inode)
+			s->has |= SV_HAS_PEER_INODE;
+	}
+	if (tb[UNIX_DIAG_RQLEN] &&
+	    mnl_attr_get_payload_len(tb[UNIX_DIAG_RQLEN]) >=
+		    sizeof(struct unix_diag_rqlen)) {
+		struct unix_diag_rqlen q;
+
+		memcpy(&q, mnl_attr_get_payload(tb[UNIX_DIAG_RQLEN]), sizeof(q));
+		s->recv_q = q.udiag_rqueue;
+		s->send_q = q.udiag_wqueue;
+		s->has |= SV_HAS_QUEUES;
+	}
+	if (tb[UNIX_DIAG_MEMINFO])
+		parse_skmem(tb[UNIX_DIAG_MEMINFO], s);
+	if (tb[UNIX_DIAG_SHUTDOWN] &&
+	    mnl_attr_get_payload_len(tb[UNIX_DIAG_SHUTDOWN]) >= 1) {
+		s->shutdown = mnl_attr_get_u8(tb[UNIX_DIAG_SHUTDOWN]);
+		s->has |= SV_HAS_SHUTDOWN;
+	}
+	if (tb[UNIX_DIAG_UID] &&
+	    mnl_attr_get_payload_len(tb[UNIX_DIAG_UID]) >= 4) {
+		s->uid = mnl_attr_get_u32(tb[UNIX_DIAG_UID]);
+		s->has |= SV_HAS_UID;
+	}
+	return 0;
+}
+
+struct dump_ctx {
+	struct sv_diag *d;
+	unsigned proto;
+	sv_sock_cb cb;
+	void *arg;
+	int ret;
+	unsigned int seq;
+	size_t exact_left; /* exact requests: replies still to come */
+	struct sv_sock s;
+};
+
+static void check_listener(struct sv_diag *d, struct sv_sock *s)
+{
+	uint8_t *bit = &d->listen_ports[s->local.port / 8];
+	uint8_t mask = (uint8_t)(1u << (s->local.port % 8));
+
+	if (s->proto != SV_PROTO_TCP)
+		return;
+	if (s->state == SV_TCP_LISTEN) {
+		/* listeners come first in a TCP dump: learn them as we go */
+		if (d->learn_inline) {
+			*bit |= mask;
+			d->listen_known = 1;
+		}
+		return;
+	}
+	if (d->listen_known && (*bit & mask))
+		s->has |= SV_HAS_LISTENER;
+}
+
+static int msg_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct dump_ctx *c = data;
+	struct sv_sock *s = &c->s;
+	int err;
+
+	if (nlh->nlmsg_type != SOCK_DIAG_BY_FAMILY)
+		return MNL_CB_OK;
+	if (c->proto == SV_PROTO_UNIX)
+		err = sv_diag_parse_unix(nlh, s);
+	else
+		err = sv_diag_parse_inet(nlh, c->proto, s);
+	if (!err) {
+		check_listener(c->d, s);
+		c->ret = c->cb(s, c->arg);
+	}
+	/* a malformed message is skipped; the dump goes on */
+	if (c->exact_left && --c->exact_left == 0)
+		return MNL_CB_STOP;
+	return c->ret ? MNL_CB_STOP : MNL_CB_OK;
+}
+
+/* A dump that fails after it started ends in NLMSG_DONE carrying the
+ * error (raw_diag missing: -ENOENT); libmnl's default ignores it. */
+static int done_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct dump_ctx *c = data;
+	int err;
+
+	if (mnl_nlmsg_get_payload_len(nlh) >= sizeof(err)) {
+		memcpy(&err, mnl_nlmsg_get_payload(nlh), sizeof(err));
+		if (err < 0) {
+			errno = -err;
+			return MNL_CB_ERROR;
+		}
+	}
+	c->ret = 0;
+	return MNL_CB_STOP;
+}
+
+static int error_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+	struct dump_ctx *c = data;
+
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*e)) {
+		errno = EBADMSG;
+		return MNL_CB_ERROR;
+	}
+	if (c->exact_left) {
+		/* an exact request for a socket that is gone: not an error */
+		if (--c->exact_left == 0)
+			return MNL_CB_STOP;
+		return MNL_CB_OK;
+	}
+	if (e->error == 0)
+		return MNL_CB_STOP;
+	errno = e->error < 0 ? -e->error : e->error;
+	return MNL_CB_ERROR;
+}
+
+static struct nlmsghdr *put_header(struct sv_diag *d, char *at, int flags)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(at);
+
+	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	nlh->nlmsg_flags = (uint16_t)(NLM_F_REQUEST | flags);
+	nlh->nlmsg_seq = d->seq;
+	return nlh;
+}
+
+#define UNIX_SHOW                                                              \
+	(UDIAG_SHOW_NAME | UDIAG_SHOW_VFS | UDIAG_SHOW_PEER |                  \
+	 UDIAG_SHOW_RQLEN | UDIAG_SHOW_MEMINFO | UDIAG_SHOW_UID)
+
+static size_t put_request(struct sv_diag *d, const struct sv_diag_req *req)
+{
+	struct nlmsghdr *nlh = put_header(d, d->buf, NLM_F_DUMP);
+
+	if (req->proto == SV_PROTO_UNIX) {
+		struct unix_diag_req *r =
+			mnl_nlmsg_put_extra_header(nlh, sizeof(*r));
+
+		r->sdiag_family = AF_UNIX;
+		r->udiag_states = req->states;
+		r->udiag_show = UNIX_SHOW;
+	} else {
+		struct inet_diag_req_v2 *r =
+			mnl_nlmsg_put_extra_header(nlh, sizeof(*r));
+
+		r->sdiag_family = req->family;
+		r->idiag_states = req->states;
+		r->idiag_ext = 1 << (INET_DIAG_SKMEMINFO - 1);
+		switch (req->proto) {
+		case SV_PROTO_TCP:
+			r->sdiag_protocol = IPPROTO_TCP;
+			r->idiag_ext |= 1 << (INET_DIAG_INFO - 1) |
+					1 << (INET_DIAG_CONG - 1);
+			break;
+		case SV_PROTO_UDP:
+			r->sdiag_protocol = IPPROTO_UDP;
+			break;
+		default:
+			/* raw_diag: IPPROTO_RAW in pad asks for every raw
+			 * socket whatever its protocol. */
+			r->sdiag_protocol = IPPROTO_RAW;
+			r->pad = IPPROTO_RAW;
+			break;
+		}
+		if (req->bytecode)
+			mnl_attr_put(nlh, INET_DIAG_REQ_BYTECODE,
+				     req->bytecode_len, req->bytecode);
+	}
+	return nlh->nlmsg_len;
+}
+
+static int send_all(struct sv_diag *d, size_t len)
+{
+	if (mnl_socket_sendto(d->nl, d->buf, len) < 0)
+		return -errno;
+	return 0;
+}
+
+void sv_diag_set_tap(struct sv_diag *d, sv_diag_tap_fn fn, void *arg)
+{
+	d->tap = fn;
+	d->tap_arg = arg;
+	/* what is saved must hold its own listener dump */
+	d->listen_known = 0;
+	memset(d->listen_ports, 0, sizeof(d->listen_ports));
+}
+
+static void tap_request(struct sv_diag *d, const struct sv_diag_req *req)
+{
+	if (d->tap)
+		d->tap(d->tap_arg, req, d->internal, NULL, 0);
+}
+
+/*
+ * One receive: 1 while more is to come (or nothing was there yet on a
+ * non-blocking socket), 0 when the reply is complete, or -errno.
+ */
+static int step(struct sv_diag *d, struct dump_ctx *c)
+{
+	static const mnl_cb_t ctl[NLMSG_MIN_TYPE] = {
+		[NLMSG_ERROR] = error_cb,
+		[NLMSG_DONE] = done_cb,
+	};
+	ssize_t n;
+	int ret;
+
+	n = recv(mnl_socket_get_fd(d->nl), d->buf, SV_DIAG_BUF,
+		 d->nonblock ? MSG_DONTWAIT : 0);
+	if (n < 0) {
+		if (errno == EINTR || errno == EAGAIN)
+			return 1;
+		return -errno;
+	}
+	if (d->tap)
+		d->tap(d->tap_arg, NULL, d->internal, d->buf, (size_t)n);
+	ret = mnl_cb_run2(d->buf, (size_t)n, c->seq, d->portid, msg_cb, c,
+			  (mnl_cb_t *)ctl, NLMSG_MIN_TYPE);
+	if (ret < 0)
+		return -errno;
+	if (ret == MNL_CB_STOP)
+		return c->ret < 0 ? c->ret : 0;
+	return 1;
+}
+
+static int run_dump(struct sv_diag *d, const struct sv_diag_req *req,
+		    struct dump_ctx *c)
+{
+	int err;
+
+	d->seq++;
+	c->seq = d->seq;
+	c->proto = req->proto;
+	tap_request(d, req);
+	err = send_all(d, put_request(d, req));
+	while (!err) {
+		err = step(d, c);
+		if (err == 1)
+			err = 0;
+		else
+			return err ? err : c->ret;
+	}
+	return err;
+}
+
+static int note_listener(struct sv_sock *s, void *arg)
+{
+	struct sv_diag *d = arg;
+
+	d->listen_ports[s->local.port / 8] |= (uint8_t)(1u << (s->local.port % 8));
+	return 0;
+}
+
+/* One cheap dump: with only LISTEN asked, the kernel walks just the
+ * listening hash, not the established one. */
+static int learn_listeners(struct sv_diag *d)
+{
+	static const uint8_t fams[] = { AF_INET, AF_INET6 };
+	struct dump_ctx *c = calloc(1, sizeof(*c));
+	size_t i;
+	int err = 0;
+
+	if (!c)
+		return -ENOMEM;
+	c->d = d;
+	c->cb = note_listener;
+	c->arg = d;
+	d->internal = 1;
+	for (i = 0; i < sizeof(fams) && !err; i++) {
+		struct sv_diag_req r = { .proto = SV_PROTO_TCP,
+					 .family = fams[i],
+					 .states = SV_SF(SV_TCP_LISTEN) };
+
+		err = run_dump(d, &r, c);
+	}
+	d->internal = 0;
+	free(c);
+	if (!err)
+		d->listen_known = 1;
+	return err;
+}
+
+int sv_diag_dump(struct sv_diag *d, const struct sv_diag_req *req,
+		 sv_sock_cb cb, void *arg)
+{
+	struct dump_ctx *c;
+	int err;
+
+	if (req->proto == SV_PROTO_TCP && !d->listen_known &&
+	    !d->learn_inline && (req->states & ~SV_SF(SV_TCP_LISTEN))) {
+		err = learn_listeners(d);
+		if (err)
+			return err;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->d = d;
+	c->cb = cb;
+	c->arg = arg;
+	err = run_dump(d, req, c);
+	free(c);
+	/* No raw_diag in this kernel: /proc still knows the raw sockets. */
+	if (err == -ENOENT && req->proto == SV_PROTO_RAW)
+		err = sv_procnet_raw_dump(req, cb, arg);
+	return err;
+}
+
+/*
+ * --load: replies read earlier, parsed as if they came now.  Listener
+ * dumps of our own teach the listening ports, as they did when saved.
+ */
+int sv_diag_new_offline(struct sv_diag **out)
+{
+	struct sv_diag *d = calloc(1, sizeof(*d));
+
+	if (!d)
+		return -ENOMEM;
+	*out = d;
+	return 0;
+}
+
+int sv_diag_replay(struct sv_diag *d, unsigned proto, int internal,
+		   const void *buf, size_t len, sv_sock_cb cb, void *arg)
+{
+	static const mnl_cb_t ctl[NLMSG_MIN_TYPE] = {
+		[NLMSG_ERROR] = error_cb,
+		[NLMSG_DONE] = done_cb,
+	};
+	struct dump_ctx *c;
+	int ret;
+
+	/* a file, not the kernel: libmnl's walk trusts every nlmsg_len */
+	if (!sv_nlmsg_buf_ok(buf, len))
+		return -EINVAL;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->d = d;
+	c->proto = proto;
+	c->cb = internal ? note_listener : cb;
+	c->arg = internal ? (void *)d : arg;
+	/* seq and port 0: no check, the file is the only sender */
+	ret = mnl_cb_run2(buf, len, 0, 0, msg_cb, c, (mnl_cb_t *)ctl,
+			  NLMSG_MIN_TYPE);
+	if (ret < 0)
+		ret = -errno;
+	else
+		ret = c->ret;
+	free(c);
+	if (internal && ret >= 0)
+		d->listen_known = 1;
+	return ret;
+}
+
+/* The non-blocking interface: begin one request, then step on POLLIN. */
+
+int sv_diag_set_nonblock(struct sv_diag *d)
+{
+	int fd = mnl_socket_get_fd(d->nl);
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+		return -errno;
+	d->nonblock = 1;
+	return 0;
+}
+
+int sv_diag_fd(const struct sv_diag *d)
+{
+	return mnl_socket_get_fd(d->nl);
+}
+
+void sv_diag_learn_listeners_inline(struct sv_diag *d)
+{
+	d->learn_inline = 1;
+	d->listen_known = 0;
+	memset(d->listen_ports, 0, sizeof(d->listen_ports));
+}
+
+static int begin_ctx(struct sv_diag *d, unsigned proto, sv_sock_cb cb,
+		     void *arg)
+{
+	if (!d->cur) {
+		d->cur = calloc(1, sizeof(*d->cur));
+		if (!d->cur)
+			return -ENOMEM;
+	}
+	memset(d->cur, 0, offsetof(struct dump_ctx, s));
+	d->cur->d = d;
+	d->cur->proto = proto;
+	d->cur->cb = cb;
+	d->cur->arg = arg;
+	d->cur->seq = ++d->seq;
+	return 0;
+}
+
+int sv_diag_begin(struct sv_diag *d, const struct sv_diag_req *req,
+		  sv_sock_cb cb, void *arg)
+{
+	int err = begin_ctx(d, req->proto, cb, arg);
+
+	return err ? err : send_all(d, put_request(d, req));
+}
+
+int sv_diag_begin_unix_inodes(struct sv_diag *d, const uint64_t *inodes,
+			      size_t n, sv_sock_cb cb, void *arg)
+{
+	size_t i, len = 0;
+	int err;
+
+	if (!n || n > SV_DIAG_EXACT_MAX)
+		return -EINVAL;
+	err = begin_ctx(d, SV_PROTO_UNIX, cb, arg);
+	if (err)
+		return err;
+	for (i = 0; i < n; i++) {
+		struct nlmsghdr *nlh = put_header(d, d->buf + len, 0);
+		struct unix_diag_req *r =
+			mnl_nlmsg_put_extra_header(nlh, sizeof(*r));
+
+		r->sdiag_family = AF_UNIX;
+		r->udiag_ino = (uint32_t)inodes[i];
+		r->udiag_show = UNIX_SHOW;
+		/* any cookie: the inode alone names the socket */
+		r->udiag_cookie[0] = INET_DIAG_NOCOOKIE;
+		r->udiag_cookie[1] = INET_DIAG_NOCOOKIE;
+		len += NLMSG_ALIGN(nlh->nlmsg_len);
+	}
+	d->cur->exact_left = n;
+	return send_all(d, len);
+}
+
+int sv_diag_begin_inet_exact(struct sv_diag *d, unsigned proto,
+			      const struct sv_sock *const *socks, size_t n,
+			      sv_sock_cb cb, void *arg)
+{
+	size_t i, len = 0;
+	int err;
+
+	if (!n || n > SV_DIAG_EXACT_MAX ||
+	    (proto != SV_PROTO_TCP && proto != SV_PROTO_UDP))
+		return -EINVAL;
+	err = begin_ctx(d, proto, cb, arg);
+	if (err)
+		return err;
+	for (i = 0; i < n; i++) {
+		const struct sv_sock *s = socks[i];
+		struct nlmsghdr *nlh = put_header(d, d->buf + len, 0);
+		struct inet_diag_req_v2 *r =
+			mnl_nlmsg_put_extra_header(nlh, sizeof(*r));
+		size_t alen = s->family == AF_INET ? 4 : 16;
+
+		r->sdiag_family = s->family;
+		r->sdiag_protocol = proto == SV_PROTO_TCP ? IPPROTO_TCP
+							  : IPPROTO_UDP;
+		r->idiag_ext = 1 << (INET_DIAG_SKMEMINFO - 1);
+		if (proto == SV_PROTO_TCP)
+			r->idiag_ext |= 1 << (INET_DIAG_INFO - 1) |
+					1 << (INET_DIAG_CONG - 1);
+		r->idiag_states = SV_STATES_ALL;
+		/* the socket's own id: a hash lookup, not a table walk */
+		r->id.idiag_sport = htons(s->local.port);
+		r->id.idiag_dport = htons(s->peer.port);
+		memcpy(r->id.idiag_src, s->local.addr, alen);
+		memcpy(r->id.idiag_dst, s->peer.addr, alen);
+		r->id.idiag_if = s->ifindex;
+		r->id.idiag_cookie[0] = (uint32_t)s->cookie;
+		r->id.idiag_cookie[1] = (uint32_t)(s->cookie >> 32);
+		len += NLMSG_ALIGN(nlh->nlmsg_len);
+	}
+	d->cur->exact_left = n;
+	return send_all(d, len);
+}
+
+int sv_diag_step(struct sv_diag *d)
+{
+	return d->cur ? step(d, d->cur) : 0;
+}

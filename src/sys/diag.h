@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef SV_DIAG_H
+#define SV_DIAG_H
+
+#include <linux/netlink.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/sock.h"
+
+/* One dump: a protocol, a family and the states wanted. */
+struct sv_diag_req {
+	uint8_t proto;	 /* enum sv_proto */
+	uint8_t family;	 /* AF_INET, AF_INET6 or AF_UNIX */
+	uint32_t states; /* SV_SF() mask */
+	const void *bytecode; /* INET_DIAG_REQ_BYTECODE, may be NULL */
+	size_t bytecode_len;
+};
+
+/* Return 0 to go on, non-zero to stop the dump with that value. */
+typedef int (*sv_sock_cb)(struct sv_sock *s, void *arg);
+
+struct sv_diag;
+
+int sv_diag_open(struct sv_diag **out);
+void sv_diag_close(struct sv_diag *d);
+
+/*
+ * Streams every socket of one request to cb.  Returns 0, a negative errno
+ * (-ENOENT: the kernel has no sock_diag handler for this protocol), or
+ * the callback's non-zero value.
+ */
+int sv_diag_dump(struct sv_diag *d, const struct sv_diag_req *req,
+		 sv_sock_cb cb, void *arg);
+
+/*
+ * The same without blocking, for an event loop: begin one request, then
+ * call sv_diag_step() whenever sv_diag_fd() is readable.  Step returns 1
+ * while more is to come, 0 when the reply is complete, or -errno.
+ */
+int sv_diag_set_nonblock(struct sv_diag *d);
+int sv_diag_fd(const struct sv_diag *d);
+int sv_diag_begin(struct sv_diag *d, const struct sv_diag_req *req,
+		  sv_sock_cb cb, void *arg);
+/* Exact requests for UNIX sockets by inode, all in one send; a socket
+ * that is gone is skipped. */
+#define SV_DIAG_EXACT_MAX 1024
+int sv_diag_begin_unix_inodes(struct sv_diag *d, const uint64_t *inodes,
+			      size_t n, sv_sock_cb cb, void *arg);
+/* Exact requests for TCP or UDP sockets known from an earlier reply (by
+ * addresses, ports and cookie): each is a hash lookup in the kernel. */
+int sv_diag_begin_inet_exact(struct sv_diag *d, unsigned proto,
+			     const struct sv_sock *const *socks, size_t n,
+			     sv_sock_cb cb, void *arg);
+int sv_diag_step(struct sv_diag *d);
+/* Learn TCP listeners from the dumps themselves (listeners come first in
+ * a dump) instead of a separate LISTEN dump; resets what was learnt. */
+void sv_diag_learn_listeners_inline(struct sv_diag *d);
+
+/*
+ * --save sees what the kernel is asked and answers: req (buf NULL) when a
+ * request goes out, then each received buffer; internal marks our own
+ * LISTEN-only dump.
+ */
+typedef void (*sv_diag_tap_fn)(void *arg, const struct sv_diag_req *req,
+			       int internal, const void *buf, size_t len);
+void sv_diag_set_tap(struct sv_diag *d, sv_diag_tap_fn fn, void *arg);
+
+/* --load: a diag without a socket, fed saved replies. */
+int sv_diag_new_offline(struct sv_diag **out);
+int sv_diag_replay(struct sv_diag *d, unsigned proto, int internal,
+		   const void *buf, size_t len, sv_sock_cb cb, void *arg);
+
+/*
+ * Parses one sock_diag reply message into s.  Returns 0, or -EINVAL for a
+ * message too short or malformed to trust (the caller skips it).
+ */
+int sv_diag_parse_inet(const struct nlmsghdr *nlh, unsigned proto,
+		       struct sv_sock *s);
+int sv_diag_parse_unix(const struct nlmsghdr *nlh, struct sv_sock *s);
+
+#endif

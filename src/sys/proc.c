@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: MIT
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/imap.h"
+#include "core/util.h"
+#include "sys/proc.h"
+
+struct entry {
+	uint64_t inode;
+	int pid;
+	int fd;
+	uint32_t comm; /* offset into the comm pool */
+};
+
+struct sv_proc_map {
+	struct entry *v; /* sorted by inode once built */
+	size_t n, cap;
+	char *pool; /* NUL-terminated comm names, one per process */
+	size_t pool_len, pool_cap;
+	struct sv_proc_ref *refs; /* v as sv_proc_ref, same order */
+	struct sv_imap index;	  /* inode -> its first entry in v */
+	size_t unreadable;
+};
+
+/* "socket:[12345]" -> 12345 */
+int sv_proc_socket_inode(const char *link, size_t n, uint64_t *ino)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	if (n < 10 || memcmp(link, "socket:[", 8) != 0 || link[n - 1] != ']')
+		return 0;
+	for (i = 8; i < n - 1; i++) {
+		unsigned d = (unsigned)(link[i] - '0');
+
+		if (d > 9 || v > (UINT64_MAX - d) / 10)
+			return 0;
+		v = v * 10 + d;
+	}
+	*ino = v;
+	return 1;
+}
+
+static uint32_t pool_add(struct sv_proc_map *m, const char *s, size_t n)
+{
+	uint32_t off;
+
+	if (sv_grow((void **)&m->pool, &m->pool_cap, m->pool_len + n + 1, 1))
+		return 0;
+	off = (uint32_t)m->pool_len;
+	memcpy(m->pool + off, s, n);
+	m->pool[off + n] = '\0';
+	m->pool_len += n + 1;
+	return off;
+}
+
+static uint32_t add_comm(struct sv_proc_map *m, int pidfd)
+{
+	char buf[64];
+	ssize_t n = -1;
+	int fd = openat(pidfd, "comm", O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+	}
+	if (n < 0)
+		n = 0;
+	if (n > 0 && buf[n - 1] == '\n')
+		n--;
+	return pool_add(m, buf, (size_t)n);
+}
+
+static int add_entry(struct sv_proc_map *m, uint64_t ino, int pid, int fd,
+		     uint32_t comm)
+{
+	if (sv_grow((void **)&m->v, &m->cap, m->n + 1, sizeof(*m->v)))
+		return -ENOMEM;
+	m->v[m->n].inode = ino;
+	m->v[m->n].pid = pid;
+	m->v[m->n].fd = fd;
+	m->v[m->n].comm = comm;
+	m->n++;
+	return 0;
+}
+
+static void scan_pid(struct sv_proc_map *m, int procfd, const char *name,
+		     int pid)
+{
+	int pidfd = openat(procfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fdfd;
+	DIR *d;
+	struct dirent *de;
+	uint32_t comm = UINT32_MAX;
+
+	if (pidfd < 0)
+		return; /* exited meanwhile */
+	fdfd = openat(pidfd, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fdfd < 0) {
+		if (errno == EACCES || errno == EPERM)
+			m->unreadable++;
+		close(pidfd);
+		return;
+	}
+	d = fdopendir(fdfd);
+	if (!d) {
+		close(fdfd);
+		close(pidfd);
+		return;
+	}
+	while ((de = readdir(d))) {
+		char link[64];
+		ssize_t n;
+		uint64_t ino, fd;
+
+		if (sv_parse_u64(de->d_name, 0, INT32_MAX, &fd))
+			continue;
+		n = readlinkat(fdfd, de->d_name, link, sizeof(link));
+		if (n < 0 && (errno == EACCES || errno == EPERM)) {
+			/* listing allowed, reading not: count it, once */
+			m->unreadable++;
+			break;
+		}
+		if (n <= 0 || !sv_proc_socket_inode(link, (size_t)n, &ino))
+			continue;
+		if (comm == UINT32_MAX)
+			comm = add_comm(m, pidfd);
+		if (add_entry(m, ino, pid, (int)fd, comm))
+			break;
+	}
+	closedir(d);
+	close(pidfd);
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+	const struct entry *x = a, *y = b;
+
+	if (x->inode != y->inode)
+		return x->inode < y->inode ? -1 : 1;
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	return x->fd - y->fd;
+}
+
+/* Index the first entry of every inode: the table is sized for the
+ * sockets found, at most half full. */
+static int build_index(struct sv_proc_map *m)
+{
+	size_t i;
+
+	m->refs = malloc((m->n ? m->n : 1) * sizeof(*m->refs));
+	if (!m->refs || sv_imap_reserve(&m->index, m->n))
+		return -ENOMEM;
+	for (i = 0; i < m->n; i++) {
+		m->refs[i].pid = m->v[i].pid;
+		m->refs[i].fd = m->v[i].fd;
+		m->refs[i].comm = m->pool + m->v[i].comm;
+		if (i && m->v[i - 1].inode == m->v[i].inode)
+			continue;
+		if (sv_imap_put(&m->index, m->v[i].inode, (uint32_t)i))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+int sv_proc_map_build(struct sv_proc_map **out, const char *proc_root)
+{
+	struct sv_proc_map *m = calloc(1, sizeof(*m));
+	int procfd;
+	DIR *d;
+	struct dirent *de;
+	int err;
+
+	if (!m)
+		return -ENOMEM;
+	procfd = open(proc_root ? proc_root : "/proc",
+		      O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (procfd < 0) {
+		err = -errno;
+		free(m);
+		return err;
+	}
+	d = fdopendir(dup(procfd));
+	if (!d) {
+		err = -errno;
+		close(procfd);
+		free(m);
+		return err;
+	}
+	while ((de = readdir(d))) {
+		char *end;
+		long pid = strtol(de->d_name, &end, 10);
+
+		if (*end || pid <= 0)
+			continue;
+		scan_pid(m, procfd, de->d_name, (int)pid);
+	}
+	closedir(d);
+	close(procfd);
+	err = sv_proc_map_finish(m);
+	if (err) {
+		sv_proc_map_free(m);
+		return err;
+	}
+	*out = m;
+	return 0;
+}
+
+struct sv_proc_map *sv_proc_map_new(void)
+{
+	return calloc(1, sizeof(struct sv_proc_map));
+}
+
+int sv_proc_map_add(struct sv_proc_map *m, uint64_t inode, int pid, int fd,
+		    const char *comm)
+{
+	return add_entry(m, inode, pid, fd, pool_add(m, comm, strlen(comm)));
+}
+
+int sv_proc_map_finish(struct sv_proc_map *m)
+{
+	if (!m->pool && sv_grow((void **)&m->pool, &m->pool_cap, 1, 1) == 0)
+		m->pool[0] = '\0';
+	if (m->n)
+		qsort(m->v, m->n, sizeof(*m->v), cmp_entry);
+	return m->pool ? build_index(m) : -ENOMEM;
+}
+
+const struct sv_proc_ref *sv_proc_map_at(const struct sv_proc_map *m,
+					 size_t i, uint64_t *inode)
+{
+	*inode = m->v[i].inode;
+	return &m->refs[i];
+}
+
+size_t sv_proc_map_unreadable(const struct sv_proc_map *m)
+{
+	return m->unreadable;
+}
+
+size_t sv_proc_map_count(const struct sv_proc_map *m)
+{
+	return m->n;
+}
+
+const struct sv_proc_ref *sv_proc_map_find(const struct sv_proc_map *m,
+					   uint64_t inode, size_t *n)
+{
+	uint32_t i;
+	size_t j;
+
+	*n = 0;
+	if (!sv_imap_get(&m->index, inode, &i))
+		return NULL;
+	for (j = i; j < m->n && m->v[j].inode == inode; j++)
+		;
+	*n = j - i;
+	return &m->refs[i];
+}
+
+void sv_proc_map_free(struct sv_proc_map *m)
+{
+	if (!m)
+		return;
+	free(m->v);
+	free(m->pool);
+	free(m->refs);
+	sv_imap_free(&m->index);
+	free(m);
+}
