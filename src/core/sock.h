@@ -40,6 +40,7 @@ enum sv_has {
 	SV_HAS_PROCS = 1u << 15, /* owning processes were looked up (-p) */
 	SV_HAS_RATES = 1u << 16, /* watch: per-second rates over the interval */
 	SV_HAS_INTEREST = 1u << 17, /* watch: in the target's epoll sets */
+	SV_HAS_PROCNET = 1u << 18, /* read from /proc/net, not sock_diag */
 };
 
 struct sv_endpoint {

@@ -192,6 +192,10 @@ static struct frag host_frag(struct bc_ctx *c, const struct sv_fnode *n)
 	 * never IPv6 conditions on IPv4 sockets */
 	if (n->family == AF_INET6 && c->family == AF_INET)
 		return konst(K_NO);
+	/* inet: and inet6: leave the other family's sockets out, v4-mapped
+	 * ones too */
+	if (n->strict && n->family != c->family)
+		return konst(K_NO);
 	if (n->port == -1 && (n->family == AF_UNSPEC ||
 			      (n->family == c->family && n->prefix_len == 0)))
 		return konst(K_YES);
@@ -289,6 +293,9 @@ static struct frag compile(struct bc_ctx *c, const struct sv_fnode *n, int sup)
 	case SV_FN_PATH:
 		return konst(K_NO); /* UNIX names never meet inet sockets */
 	case SV_FN_PORT:
+		/* "*": every inet socket has a port */
+		if (n->port < 0)
+			return konst(n->cmp == SV_FCMP_NE ? K_NO : K_YES);
 		f = port_op(c, n->dst, n->cmp, n->port);
 		return n->cmp == SV_FCMP_NE ? not_frag(c, f) : f;
 	case SV_FN_DEV:

@@ -80,11 +80,17 @@ int sv_filter_bytecode(const struct sv_filter *f, int family, void **bc,
  * an inet socket whose bytecode was not exact).  procs lists the owning
  * processes: NULL when unknown (pid/comm then do not reject), or an
  * array of nprocs (0: no owner).  `autobound` and a mark the kernel did
- * not report cannot be decided here; they do not reject, the kernel
- * bytecode has checked them.
+ * not report cannot be decided here: when the kernel ran this filter's
+ * bytecode on the socket they do not reject (it has checked them);
+ * sv_filter_match_unchecked() is for records no kernel filtered (/proc,
+ * a loaded capture), where such a condition is false.
  */
 bool sv_filter_match(const struct sv_filter *f, const struct sv_sock *s,
 		     const struct sv_filter_proc *procs, size_t nprocs);
+bool sv_filter_match_unchecked(const struct sv_filter *f,
+			       const struct sv_sock *s,
+			       const struct sv_filter_proc *procs,
+			       size_t nprocs);
 
 bool sv_filter_needs_procs(const struct sv_filter *f); /* pid or comm */
 bool sv_filter_uses_mark(const struct sv_filter *f);   /* needs NET_ADMIN */
@@ -130,7 +136,8 @@ struct sv_fnode {
 	uint8_t cmp;		/* PORT: enum sv_fcmp */
 	uint8_t family;		/* HOST: AF_UNSPEC, AF_INET, AF_INET6 */
 	uint8_t prefix_len;	/* HOST: bits of addr that must match */
-	int port;		/* HOST: -1 any; PORT: the operand */
+	bool strict;		/* HOST: inet: or inet6: given, no v4-mapped */
+	int port;		/* HOST, PORT: -1 any, else the operand */
 	uint8_t addr[16];	/* HOST: network order */
 	uint32_t val, mask;	/* DEV, MARK, PID, UID */
 	uint64_t val64;		/* CGROUP, INODE */

@@ -85,13 +85,16 @@ static int match_host(const struct sv_fnode *n, const struct sv_sock *s)
 {
 	static const uint8_t v4mapped[12] = {[10] = 0xff, [11] = 0xff};
 	const struct sv_endpoint *e = n->dst ? &s->peer : &s->local;
-	int port = s->has & SV_HAS_PORTS ? e->port : 0;
 
-	if (n->port != -1 && n->port != port)
+	/* a socket without ports (UNIX) has none to match */
+	if (n->port != -1 &&
+	    (!(s->has & SV_HAS_PORTS) || n->port != e->port))
 		return NO;
 	if (n->family == AF_UNSPEC)
 		return YES;
 	if (s->family != n->family) {
+		if (n->strict)
+			return NO;
 		/* an IPv4 condition also matches v4-mapped IPv6 addresses */
 		if (s->family == AF_INET6 && n->family == AF_INET &&
 		    !memcmp(e->addr, v4mapped, 12) &&
@@ -120,15 +123,21 @@ static int match_path(const struct sv_fnode *n, const struct sv_sock *s)
 	name[len] = '\0';
 	if (len && name[0] == '\0')
 		name[0] = '@';
-	return fnmatch(n->str, name, 0) == 0 ? YES : NO;
+	/* case-insensitive, as ss(8) documents */
+	return fnmatch(n->str, name, FNM_CASEFOLD) == 0 ? YES : NO;
 }
 
 static int match_port(const struct sv_fnode *n, const struct sv_sock *s)
 {
 	const struct sv_endpoint *e = n->dst ? &s->peer : &s->local;
-	int port = s->has & SV_HAS_PORTS ? e->port : 0;
+	int port = e->port;
 	bool r = false;
 
+	/* no port at all (UNIX): no comparison holds, not even != */
+	if (!(s->has & SV_HAS_PORTS))
+		return NO;
+	if (n->port == -1)
+		return n->cmp == SV_FCMP_NE ? NO : YES;
 	switch (n->cmp) {
 	case SV_FCMP_EQ:
 		r = port == n->port;
@@ -182,9 +191,16 @@ static int match_procs(const struct sv_fnode *n,
 	return NO;
 }
 
-static int eval(const struct sv_fnode *n, const struct sv_sock *s,
-		const struct sv_filter_proc *procs, size_t nprocs)
+struct ectx {
+	const struct sv_sock *s;
+	const struct sv_filter_proc *procs;
+	size_t nprocs;
+	int lacking; /* a fact no source gave: UNKNOWN or NO */
+};
+
+static int eval(const struct sv_fnode *n, const struct ectx *c)
 {
+	const struct sv_sock *s = c->s;
 	int a, b;
 
 	switch (n->type) {
@@ -193,19 +209,19 @@ static int eval(const struct sv_fnode *n, const struct sv_sock *s,
 	case SV_FN_FALSE:
 		return NO;
 	case SV_FN_AND:
-		a = eval(n->l, s, procs, nprocs);
+		a = eval(n->l, c);
 		if (a == NO)
 			return NO;
-		b = eval(n->r, s, procs, nprocs);
+		b = eval(n->r, c);
 		return b == NO ? NO : a == YES && b == YES ? YES : UNKNOWN;
 	case SV_FN_OR:
-		a = eval(n->l, s, procs, nprocs);
+		a = eval(n->l, c);
 		if (a == YES)
 			return YES;
-		b = eval(n->r, s, procs, nprocs);
+		b = eval(n->r, c);
 		return b == YES ? YES : a == NO && b == NO ? NO : UNKNOWN;
 	case SV_FN_NOT:
-		a = eval(n->l, s, procs, nprocs);
+		a = eval(n->l, c);
 		return a == UNKNOWN ? UNKNOWN : a == YES ? NO : YES;
 	case SV_FN_HOST:
 		return match_host(n, s);
@@ -218,7 +234,7 @@ static int eval(const struct sv_fnode *n, const struct sv_sock *s,
 	case SV_FN_MARK:
 		/* marks reach us only with CAP_NET_ADMIN: the kernel's call */
 		if (!(s->has & SV_HAS_MARK))
-			return s->family == AF_UNIX ? NO : UNKNOWN;
+			return s->family == AF_UNIX ? NO : c->lacking;
 		return (s->mark & n->mask) == n->val ? YES : NO;
 	case SV_FN_CGROUP:
 		/* no id reported: a minisock, 0 to the kernel too */
@@ -227,10 +243,10 @@ static int eval(const struct sv_fnode *n, const struct sv_sock *s,
 			       : NO;
 	case SV_FN_AUTOBOUND:
 		/* sk_userlocks is not in any reply */
-		return s->family == AF_UNIX ? unix_autobound(s) : UNKNOWN;
+		return s->family == AF_UNIX ? unix_autobound(s) : c->lacking;
 	case SV_FN_PID:
 	case SV_FN_COMM:
-		return match_procs(n, procs, nprocs);
+		return match_procs(n, c->procs, c->nprocs);
 	case SV_FN_UID:
 		return (s->has & SV_HAS_UID) && s->uid == n->val ? YES : NO;
 	case SV_FN_INODE:
@@ -247,15 +263,34 @@ static bool state_in(unsigned state, uint32_t mask)
 	return state < 32 && (mask & SV_SF(state));
 }
 
-bool sv_filter_match(const struct sv_filter *f, const struct sv_sock *s,
-		     const struct sv_filter_proc *procs, size_t nprocs)
+static bool match(const struct sv_filter *f, const struct ectx *c)
 {
 	if (!f)
 		return true;
-	if (f->has_states && !state_in(s->state, f->states))
+	if (f->has_states && !state_in(c->s->state, f->states))
 		return false;
 	/* undecided here means decided by the kernel, which let it through */
-	return !f->root || eval(f->root, s, procs, nprocs) != NO;
+	return !f->root || eval(f->root, c) != NO;
+}
+
+bool sv_filter_match(const struct sv_filter *f, const struct sv_sock *s,
+		     const struct sv_filter_proc *procs, size_t nprocs)
+{
+	struct ectx c = {s, procs, nprocs, UNKNOWN};
+
+	return match(f, &c);
+}
+
+/* No kernel ran the bytecode: a condition on a fact the record lacks
+ * (a /proc/net/raw line has no mark) is simply false. */
+bool sv_filter_match_unchecked(const struct sv_filter *f,
+			       const struct sv_sock *s,
+			       const struct sv_filter_proc *procs,
+			       size_t nprocs)
+{
+	struct ectx c = {s, procs, nprocs, NO};
+
+	return match(f, &c);
 }
 
 /* ---- Formatting ---- */
@@ -310,8 +345,12 @@ static void format_node(struct fmt *o, const struct sv_fnode *n)
 			snprintf(a, sizeof(a), "*");
 		else
 			inet_ntop(n->family, n->addr, a, sizeof(a));
-		put(o, "%s %s%s%s/%u:", side, n->family == AF_INET6 ? "[" : "",
-		    a, n->family == AF_INET6 ? "]" : "", n->prefix_len);
+		put(o, "%s %s%s%s%s/%u:", side,
+		    !n->strict		       ? ""
+		    : n->family == AF_INET ? "inet:"
+					   : "inet6:",
+		    n->family == AF_INET6 ? "[" : "", a,
+		    n->family == AF_INET6 ? "]" : "", n->prefix_len);
 		if (n->port < 0)
 			put(o, "*");
 		else
@@ -321,8 +360,11 @@ static void format_node(struct fmt *o, const struct sv_fnode *n)
 		put(o, "%s unix:%s", side, n->str);
 		break;
 	case SV_FN_PORT:
-		put(o, "%cport %s %d", n->dst ? 'd' : 's', cmps[n->cmp],
-		    n->port);
+		if (n->port < 0)
+			put(o, "%cport %s *", n->dst ? 'd' : 's', cmps[n->cmp]);
+		else
+			put(o, "%cport %s %d", n->dst ? 'd' : 's',
+			    cmps[n->cmp], n->port);
 		break;
 	case SV_FN_DEV:
 		put(o, "dev %u", n->val);

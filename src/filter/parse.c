@@ -129,12 +129,8 @@ static int tokenize(struct parser *p, const char *text)
 			for (k = 0; k < sizeof(two) / sizeof(two[0]); k++)
 				if (strncmp(text + i, two[k], 2) == 0)
 					break;
+			/* a single '&' or '|' is "and" or "or", as in ss */
 			j = k < sizeof(two) / sizeof(two[0]) ? 2 : 1;
-			if (j == 1 && (c == '&' || c == '|')) {
-				fail(p, "unexpected '%c' at position %zu", c,
-				     i + 1);
-				return -EINVAL;
-			}
 			err = push_tok(p, text + i, j, i, false, false);
 			if (err)
 				return err;
@@ -266,18 +262,24 @@ static int parse_u64(const char *s, uint64_t max, uint64_t *out)
 	return 0;
 }
 
-/* "80", "ssh", "*" (-1, any) */
+/*
+ * "80", "0x50", "ssh", "*" or "" (-1, any).  Numbers are read as ss
+ * reads them (strtol with base 0): hex with 0x, octal with a leading 0.
+ */
 static int parse_port(const char *s, int *port)
 {
 	struct servent *se;
-	uint64_t v;
+	unsigned long v;
+	char *end;
 
-	if (strcmp(s, "*") == 0) {
+	if (!*s || strcmp(s, "*") == 0) {
 		*port = -1;
 		return 0;
 	}
 	if (isdigit((unsigned char)*s)) {
-		if (sv_parse_u64(s, 0, 65535, &v))
+		errno = 0;
+		v = strtoul(s, &end, 0);
+		if (errno || *end || v > 65535)
 			return -EINVAL;
 		*port = (int)v;
 		return 0;
@@ -313,16 +315,124 @@ static int add_name(struct parser *p, struct sv_fnode *n)
 }
 
 /*
- * [family:]ADDR[/PREFIX][:PORT], "*" for any address, IPv6 in brackets,
- * a path (/..., @abstract, unix:...) for UNIX sockets, or a host name.
+ * An IPv4 address as iproute2 reads one (get_addr_ipv4() in its
+ * lib/utils.c): one to four numbers, each strtoul() with base 0, the
+ * missing ones zero.  So "10" is 10.0.0.0 and "127.1" is 127.1.0.0 (not
+ * inet_aton()'s 127.0.0.1), "0x7f.1" is 127.1.0.0 and "010.1" 8.1.0.0.
+ */
+static int parse_ipv4(const char *s, uint8_t addr[4])
+{
+	unsigned long v;
+	char *end;
+	int i;
+
+	memset(addr, 0, 4);
+	for (i = 0; i < 4; i++) {
+		if (!isdigit((unsigned char)*s))
+			return -EINVAL;
+		errno = 0;
+		v = strtoul(s, &end, 0);
+		if (errno || v > 255)
+			return -EINVAL;
+		addr[i] = (uint8_t)v;
+		if (!*end)
+			return 0;
+		if (i == 3 || *end != '.')
+			return -EINVAL;
+		s = end + 1;
+	}
+	return -EINVAL;
+}
+
+/* "/24", "/0x18" or a contiguous netmask "/255.255.255.0", as ss takes
+ * a prefix (iproute2's get_netmask()). */
+static int parse_prefix_len(const char *s, unsigned max, unsigned *out)
+{
+	uint8_t m[4];
+	uint32_t mask;
+	unsigned long v;
+	char *end;
+
+	if (isdigit((unsigned char)*s)) {
+		errno = 0;
+		v = strtoul(s, &end, 0);
+		if (!errno && !*end) {
+			if (v > max)
+				return -EINVAL;
+			*out = (unsigned)v;
+			return 0;
+		}
+	}
+	if (parse_ipv4(s, m))
+		return -EINVAL;
+	mask = (uint32_t)m[0] << 24 | (uint32_t)m[1] << 16 |
+	       (uint32_t)m[2] << 8 | m[3];
+	/* contiguous: the inverted mask plus one is a power of two */
+	if ((~mask & (~mask + 1)) != 0)
+		return -EINVAL;
+	v = mask ? 32 - (unsigned)__builtin_ctz(mask) : 0;
+	if (v > max)
+		return -EINVAL;
+	*out = (unsigned)v;
+	return 0;
+}
+
+/* Splits "ADDR[/PREFIX][:PORT]" or "[ADDR][/PREFIX][:PORT]" in place. */
+static int split_addr(char *a, char **addr, char **plen, char **port)
+{
+	char *c;
+
+	*addr = a;
+	*plen = *port = NULL;
+	if (a[0] == '[') {
+		c = strchr(a, ']');
+		if (!c)
+			return -EINVAL;
+		*c++ = '\0';
+		*addr = a + 1;
+		if (*c == '/') {
+			*c++ = '\0';
+			*plen = c;
+			c = strchr(c, ':');
+		}
+		if (c && *c == ':') {
+			*c = '\0';
+			*port = c + 1;
+		} else if (c && *c) {
+			return -EINVAL;
+		}
+		/* "[2001:db8::/32]" */
+		if (!*plen && (c = strchr(*addr, '/'))) {
+			*c = '\0';
+			*plen = c + 1;
+		}
+		return 0;
+	}
+	/* one colon: host and port ("10.0.0.1:" any port); more: a bare
+	 * IPv6 address */
+	if ((c = strchr(a, ':')) && !strchr(c + 1, ':')) {
+		*c = '\0';
+		*port = c + 1;
+	}
+	if ((c = strchr(a, '/'))) {
+		*c = '\0';
+		*plen = c + 1;
+	}
+	return 0;
+}
+
+/*
+ * [family:]ADDR[/PREFIX][:PORT], "*" for any address, IPv6 (or IPv4) in
+ * brackets, a path (/..., @abstract, unix:...) for UNIX sockets, or a
+ * host name.  inet: and inet6: restrict the condition to that family.
  */
 static int parse_addr(struct parser *p, const struct tok *t, bool dst,
 		      struct sv_fnode **out)
 {
-	char buf[300], *a = buf, *port = NULL, *plen = NULL, *c;
-	int family = AF_UNSPEC, bits;
+	char buf[300], *a = buf, *port, *plen;
+	int family = AF_UNSPEC;
+	unsigned bits, v;
 	struct sv_fnode *n;
-	uint64_t v;
 
 	*out = NULL;
 	if ((size_t)snprintf(buf, sizeof(buf), "%s", t->s) >= sizeof(buf))
@@ -343,34 +453,8 @@ static int parse_addr(struct parser *p, const struct tok *t, bool dst,
 		family = AF_INET6;
 		a += 6;
 	}
-	if (a[0] == '[') {
-		c = strchr(a, ']');
-		if (!c)
-			goto bad;
-		*c++ = '\0';
-		a++;
-		if (*c == '/') {
-			*c++ = '\0';
-			plen = c;
-			c = strchr(c, ':');
-		}
-		if (c && *c == ':') {
-			*c = '\0';
-			port = c + 1;
-		} else if (c && *c) {
-			goto bad;
-		}
-		if (family == AF_UNSPEC && strcmp(a, "*") != 0)
-			family = AF_INET6;
-	} else if ((c = strchr(a, ':')) && !strchr(c + 1, ':')) {
-		/* one colon: host and port; more: a bare IPv6 address */
-		*c = '\0';
-		port = c + 1;
-	}
-	if (!plen && (c = strchr(a, '/'))) {
-		*c = '\0';
-		plen = c + 1;
-	}
+	if (split_addr(a, &a, &plen, &port))
+		goto bad;
 
 	n = new_node(p, SV_FN_HOST, t->pos);
 	if (!n)
@@ -379,6 +463,7 @@ static int parse_addr(struct parser *p, const struct tok *t, bool dst,
 	n->dst = dst;
 	n->port = -1;
 	n->family = (uint8_t)family;
+	n->strict = family != AF_UNSPEC;
 	if (port && parse_port(port, &n->port)) {
 		fail(p, "bad port '%.64s' at position %u", port, t->pos);
 		return -EINVAL;
@@ -388,14 +473,16 @@ static int parse_addr(struct parser *p, const struct tok *t, bool dst,
 			goto bad;
 		return 0;
 	}
-	if (family != AF_INET6 && inet_pton(AF_INET, a, n->addr) == 1) {
+	if (family != AF_INET6 && !strchr(a, ':') && parse_ipv4(a, n->addr) == 0) {
 		n->family = AF_INET;
 		bits = 32;
 	} else if (family != AF_INET && inet_pton(AF_INET6, a, n->addr) == 1) {
 		n->family = AF_INET6;
 		bits = 128;
 	} else {
-		if (plen || strchr(a, ':'))
+		/* digits and dots that are no address are no host name
+		 * either: getaddrinfo() would read "10.256" as inet_aton() */
+		if (plen || strchr(a, ':') || !a[strspn(a, "0123456789.")])
 			goto bad;
 		n->type = SV_FN_HOSTNAME;
 		n->str = strdup(a);
@@ -405,7 +492,7 @@ static int parse_addr(struct parser *p, const struct tok *t, bool dst,
 	}
 	n->prefix_len = (uint8_t)bits;
 	if (plen) {
-		if (sv_parse_u64(plen, 0, (uint64_t)bits, &v))
+		if (parse_prefix_len(plen, bits, &v))
 			goto bad;
 		n->prefix_len = (uint8_t)v;
 	}
@@ -436,8 +523,8 @@ static int port_cond(struct parser *p, const struct tok *kw, bool dst,
 		int cmp;
 	} ops[] = {
 		{"=,==,eq", SV_FCMP_EQ}, {"!=,ne,neq", SV_FCMP_NE},
-		{"<,lt", SV_FCMP_LT},	 {"<=,le", SV_FCMP_LE},
-		{">,gt", SV_FCMP_GT},	 {">=,ge", SV_FCMP_GE},
+		{"<,lt", SV_FCMP_LT},	 {"<=,le,leq", SV_FCMP_LE},
+		{">,gt", SV_FCMP_GT},	 {">=,ge,geq", SV_FCMP_GE},
 	};
 	size_t i, before = p->i;
 	struct sv_fnode *n;
@@ -467,7 +554,9 @@ static int port_cond(struct parser *p, const struct tok *kw, bool dst,
 		s++;
 	if (s[0] == ':')
 		s++;
-	if (parse_port(s, &n->port) || n->port < 0) {
+	/* "*": any port, which only = and != can ask about */
+	if (parse_port(s, &n->port) ||
+	    (n->port < 0 && cmp != SV_FCMP_EQ && cmp != SV_FCMP_NE)) {
 		fail(p, "bad port '%.64s' at position %u", t->s, t->pos);
 		return -EINVAL;
 	}
@@ -773,9 +862,9 @@ static int parse_and(struct parser *p, struct sv_fnode **out)
 
 	err = parse_unary(p, &l);
 	while (!err) {
-		if (at(p, "and,&&"))
+		if (at(p, "and,&&,&"))
 			p->i++;
-		else if (!peek(p) || at(p, "),or,||"))
+		else if (!peek(p) || at(p, "),or,||,|"))
 			break;
 		/* two conditions side by side: an implicit "and" */
 		err = parse_unary(p, &r);
@@ -797,7 +886,7 @@ static int parse_or(struct parser *p, struct sv_fnode **out)
 	int err;
 
 	err = parse_and(p, &l);
-	while (!err && at(p, "or,||")) {
+	while (!err && at(p, "or,||,|")) {
 		p->i++;
 		err = parse_and(p, &r);
 		if (err) {
@@ -903,6 +992,7 @@ static int expand_name(struct sv_fnode *n, const struct addrinfo *res)
 			return -ENOMEM;
 		}
 		h->dst = n->dst;
+		h->strict = n->strict;
 		h->port = n->port;
 		h->family = (uint8_t)fam;
 		h->prefix_len = fam == AF_INET ? 32 : 128;

@@ -193,6 +193,7 @@ void sv_list_load(const struct list_opts *lo, struct list_run *run,
 
 	/* no kernel filtered anything for this run: all of it is ours */
 	run->check = lo->filter != NULL;
+	run->kernel_ran = false;
 	run->check_states = true;
 	while (sv_capture_next(cap, &off, &r) > 0) {
 		int err;

@@ -289,6 +289,17 @@ static void parse_opts(int argc, char **argv, struct list_opts *lo)
 	}
 }
 
+/* One socket through the user-space filter: a record no kernel filtered
+ * (a /proc line, a loaded capture) cannot leave marks or autobound to
+ * the kernel. */
+static bool match_one(struct list_run *run, const struct sv_sock *s,
+		      const struct sv_filter_proc *fp, size_t n)
+{
+	if (run->kernel_ran && !(s->has & SV_HAS_PROCNET))
+		return sv_filter_match(run->filter, s, fp, n);
+	return sv_filter_match_unchecked(run->filter, s, fp, n);
+}
+
 /* What the kernel could not decide: pid, comm, uid, inode, UNIX and
  * /proc raw records. */
 static bool filter_match(struct list_run *run, const struct sv_sock *s)
@@ -298,7 +309,7 @@ static bool filter_match(struct list_run *run, const struct sv_sock *s)
 	bool ok;
 
 	if (!run->procs)
-		return sv_filter_match(run->filter, s, NULL, 0);
+		return match_one(run, s, NULL, 0);
 	if (s->nprocs > 16) {
 		fp = malloc(s->nprocs * sizeof(*fp));
 		if (!fp)
@@ -308,7 +319,7 @@ static bool filter_match(struct list_run *run, const struct sv_sock *s)
 		fp[i].pid = s->procs[i].pid;
 		fp[i].comm = s->procs[i].comm;
 	}
-	ok = sv_filter_match(run->filter, s, fp, s->nprocs);
+	ok = match_one(run, s, fp, s->nprocs);
 	if (fp != small)
 		free(fp);
 	return ok;
@@ -434,6 +445,7 @@ static void dump_filtered(struct sv_diag *d, const struct list_opts *lo,
 		sv_die("out of memory");
 	req->bytecode = len ? bc : NULL;
 	req->bytecode_len = len;
+	run->kernel_ran = len > 0;
 	/* raw sockets may come from /proc, which no bytecode filters */
 	run->check = lo->filter &&
 		     (!exact || !len || req->proto == SV_PROTO_RAW ||

@@ -36,6 +36,7 @@ struct list_run {
 	struct sv_resolver *resolver;
 	const struct sv_filter *filter;
 	bool check; /* the kernel's verdict is not final: check here too */
+	bool kernel_ran; /* the kernel ran the filter's bytecode (live dump) */
 	bool check_states; /* --load: the state selection is ours to do */
 	uint32_t states;
 	struct sv_capture_writer save;

@@ -139,7 +139,7 @@ int sv_procnet_raw_parse(const char *line, int family, struct sv_sock *s)
 	s->uid = uid;
 	s->inode = inode;
 	s->has = SV_HAS_PORTS | SV_HAS_QUEUES | SV_HAS_UID | SV_HAS_INODE |
-		 SV_HAS_RAW_PROTO;
+		 SV_HAS_RAW_PROTO | SV_HAS_PROCNET;
 	if (has_drops) {
 		s->drops = drops;
 		s->has |= SV_HAS_DROPS;

@@ -3,8 +3,10 @@ the test knows; and a proof that the kernel did the filtering: the
 replies saved with --save hold only the matching sockets."""
 
 import os
+import re
 import socket
 import struct
+import subprocess
 import unittest
 
 from base import SockviewTestCase, sockview_json
@@ -200,6 +202,106 @@ class TestFilter(SockviewTestCase):
         self.assertGreater(replies(os.path.join(d, "all")), 200)
         self.assertEqual(replies(os.path.join(d, "f")),
                          len(z.where(lambda r: r["rport"] == 7001)))
+
+    def ss_inodes(self, opts, expr):
+        """What ss itself lists for expr: the oracle beside the test's own
+        sockets."""
+        p = subprocess.run(["ss", "-Hne" + opts.lstrip("-")] + expr.split(),
+                           capture_output=True, text=True, timeout=10)
+        self.assertEqual(p.returncode, 0, "ss %s: %s" % (expr, p.stderr))
+        return sorted(int(m) for m in re.findall(r"\bino:(\d+)", p.stdout))
+
+    @in_netns
+    def test_ss_forms(self):
+        """What ss accepts reads the same here: geq/leq, single & and |,
+        short IPv4 prefixes, netmasks, brackets around IPv4, a trailing
+        colon, hex ports, "*" ports; each against the test's own sockets
+        and against ss."""
+        z = Zoo()
+        # a socket from 127.1.0.0: "127.1" is that address to iproute2
+        z.connect("127.1.0.0", "127.0.0.1", 7000)
+        forms = (
+            ("sport geq :7001", lambda r: r["lport"] >= 7001),
+            ("sport leq :7001", lambda r: r["lport"] <= 7001),
+            ("sport = :7000 | dport = :7000",
+             lambda r: 7000 in (r["lport"], r["rport"])),
+            ("src 127.0.0.1 & sport != :7000",
+             lambda r: r["laddr"] == "127.0.0.1" and r["lport"] != 7000),
+            ("dst 127/8", lambda r: r["raddr"].startswith("127.")),
+            ("src 127.0/16", lambda r: r["laddr"].startswith("127.0.")),
+            ("src 127.0.0.0/255.255.255.252",
+             lambda r: r["laddr"] in ("127.0.0.1", "127.0.0.2",
+                                      "127.0.0.3")),
+            ("dst 127.0.0.1:", lambda r: r["raddr"] == "127.0.0.1"),
+            ("src [127.0.0.2]", lambda r: r["laddr"] == "127.0.0.2"),
+            ("src [127.0.0.1]:7000",
+             lambda r: r["laddr"] == "127.0.0.1" and r["lport"] == 7000),
+            ("sport = :0x1b58", lambda r: r["lport"] == 7000),
+            ("dport = 0x1b58", lambda r: r["rport"] == 7000),
+            ("src 127.1", lambda r: r["laddr"] == "127.1.0.0"),
+            ("src 127.0.0.1:*", lambda r: r["laddr"] == "127.0.0.1"),
+        )
+        for expr, pred in forms:
+            self.check(z, expr, pred)
+            self.assertEqual(self.ss_inodes("-ta", expr), z.where(pred),
+                             "ss agrees on %r" % expr)
+        # "*" as a port: every socket has one (ss takes it too)
+        self.check(z, "sport = :*", lambda r: True)
+        self.check(z, "dport = *", lambda r: True)
+        self.check(z, "dport != *", lambda r: False, empty=True)
+
+    @in_netns
+    def test_family_prefix(self):
+        """inet: and inet6: name the family, as ss's do: a v4-mapped IPv6
+        socket is no IPv4 socket."""
+        z = Zoo()
+        l6 = socket.socket(socket.AF_INET6)
+        l6.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+        l6.bind(("::", 7010))
+        l6.listen(4)
+        z.add(l6, "listening")
+        c = socket.socket(socket.AF_INET)
+        c.connect(("127.0.0.1", 7010))
+        a, _ = l6.accept()
+        z.add(c, "established")
+        z.add(a, "established")
+        self.check(z, "src inet:*", lambda r: r["family"] == "inet")
+        self.check(z, "src inet6:*", lambda r: r["family"] == "inet6")
+        self.check(z, "src inet:127.0.0.1",
+                   lambda r: r["family"] == "inet" and
+                   r["laddr"] == "127.0.0.1")
+        # without the prefix an IPv4 address matches v4-mapped too
+        self.check(z, "src 127.0.0.1 and sport = :7010",
+                   lambda r: r["lport"] == 7010 and
+                   r["laddr"] in ("127.0.0.1", "::ffff:127.0.0.1"))
+        for expr in ("src inet:*", "src inet6:*"):
+            fam = expr[4:-2]
+            self.assertEqual(self.ss_inodes("-ta", expr),
+                             z.where(lambda r: r["family"] == fam),
+                             "ss agrees on %r" % expr)
+
+    @in_netns
+    def test_unix_names_and_ports(self):
+        """UNIX globs ignore case (ss(8)); a UNIX socket has no port, so
+        no port condition holds for it, not even !=."""
+        d = self.make_tmpdir()
+        path = os.path.join(d, "Ctl.SOCK")
+        u = socket.socket(socket.AF_UNIX)
+        u.bind(path)
+        u.listen(1)
+        ino = os.fstat(u.fileno()).st_ino
+        got = inodes(sockview_json(self, "-xa", "src", d + "/ctl.sock"))
+        self.assertEqual(got, [ino])
+        got = inodes(sockview_json(self, "-xa", "src", "unix:*/CTL.*"))
+        self.assertEqual(got, [ino])
+        for expr in ("sport != :22", "sport >= :0", "dport < :65535",
+                     "sport = :0", "src *:0", "sport = *"):
+            got = sockview_json(self, "-xa", *expr.split())
+            self.assertEqual(got, [], "UNIX sockets and %r" % expr)
+        got = inodes(sockview_json(self, "-xa", "not", "sport", "=", ":22",
+                                   "and", "src", path))
+        self.assertEqual(got, [ino])
+        u.close()
 
     @in_netns
     def test_bad_expressions(self):

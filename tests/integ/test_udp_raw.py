@@ -159,6 +159,22 @@ class TestRaw(SockviewTestCase):
         return z
 
     @in_netns
+    def test_raw_lacking_facts(self):
+        """/proc/net/raw has no mark and no bind flags: a condition on
+        them is false for its sockets, so "x and not x" lists nothing."""
+        z = self.build()
+        r = z.raw("raw4.marked")
+        r.setsockopt(socket.SOL_SOCKET, 36, 1)  # SO_MARK
+        n = len(sockview_json(self, "-wa"))
+        self.assertGreaterEqual(n, 4)
+        for expr in ("fwmark = 1 and not fwmark = 1", "fwmark = 1",
+                     "autobound", "autobound and not autobound"):
+            self.assertEqual(sockview_json(self, "-wa", *expr.split()), [],
+                             expr)
+        self.assertEqual(len(sockview_json(self, "-wa", "not", "fwmark",
+                                           "=", "1")), n)
+
+    @in_netns
     def test_raw_vs_proc(self):
         z = self.build()
         objs = sockview_json(self, "-wanem")

@@ -96,6 +96,16 @@ static void test_port_operators(void **state)
 		{"sport>=:1024", "sport >= 1024"},
 		{"dport=:0", "dport = 0"},
 		{"dport = :65535", "dport = 65535"},
+		/* as ss reads them: geq/leq, ports in hex or octal, "*" */
+		{"sport geq :1024", "sport >= 1024"},
+		{"sport leq :1024", "sport <= 1024"},
+		{"dport = :0x50", "dport = 80"},
+		{"dport = 0x1bb", "dport = 443"},
+		{"dport = :010", "dport = 8"},
+		{"dport = :*", "dport = *"},
+		{"dport = *", "dport = *"},
+		{"dport != *:*", "dport != *"},
+		{"dport = :", "dport = *"},
 	};
 	size_t i;
 
@@ -122,14 +132,33 @@ static void test_addresses(void **state)
 		{"src :80", "src */0:80"},
 		{"src *", "src */0:*"},
 		{"src *:*", "src */0:*"},
-		{"src inet:*:80", "src 0.0.0.0/0:80"},
-		{"src inet6:*", "src [::]/0:*"},
-		{"dst inet6:[::1]:22", "dst [::1]/128:22"},
-		{"dst inet:10.1.2.3", "dst 10.1.2.3/32:*"},
+		{"src inet:*:80", "src inet:0.0.0.0/0:80"},
+		{"src inet6:*", "src inet6:[::]/0:*"},
+		{"dst inet6:[::1]:22", "dst inet6:[::1]/128:22"},
+		{"dst inet:10.1.2.3", "dst inet:10.1.2.3/32:*"},
 		{"src /run/x.sock", "src unix:/run/x.sock"},
 		{"src unix:@abstract", "src unix:@abstract"},
 		{"src @abs*", "src unix:@abs*"},
 		{"dst localhost:22", "dst 127.0.0.1/32:22"},
+		/* iproute2's reading of short IPv4 forms and netmasks */
+		{"dst 10/8", "dst 10.0.0.0/8:*"},
+		{"dst 193.233.7/24", "dst 193.233.7.0/24:*"},
+		{"dst 127.1", "dst 127.1.0.0/32:*"},
+		{"dst 0x7f.1", "dst 127.1.0.0/32:*"},
+		{"dst 010.1.2.3", "dst 8.1.2.3/32:*"},
+		{"dst 10.0.0.1/255.255.255.0", "dst 10.0.0.1/24:*"},
+		{"dst 10.0.0.1/255.255.255.255", "dst 10.0.0.1/32:*"},
+		{"dst 10.0.0.1/0.0.0.0", "dst 10.0.0.1/0:*"},
+		{"dst 10.0.0.1/0x10", "dst 10.0.0.1/16:*"},
+		{"dst 10.0.0.1:", "dst 10.0.0.1/32:*"},
+		{"dst 10.0.0.1:0x50", "dst 10.0.0.1/32:80"},
+		{"dst [10.0.0.1]", "dst 10.0.0.1/32:*"},
+		{"dst [10.0.0.1]:80", "dst 10.0.0.1/32:80"},
+		{"dst [10.0.0.0/8]:80", "dst 10.0.0.0/8:80"},
+		{"dst [::1]:", "dst [::1]/128:*"},
+		{"src 10.0.0.1:*", "src 10.0.0.1/32:*"},
+		{"src inet:10/8", "src inet:10.0.0.0/8:*"},
+		{"src inet6:[::1]", "src inet6:[::1]/128:*"},
 	};
 	size_t i;
 
@@ -204,6 +233,11 @@ static void test_precedence(void **state)
 	expect_tree("sport = :1 or sport = :2 or sport = :3",
 		    "(or (or sport = 1 sport = 2) sport = 3)");
 	expect_tree("not not sport = :1", "(not (not sport = 1))");
+	/* a single & or | is and, or, as in ss */
+	expect_tree("sport = :1 | sport = :2 & sport = :3",
+		    "(or sport = 1 (and sport = 2 sport = 3))");
+	expect_tree("sport=:1|sport=:2", "(or sport = 1 sport = 2)");
+	expect_tree("sport = :1&dport = :2", "(and sport = 1 dport = 2)");
 	expect_tree("!dport = :1", "(not dport = 1)");
 	expect_tree("(dport=:443||sport=:8080)",
 		    "(or dport = 443 sport = 8080)");
@@ -292,8 +326,16 @@ static void test_errors(void **state)
 	expect_error("pid x", "filter: bad number 'x' at position 5");
 	expect_error("uid nosuchuser-xyz",
 		     "filter: bad number 'nosuchuser-xyz' at position 5");
-	expect_error("sport = :1 & dport = :2",
-		     "filter: unexpected '&' at position 12");
+	expect_error("sport = :1 & | dport = :2",
+		     "filter: unexpected '|' at position 14");
+	expect_error("dport < *", "filter: bad port '*' at position 9");
+	expect_error("dport = :0x10000",
+		     "filter: bad port ':0x10000' at position 9");
+	expect_error("dst 10.0.0.1/255.0.255.0",
+		     "filter: bad address '10.0.0.1/255.0.255.0' at position 5");
+	expect_error("dst 10.256", "filter: bad address '10.256' at position 5");
+	expect_error("dst inet:[::1]",
+		     "filter: bad address 'inet:[::1]' at position 5");
 	expect_error("comm \"unterminated",
 		     "filter: unterminated quote at position 6");
 	expect_error("\"dport\" = :1",
@@ -534,7 +576,11 @@ static void test_match_inet(void **state)
 	assert_true(match_text("src 127.0.0.1", &s, NULL, 0));
 	assert_true(match_text("dst 10.0.0.0/8:5", &s, NULL, 0));
 	assert_true(match_text("src [::ffff:127.0.0.1]", &s, NULL, 0));
-	assert_true(match_text("src inet:*", &s, NULL, 0));
+	assert_true(match_text("src *", &s, NULL, 0));
+	/* inet: names the family: a v4-mapped IPv6 socket is not IPv4 */
+	assert_false(match_text("src inet:*", &s, NULL, 0));
+	assert_false(match_text("src inet:127.0.0.1", &s, NULL, 0));
+	assert_true(match_text("src inet6:*", &s, NULL, 0));
 	inet_sock(&s, AF_INET, "127.0.0.1", 80, "10.9.9.9", 5);
 	assert_false(match_text("src [::ffff:127.0.0.1]", &s, NULL, 0));
 	assert_false(match_text("src inet6:*", &s, NULL, 0));
@@ -575,6 +621,24 @@ static void test_match_unix(void **state)
 	assert_true(match_text("autobound", &s, NULL, 0));
 	assert_true(match_text("src @0001f", &s, NULL, 0));
 	assert_true(match_text("src @*", &s, NULL, 0));
+
+	/* globs ignore case, as ss(8) says */
+	s.path = "/Run/App.SOCK";
+	s.path_len = strlen(s.path);
+	assert_true(match_text("src /run/app.sock", &s, NULL, 0));
+	assert_true(match_text("src /RUN/*.sock", &s, NULL, 0));
+	assert_false(match_text("src /run/app.sockx", &s, NULL, 0));
+
+	/* a UNIX socket has no port: no port comparison holds */
+	assert_false(match_text("sport = :0", &s, NULL, 0));
+	assert_false(match_text("sport != :22", &s, NULL, 0));
+	assert_false(match_text("dport < :1024", &s, NULL, 0));
+	assert_false(match_text("sport >= :0", &s, NULL, 0));
+	assert_false(match_text("sport = *", &s, NULL, 0));
+	assert_false(match_text("src *:0", &s, NULL, 0));
+	assert_false(match_text("dst *:22", &s, NULL, 0));
+	assert_true(match_text("not sport = :22", &s, NULL, 0));
+	assert_true(match_text("src *:*", &s, NULL, 0));
 }
 
 /* ---- A model of the kernel's bytecode checker and interpreter ----
@@ -969,7 +1033,31 @@ static void rnd_atom(char *buf, size_t size)
 	const char *side = rnd(2) ? "src" : "dst";
 	int port = ports[rnd(COUNT(ports))];
 
-	switch (rnd(13)) {
+	switch (rnd(19)) {
+	case 13:
+		snprintf(buf, size, "%s %s10.1/16%s", side,
+			 rnd(2) ? "inet:" : "", rnd(2) ? ":" : "");
+		break;
+	case 14:
+		snprintf(buf, size, "%s [%s]:%s", side, v4s[rnd(COUNT(v4s))],
+			 rnd(2) ? "*" : "0x50");
+		break;
+	case 15:
+		snprintf(buf, size, "%s %s/255.255.%s.0", side,
+			 v4s[rnd(COUNT(v4s))], rnd(2) ? "255" : "0");
+		break;
+	case 16:
+		snprintf(buf, size, "%cport %s %s", rnd(2) ? 's' : 'd',
+			 rnd(2) ? "geq" : "leq", rnd(2) ? ":0x400" : "1024");
+		break;
+	case 17:
+		snprintf(buf, size, "%cport %s %s", rnd(2) ? 's' : 'd',
+			 rnd(2) ? "=" : "!=", rnd(2) ? "*" : ":*");
+		break;
+	case 18:
+		snprintf(buf, size, "%s inet6:[%s]/%u", side,
+			 v6s[rnd(COUNT(v6s))], rnd(129));
+		break;
 	case 0:
 		snprintf(buf, size, "%s %s/%u", side, v4s[rnd(COUNT(v4s))],
 			 rnd(33));
@@ -1021,8 +1109,8 @@ static void rnd_atom(char *buf, size_t size)
 
 static void rnd_expr(char *buf, size_t size, int depth)
 {
-	static const char *const ands[] = {" and ", " && ", " "};
-	static const char *const ors[] = {" or ", " || "};
+	static const char *const ands[] = {" and ", " && ", " ", " & "};
+	static const char *const ors[] = {" or ", " || ", " | "};
 	char a[1024], b[1024];
 
 	if (depth <= 0 || rnd(3) == 0) {
@@ -1033,10 +1121,10 @@ static void rnd_expr(char *buf, size_t size, int depth)
 	rnd_expr(b, sizeof(b), depth - 1);
 	switch (rnd(4)) {
 	case 0:
-		snprintf(buf, size, "%s%s%s", a, ands[rnd(3)], b);
+		snprintf(buf, size, "%s%s%s", a, ands[rnd(4)], b);
 		break;
 	case 1:
-		snprintf(buf, size, "%s%s%s", a, ors[rnd(2)], b);
+		snprintf(buf, size, "%s%s%s", a, ors[rnd(3)], b);
 		break;
 	case 2:
 		snprintf(buf, size, "%s ( %s )", rnd(2) ? "not" : "!", a);
@@ -1252,6 +1340,13 @@ static const char *const kernel_exprs[] = {
 	"src [::]/0",
 	"src inet:*",
 	"src inet6:*",
+	"src inet:127/8",
+	"dst inet6:[::ffff:127.0.0.1]",
+	"src [127.0.0.1]:0x1389",
+	"src 127.0.0.1/255.0.0.0:",
+	"sport geq :5002 & sport leq :5002",
+	"sport = :5001 | dport = *",
+	"dport != :*",
 	"src *:5002",
 	"dst 127.0.0.1 and not dport = :5001",
 	"( sport = :5001 or sport = :5002 ) and not dst 0.0.0.0",
