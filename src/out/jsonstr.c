@@ -4,6 +4,26 @@
 
 static const char hexdig[] = "0123456789abcdef";
 
+static void json_u4(struct sv_out *o, unsigned u)
+{
+	char e[6] = { '\\', 'u', hexdig[(u >> 12) & 15], hexdig[(u >> 8) & 15],
+		      hexdig[(u >> 4) & 15], hexdig[u & 15] };
+
+	sv_out_mem(o, e, sizeof(e));
+}
+
+/* \uXXXX, as a surrogate pair past the BMP. */
+static void json_u_escape(struct sv_out *o, unsigned cp)
+{
+	if (cp > 0xffff) {
+		cp -= 0x10000;
+		json_u4(o, 0xd800 | (cp >> 10));
+		json_u4(o, 0xdc00 | (cp & 0x3ff));
+	} else {
+		json_u4(o, cp);
+	}
+}
+
 void sv_json_string(struct sv_out *o, const char *s, size_t n)
 {
 	sv_json_string_prefixed(o, "", s, n);
@@ -35,11 +55,13 @@ void sv_json_string_prefixed(struct sv_out *o, const char *prefix,
 		} else if (cp == '"' || cp == '\\') {
 			sv_out_char(o, '\\');
 			sv_out_char(o, (char)cp);
-		} else if (cp < 0x20 || cp == 0x7f) {
-			char e[6] = { '\\', 'u', '0', '0', hexdig[cp >> 4],
-				      hexdig[cp & 15] };
-
-			sv_out_mem(o, e, sizeof(e));
+		} else if (cp < 0x20 || cp == 0x7f ||
+			   (cp >= 0x80 && cp < 0xa0) || sv_cp_invisible(cp)) {
+			/*
+			 * Valid JSON either way, but a terminal showing the
+			 * JSON would act on a raw C1 control or bidi override.
+			 */
+			json_u_escape(o, cp);
 		} else {
 			sv_out_mem(o, s + i, len);
 		}

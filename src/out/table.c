@@ -37,16 +37,6 @@ struct table_render {
 	struct sv_strbuf row;  /* the row being built */
 };
 
-static size_t text_width(const char *s, size_t n)
-{
-	size_t i, w = 0;
-
-	for (i = 0; i < n; i++)
-		if (((unsigned char)s[i] & 0xc0) != 0x80)
-			w++;
-	return w;
-}
-
 static void cell_text(struct sv_strbuf *b, const struct sv_sock *s,
 		      const struct sv_field *f)
 {
@@ -136,7 +126,7 @@ static void emit_row(struct table_render *t, const char *p, const char *end)
 		if (!e)
 			break;
 		n = (size_t)(e - p);
-		w = text_width(p, n);
+		w = sv_text_width(p, n);
 		sv_out_mem(t->o, p, n);
 		p = e + 1;
 		if (c + 1 < t->ncols)
@@ -200,7 +190,7 @@ static void build_row(struct table_render *t, const struct sv_sock *s)
 		size_t start = b->len, w;
 
 		cell_text(b, s, t->cols[c]);
-		w = text_width(b->p + start, b->len - start);
+		w = sv_text_width(b->p + start, b->len - start);
 		if (w > t->width[c])
 			t->width[c] = w;
 		sv_strbuf_addc(b, CELL_END);

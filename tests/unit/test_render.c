@@ -49,6 +49,37 @@ static void test_term_escape(void **state)
 	p = term("a\0b", 3);
 	assert_string_equal(p, "a\\x00b");
 	free(p);
+	/* a bidi override and a zero-width space are shown, not obeyed */
+	p = term("evil\xe2\x80\xaetxt.exe", 14);
+	assert_string_equal(p, "evil\\u202etxt.exe");
+	free(p);
+	p = term("ad\xe2\x80\x8bmin", 8);
+	assert_string_equal(p, "ad\\u200bmin");
+	free(p);
+	/* a tag character, past the BMP */
+	p = term("\xf3\xa0\x80\x81", 4);
+	assert_string_equal(p, "\\U000e0001");
+	free(p);
+}
+
+static void test_display_width(void **state)
+{
+	struct sv_strbuf b = { 0 };
+
+	(void)state;
+	/* CJK takes two columns a character */
+	assert_int_equal(sv_term_escape(&b, "\xe4\xb8\xad\xe6\x96\x87", 6), 4);
+	assert_int_equal(sv_text_width(b.p, b.len), 4);
+	b.len = 0;
+	/* a combining accent takes none */
+	assert_int_equal(sv_term_escape(&b, "e\xcc\x81", 3), 1);
+	assert_int_equal(sv_text_width(b.p, b.len), 1);
+	b.len = 0;
+	/* an escape takes as many columns as it has characters */
+	assert_int_equal(sv_term_escape(&b, "\xe2\x80\xae", 3), 6);
+	assert_int_equal(sv_text_width(b.p, b.len), 6);
+	assert_int_equal(sv_text_width("caf\xc3\xa9", 5), 4);
+	free(b.p);
 }
 
 static void test_json_string(void **state)
@@ -61,6 +92,12 @@ static void test_json_string(void **state)
 	sv_json_string(o, "q\"b\\c\x1b\n\xff\xc3\xa9", 10);
 	s = capture_end(o);
 	assert_string_equal(s, "\"q\\\"b\\\\c\\u001b\\u000a\\ufffd\xc3\xa9\"");
+	free(s);
+	/* C1 CSI, a bidi override and a tag: escaped, still the same text */
+	capture_start(o);
+	sv_json_string(o, "\xc2\x9b" "a\xe2\x80\xae" "b\xf3\xa0\x80\x81", 11);
+	s = capture_end(o);
+	assert_string_equal(s, "\"\\u009ba\\u202eb\\udb40\\udc01\"");
 	free(s);
 	free(o);
 }
@@ -245,6 +282,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_term_escape),
+		cmocka_unit_test(test_display_width),
 		cmocka_unit_test(test_json_string),
 		cmocka_unit_test(test_json_absent),
 		cmocka_unit_test(test_json_unix),
