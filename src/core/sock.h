@@ -151,7 +151,9 @@ enum {
 	SV_TCP_MAX_STATES
 };
 
-#define SV_SF(st) (1u << (st))
+/* A state from a reply or a capture may be anything: past 31 it is in no
+ * mask (a shift by 32 or more is undefined). */
+#define SV_SF(st) ((unsigned)(st) < 32 ? 1u << (st) : 0u)
 #define SV_STATES_ALL ((1u << SV_TCP_MAX_STATES) - 1)
 /* ss's default: everything but listening, closed, time-wait, syn-recv;
  * and not bound-inactive (bound, never listened or connected), which

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* --save and --load: a list run's raw replies, written and read back. */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,10 +136,18 @@ void sv_list_load_tables(const struct list_opts *lo, struct list_run *run,
 		} else if (r.type == SV_CAP_PROC && r.len >= 16 && run->procs) {
 			uint64_t ino = sv_cap_get32(r.p) |
 				       (uint64_t)sv_cap_get32(r.p + 4) << 32;
+			uint32_t pid = sv_cap_get32(r.p + 8);
+			uint32_t fd = sv_cap_get32(r.p + 12);
 
+			/* what /proc can show: pid > 0, fd >= 0 */
+			if (pid == 0 || pid > INT32_MAX || fd > INT32_MAX)
+				sv_die("%s: a process record holds pid %" PRIu32
+				       " fd %" PRIu32 ", which no process has: "
+				       "the capture is damaged",
+				       lo->load, pid, fd);
 			name = text(r.p + 16, r.len - 16);
-			sv_proc_map_add(run->procs, ino, (int)sv_cap_get32(r.p + 8),
-					(int)sv_cap_get32(r.p + 12), name);
+			sv_proc_map_add(run->procs, ino, (int)pid, (int)fd,
+					name);
 			free(name);
 			nprocs++;
 		}

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <libmnl/libmnl.h>
 #include <linux/inet_diag.h>
@@ -319,6 +320,15 @@ static int msg_cb(const struct nlmsghdr *nlh, void *data)
 	return c->ret ? MNL_CB_STOP : MNL_CB_OK;
 }
 
+/* A reply's error code as an errno; INT_MIN has no positive form, and a
+ * reply from a capture can hold anything. */
+static int errno_from_reply(int err)
+{
+	if (err == INT_MIN)
+		return EPROTO;
+	return err < 0 ? -err : err;
+}
+
 /* A dump that fails after it started ends in NLMSG_DONE carrying the
  * error (raw_diag missing: -ENOENT); libmnl's default ignores it. */
 static int done_cb(const struct nlmsghdr *nlh, void *data)
@@ -329,7 +339,7 @@ static int done_cb(const struct nlmsghdr *nlh, void *data)
 	if (mnl_nlmsg_get_payload_len(nlh) >= sizeof(err)) {
 		memcpy(&err, mnl_nlmsg_get_payload(nlh), sizeof(err));
 		if (err < 0) {
-			errno = -err;
+			errno = errno_from_reply(err);
 			return MNL_CB_ERROR;
 		}
 	}
@@ -354,7 +364,7 @@ static int error_cb(const struct nlmsghdr *nlh, void *data)
 	}
 	if (e->error == 0)
 		return MNL_CB_STOP;
-	errno = e->error < 0 ? -e->error : e->error;
+	errno = errno_from_reply(e->error);
 	return MNL_CB_ERROR;
 }
 

@@ -146,7 +146,7 @@ static int cmp_entry(const void *a, const void *b)
 		return x->inode < y->inode ? -1 : 1;
 	if (x->pid != y->pid)
 		return x->pid < y->pid ? -1 : 1;
-	return x->fd - y->fd;
+	return (x->fd > y->fd) - (x->fd < y->fd);
 }
 
 /* Index the first entry of every inode: the table is sized for the

@@ -4,7 +4,11 @@
 corpus/diag    the recorded replies of tests/fixtures, whole, cut into
                single messages and cut short, and hand-made malformed
                replies built from them;
-corpus/filter  filter expressions from the man page and the unit tests.
+corpus/filter  filter expressions from the man page and the unit tests;
+regressions/load/hostile-*.svc
+               captures for `list --load` holding values no kernel sends:
+               a state past 31, an error code of INT_MIN, process records
+               whose fds are INT_MIN and INT_MAX for the same socket.
 
 Deterministic: running it again rewrites the same files.
 """
@@ -245,6 +249,51 @@ def filter_cases():
     return cases
 
 
+def cap_rec(rtype, payload):
+    r = struct.pack("<II", rtype, len(payload)) + payload
+    return r + b"\0" * (align(len(r)) - len(r))
+
+
+def capture(records):
+    CAP_END = 6
+    return (b"sockview capture" + struct.pack("<II", 1, 0) +
+            b"".join(cap_rec(t, p) for t, p in records) + cap_rec(CAP_END, b""))
+
+
+def inet_msg(state, inode):
+    ident = struct.pack(">HH", 8080, 40000) + bytes([127, 0, 0, 1]) + \
+        b"\0" * 12 + bytes([127, 0, 0, 2]) + b"\0" * 12
+    ident += struct.pack("<III", 0, 7, 0)
+    return struct.pack("<BBBB", 2, state, 0, 0) + ident + \
+        struct.pack("<IIIII", 0, 0, 0, 0, inode)
+
+
+def load_cases():
+    CAP_REQ, CAP_NL, CAP_PROC = 1, 2, 5
+    req = struct.pack("<BBBBI", 0, 2, 0, 0, 0xfff)
+    proc = [(CAP_PROC, struct.pack("<QiI", 4242, 7, fd & 0xffffffff) + name)
+            for fd, name in ((-2 ** 31, b"a"), (2 ** 31 - 1, b"b"),
+                             (0, b"c"))]
+    return {
+        "hostile-state.svc": capture(
+            [(CAP_REQ, req),
+             (CAP_NL, nlmsg(SOCK_DIAG_BY_FAMILY, inet_msg(40, 4242)) +
+              done())] + proc),
+        "hostile-errno.svc": capture(
+            [(CAP_REQ, req),
+             (CAP_NL, nlmsg(NLMSG_ERROR, struct.pack("<i", -2 ** 31) +
+                            struct.pack("<IHHII", 16, 20, 0x301, 1, 0),
+                            flags=0))]),
+        "hostile-done.svc": capture(
+            [(CAP_REQ, req),
+             (CAP_NL, nlmsg(NLMSG_DONE, struct.pack("<i", -2 ** 31)))]),
+        "hostile-fds.svc": capture(
+            [(CAP_REQ, req),
+             (CAP_NL, nlmsg(SOCK_DIAG_BY_FAMILY, inet_msg(1, 4242)) +
+              done())] + proc),
+    }
+
+
 def write(dirname, cases):
     os.makedirs(dirname, exist_ok=True)
     for name, data in sorted(cases.items()):
@@ -256,6 +305,7 @@ def write(dirname, cases):
 def main():
     write(os.path.join(HERE, "corpus/diag"), diag_cases())
     write(os.path.join(HERE, "corpus/filter"), filter_cases())
+    write(os.path.join(HERE, "regressions/load"), load_cases())
     return 0
 
 
