@@ -6,10 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "core/util.h"
 #include "filter/filter.h"
 #include "list/list.h"
+#include "out/outbuf.h"
 #include "sys/links.h"
 #include "sys/proc.h"
 #include "sys/procnet.h"
@@ -47,6 +49,19 @@ static void save_raw_lines(struct sv_capture_writer *w, int family)
 	fclose(f);
 }
 
+/* The output closed while the dump, and so the capture, was under way. */
+static void save_broken(void *arg)
+{
+	const struct sv_capture_writer *w = arg;
+
+	if (unlink(w->path) && errno != ENOENT)
+		sv_die("%s: not saved whole (the output was closed before the "
+		       "dump ended), and cannot be removed: %s",
+		       w->path, strerror(errno));
+	sv_die("%s: not saved: the output was closed before the dump ended",
+	       w->path);
+}
+
 void sv_list_save_begin(struct list_opts *lo, struct list_run *run,
 			struct sv_diag *d)
 {
@@ -56,6 +71,7 @@ void sv_list_save_begin(struct list_opts *lo, struct list_run *run,
 	if (err)
 		sv_die("cannot create %s: %s", lo->save, strerror(-err));
 	run->saving = true;
+	sv_out_on_epipe(save_broken, &run->save);
 	sv_diag_set_tap(d, tap, &run->save);
 
 	/* the whole link table: a later --load may name any device */
@@ -96,6 +112,7 @@ void sv_list_save_end(struct list_opts *lo, struct list_run *run)
 	int err = sv_capture_finish(&run->save);
 
 	run->saving = false;
+	sv_out_on_epipe(NULL, NULL);
 	if (err)
 		sv_die("cannot write %s: %s", lo->save, strerror(-err));
 }

@@ -8,6 +8,15 @@
 #include "core/util.h"
 #include "out/outbuf.h"
 
+static void (*epipe_hook)(void *);
+static void *epipe_arg;
+
+void sv_out_on_epipe(void (*fn)(void *), void *arg)
+{
+	epipe_hook = fn;
+	epipe_arg = arg;
+}
+
 void sv_out_init(struct sv_out *o, int fd)
 {
 	o->fd = fd;
@@ -36,9 +45,13 @@ void sv_out_write_all(struct sv_out *o, const void *p, size_t n)
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
-			/* The reader went away (| head): nothing to report. */
-			if (errno == EPIPE)
+			/* The reader went away (| head): nothing to report,
+			 * unless work under way needs the rest (a capture). */
+			if (errno == EPIPE) {
+				if (epipe_hook)
+					epipe_hook(epipe_arg);
 				_exit(0);
+			}
 			sv_die("write error: %s", strerror(errno));
 		}
 		c += w;

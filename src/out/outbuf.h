@@ -24,6 +24,11 @@ struct sv_out {
 void sv_out_init(struct sv_out *o, int fd);
 /* Output into memory: the text is in mem after sv_out_flush(). */
 void sv_out_init_mem(struct sv_out *o, struct sv_strbuf *mem);
+/*
+ * What a reader that went away (EPIPE) means: by default a quiet exit 0;
+ * fn, when set, runs first and may exit otherwise.  NULL restores it.
+ */
+void sv_out_on_epipe(void (*fn)(void *), void *arg);
 /* Writes everything buffered; dies on a write error, exits 0 on EPIPE. */
 void sv_out_flush(struct sv_out *o);
 void sv_out_write_all(struct sv_out *o, const void *p, size_t n);

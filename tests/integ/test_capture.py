@@ -5,9 +5,11 @@ import json
 import os
 import socket
 import struct
+import subprocess
 import unittest
 
 from base import SockviewTestCase, sockview_json
+import nsutil
 from nsutil import in_netns, sockview
 
 
@@ -61,6 +63,42 @@ class TestCapture(SockviewTestCase):
         p = sockview("list", "-tanoiem", "--load", cap)
         self.assertEqual(p.returncode, 0)
         self.assertIn(b"127.0.0.1:5600", p.stdout)
+
+    @in_netns
+    def test_save_when_the_reader_goes_away(self):
+        """`--save F | head -1`: the capture is whole, or an error."""
+        n = 3000
+        keep = []
+        for _ in range(n):
+            s = socket.socket()
+            s.bind(("127.0.0.1", 0))
+            s.listen(1)
+            keep.append(s)
+        d = self.make_tmpdir()
+        exe = nsutil.sockview_path()
+        for opts, whole in ((["-tl"], True), (["-tl", "--json"], False)):
+            cap = os.path.join(d, "x.cap")
+            # a reader that takes one line and leaves
+            p = subprocess.run(
+                ["/bin/sh", "-c", '"$0" "$@" | head -n 1 >/dev/null; '
+                 'exit $(cat "%s.rc")' % cap, "/bin/sh", "-c",
+                 '"$@"; echo $? > "%s.rc"' % cap, "sh", exe, "list"] +
+                opts + ["--save", cap],
+                capture_output=True, timeout=30)
+            if whole:
+                # the table is written after the dump: the capture is done
+                self.assertEqual(p.returncode, 0, p.stderr)
+                loaded = sockview_json(self, "-tl", "--load", cap)
+                self.assertEqual(len(loaded), n)
+                os.unlink(cap)
+            else:
+                # JSON streams: the dump was cut short with the output
+                self.assertEqual(p.returncode, 1, p.stderr)
+                self.assertIn(b"not saved", p.stderr)
+                self.assertFalse(os.path.exists(cap),
+                                 "no truncated capture is left behind")
+        for s in keep:
+            s.close()
 
     @in_netns
     def test_broken_captures(self):
