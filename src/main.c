@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/util.h"
 #include "fields_cmd.h"
@@ -55,12 +59,49 @@ static const struct sv_cmd *find_cmd(const char *name)
 	return NULL;
 }
 
+/*
+ * With 0, 1 or 2 closed, the next file opened takes its number: `list
+ * >&-` wrote the table into the netlink socket and exited 0.  Each gets
+ * /dev/null, fd 1 read-only so that writing to it still fails (EBADF),
+ * as a closed stdout should.
+ */
+static void reserve_std_fds(void)
+{
+	int fd;
+
+	for (fd = 0; fd <= 2; fd++) {
+		int got;
+
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		got = open("/dev/null", fd == 1 ? O_RDONLY : O_RDWR);
+		if (got != fd)
+			_exit(SV_EXIT_FAIL); /* no stderr to say it on */
+	}
+}
+
+/* Text written through stdio (help, usage) is checked once, at exit: a
+ * failed write is never silent.  A reader that left is not an error. */
+static void check_stdout(void)
+{
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return;
+	if (errno == EPIPE)
+		return;
+	fprintf(stderr, "%s: write error: %s\n", sv_progname,
+		strerror(errno ? errno : EIO));
+	_exit(SV_EXIT_FAIL);
+}
+
 int main(int argc, char **argv)
 {
 	static char list_name[] = "list";
 	static char *no_args[] = { list_name, NULL };
 	const struct sv_cmd *cmd;
 
+	reserve_std_fds();
+	if (atexit(check_stdout))
+		sv_die("cannot register the check of stdout");
 	/* A closed pipe shows up as EPIPE from write(), ended quietly. */
 	signal(SIGPIPE, SIG_IGN);
 
@@ -72,7 +113,7 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
 		printf("sockview %s\n", SV_VERSION);
-		return fflush(stdout) ? SV_EXIT_FAIL : 0;
+		return 0;
 	}
 	if (!strcmp(argv[1], "help")) {
 		if (argc < 3) {

@@ -116,23 +116,36 @@ void sv_list_usage(FILE *f)
 	      f);
 }
 
+/* A filter file is a short text: past this it is not one. */
+#define FILTER_FILE_MAX (1 << 20)
+
 static char *read_filter_file(const char *path)
 {
 	FILE *f = fopen(path, "re");
-	char *text = NULL;
-	size_t len = 0;
+	char *text = malloc(FILTER_FILE_MAX + 1);
+	size_t len;
 
 	if (!f)
 		sv_die("cannot read the filter file %s: %s", path,
 		       strerror(errno));
-	if (getdelim(&text, &len, '\0', f) < 0 && ferror(f))
+	if (!text)
+		sv_die("out of memory");
+	len = fread(text, 1, FILTER_FILE_MAX + 1, f);
+	if (ferror(f))
 		sv_die("cannot read the filter file %s: %s", path,
 		       strerror(errno));
 	fclose(f);
-	if (!text)
-		text = strdup("");
-	if (!text)
-		sv_die("out of memory");
+	if (len > FILTER_FILE_MAX)
+		sv_usage_die("list: the filter file %s is over %d bytes", path,
+			     FILTER_FILE_MAX);
+	if (memchr(text, '\0', len))
+		sv_usage_die("list: the filter file %s holds a NUL byte at "
+			     "offset %zu", path,
+			     (size_t)((char *)memchr(text, '\0', len) - text));
+	text[len] = '\0';
+	/* an empty file is more likely a mistake than "every socket" */
+	if (text[strspn(text, " \t\r\n")] == '\0')
+		sv_usage_die("list: the filter file %s holds no filter", path);
 	return text;
 }
 
@@ -558,7 +571,8 @@ int sv_cmd_list(int argc, char **argv)
 		 * network namespace their sockets live in */
 		err = sv_proc_map_build(&run.procs, NULL);
 		if (err)
-			sv_die("cannot read /proc: %s", strerror(-err));
+			sv_die("cannot read the processes' sockets in /proc: %s",
+			       strerror(-err));
 		if (sv_proc_map_unreadable(run.procs))
 			fprintf(stderr,
 				"sockview: note: %zu process%s could not be read "

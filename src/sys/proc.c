@@ -26,6 +26,7 @@ struct sv_proc_map {
 	struct sv_proc_ref *refs; /* v as sv_proc_ref, same order */
 	struct sv_imap index;	  /* inode -> its first entry in v */
 	size_t unreadable;
+	int err; /* a failure that makes the scan incomplete: -errno */
 };
 
 /* "socket:[12345]" -> 12345 */
@@ -90,6 +91,16 @@ static int add_entry(struct sv_proc_map *m, uint64_t ino, int pid, int fd,
 	return 0;
 }
 
+/*
+ * Out of file descriptors or memory, the scan would go on and quietly
+ * miss owners: that is an error, not a process that exited or hides.
+ */
+static void scan_failed(struct sv_proc_map *m, int e)
+{
+	if (e == EMFILE || e == ENFILE || e == ENOMEM)
+		m->err = -e;
+}
+
 static void scan_pid(struct sv_proc_map *m, int procfd, const char *name,
 		     int pid)
 {
@@ -99,17 +110,22 @@ static void scan_pid(struct sv_proc_map *m, int procfd, const char *name,
 	struct dirent *de;
 	uint32_t comm = UINT32_MAX;
 
-	if (pidfd < 0)
-		return; /* exited meanwhile */
+	if (pidfd < 0) {
+		scan_failed(m, errno); /* ENOENT: exited meanwhile */
+		return;
+	}
 	fdfd = openat(pidfd, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fdfd < 0) {
 		if (errno == EACCES || errno == EPERM)
 			m->unreadable++;
+		else
+			scan_failed(m, errno);
 		close(pidfd);
 		return;
 	}
 	d = fdopendir(fdfd);
 	if (!d) {
+		scan_failed(m, errno);
 		close(fdfd);
 		close(pidfd);
 		return;
@@ -131,8 +147,10 @@ static void scan_pid(struct sv_proc_map *m, int procfd, const char *name,
 			continue;
 		if (comm == UINT32_MAX)
 			comm = add_comm(m, pidfd);
-		if (add_entry(m, ino, pid, (int)fd, comm))
+		if (add_entry(m, ino, pid, (int)fd, comm)) {
+			m->err = -ENOMEM;
 			break;
+		}
 	}
 	closedir(d);
 	close(pidfd);
@@ -173,7 +191,7 @@ static int build_index(struct sv_proc_map *m)
 int sv_proc_map_build(struct sv_proc_map **out, const char *proc_root)
 {
 	struct sv_proc_map *m = calloc(1, sizeof(*m));
-	int procfd;
+	int procfd, dirfd;
 	DIR *d;
 	struct dirent *de;
 	int err;
@@ -187,9 +205,12 @@ int sv_proc_map_build(struct sv_proc_map **out, const char *proc_root)
 		free(m);
 		return err;
 	}
-	d = fdopendir(dup(procfd));
+	dirfd = dup(procfd);
+	d = dirfd < 0 ? NULL : fdopendir(dirfd);
 	if (!d) {
 		err = -errno;
+		if (dirfd >= 0)
+			close(dirfd);
 		close(procfd);
 		free(m);
 		return err;
@@ -201,10 +222,12 @@ int sv_proc_map_build(struct sv_proc_map **out, const char *proc_root)
 		if (*end || pid <= 0)
 			continue;
 		scan_pid(m, procfd, de->d_name, (int)pid);
+		if (m->err)
+			break;
 	}
 	closedir(d);
 	close(procfd);
-	err = sv_proc_map_finish(m);
+	err = m->err ? m->err : sv_proc_map_finish(m);
 	if (err) {
 		sv_proc_map_free(m);
 		return err;

@@ -138,6 +138,76 @@ class TestExitCodes(SockviewTestCase):
         self.assertEqual(len(pairs), 700)
 
 
+class TestHostileSetup(SockviewTestCase):
+    """What a careless script or a tight limit hands sockview."""
+
+    @in_netns
+    def test_filter_file_empty_or_with_nul(self):
+        s = socket.socket()
+        s.bind(("127.0.0.1", 7102))
+        s.listen(1)
+        d = self.make_tmpdir()
+        for name, body, needle in (("empty", b"", "no filter"),
+                                   ("blank", b"  \n\t\n", "no filter"),
+                                   ("nul", b"sport = :22\0 or sport = :7102",
+                                    "NUL")):
+            path = os.path.join(d, name)
+            with open(path, "wb") as f:
+                f.write(body)
+            p = sockview("list", "-tl", "-F", path)
+            self.assertEqual(p.returncode, 2, "%s: %r" % (name, p.stderr))
+            self.assertIn(needle, p.stderr.decode())
+            self.assertEqual(p.stdout, b"")
+
+    @in_netns
+    def test_closed_stdout_is_a_write_error(self):
+        s = socket.socket()
+        s.bind(("127.0.0.1", 7103))
+        s.listen(1)
+        for argv in (["list", "-tl"], ["list", "-tl", "--json"]):
+            p = subprocess.run([sockview_path()] + argv, stdout=None,
+                               stderr=subprocess.PIPE, timeout=30,
+                               pass_fds=(), close_fds=True,
+                               preexec_fn=lambda: os.close(1))
+            self.assertEqual(p.returncode, 1, "%s with stdout closed: %r"
+                             % (argv, p.stderr))
+            self.assertIn(b"Bad file descriptor", p.stderr)
+
+    def test_help_write_errors(self):
+        for argv in (["--help"], ["help", "list"], ["list", "--help"],
+                     ["watch", "--help"], ["--version"], ["fields"]):
+            with open("/dev/full", "wb") as full:
+                p = subprocess.run([sockview_path()] + argv, stdout=full,
+                                   stderr=subprocess.PIPE, timeout=30)
+            self.assertEqual(p.returncode, 1, "sockview %s > /dev/full: %r"
+                             % (" ".join(argv), p.stderr))
+            self.assertIn(b"write error", p.stderr)
+
+    @in_netns
+    def test_owners_with_few_file_descriptors(self):
+        """-p out of fds: an error naming the cause, never owners missing
+        without a word."""
+        s = socket.socket()
+        s.bind(("127.0.0.1", 7104))
+        s.listen(1)
+        me = os.getpid()
+        for lim in (4, 5, 6, 8, 16, 64):
+            def limit(n=lim):
+                resource.setrlimit(resource.RLIMIT_NOFILE, (n, n))
+            p = subprocess.run([sockview_path(), "list", "-tlp", "--json"],
+                               capture_output=True, timeout=30,
+                               preexec_fn=limit)
+            if p.returncode == 0:
+                objs = json.loads(p.stdout.decode())
+                pids = [q["pid"] for o in objs for q in o.get("processes", [])]
+                self.assertIn(me, pids, "limit %d: exit 0, so the owner must "
+                              "be there: %r" % (lim, objs))
+            else:
+                self.assertEqual(p.returncode, 1, "limit %d: %r" % (lim, p))
+                self.assertIn(b"Too many open files", p.stderr,
+                              "limit %d: %r" % (lim, p.stderr))
+
+
 class TestSelection(SockviewTestCase):
 
     @in_netns(sysctls=NOSYNCOOKIES)
