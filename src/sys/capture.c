@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/util.h"
 #include "sys/capture.h"
@@ -9,6 +12,8 @@
 static const char magic[16] = "sockview capture";
 
 #define HEADER_LEN 24
+/* Far beyond a capture of a million sockets (about 700 MB). */
+#define SV_CAPTURE_MAX ((size_t)1 << 30)
 
 static void put_all(struct sv_capture_writer *w, const void *p, size_t n)
 {
@@ -59,33 +64,39 @@ int sv_capture_finish(struct sv_capture_writer *w)
 	return err;
 }
 
-int sv_capture_load(struct sv_capture *c, const char *path, const char **why)
+/* Reads up to n bytes, fewer only at end of file; the count or -errno. */
+static ssize_t read_full(int fd, unsigned char *p, size_t n)
 {
-	FILE *f = fopen(path, "re");
-	size_t cap = 0, off = 0;
-	struct sv_capture_rec r;
-	int ret;
+	size_t got = 0;
 
-	memset(c, 0, sizeof(*c));
-	*why = NULL;
-	if (!f)
-		return -errno;
-	for (;;) {
-		size_t n;
+	while (got < n) {
+		ssize_t r = read(fd, p + got, n - got);
 
-		if (sv_grow((void **)&c->data, &cap, c->len + 65536, 1)) {
-			fclose(f);
-			return -ENOMEM;
-		}
-		n = fread(c->data + c->len, 1, cap - c->len, f);
-		c->len += n;
-		if (n == 0)
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r == 0)
 			break;
+		got += (size_t)r;
 	}
-	ret = ferror(f) ? -EIO : 0;
-	fclose(f);
-	if (ret)
-		return ret;
+	return (ssize_t)got;
+}
+
+static int load_fd(struct sv_capture *c, int fd, const char **why)
+{
+	size_t cap = HEADER_LEN;
+	ssize_t n;
+
+	c->data = malloc(cap);
+	if (!c->data)
+		return -ENOMEM;
+	/* the header first: /dev/zero or a stray 2 GB file is refused
+	 * before anything else is read */
+	n = read_full(fd, c->data, HEADER_LEN);
+	if (n < 0)
+		return (int)n;
+	c->len = (size_t)n;
 	if (c->len < sizeof(magic) || memcmp(c->data, magic, sizeof(magic))) {
 		*why = "not a sockview capture";
 		return -EINVAL;
@@ -93,6 +104,54 @@ int sv_capture_load(struct sv_capture *c, const char *path, const char **why)
 	if (c->len < HEADER_LEN) {
 		*why = "truncated (the header is incomplete)";
 		return -EINVAL;
+	}
+	for (;;) {
+		if (c->len == SV_CAPTURE_MAX) {
+			*why = "larger than a capture may be (1 GiB)";
+			return -EFBIG;
+		}
+		if (sv_grow((void **)&c->data, &cap, c->len + 65536, 1))
+			return -ENOMEM;
+		if (cap > SV_CAPTURE_MAX)
+			cap = SV_CAPTURE_MAX;
+		n = read_full(fd, c->data + c->len, cap - c->len);
+		if (n < 0)
+			return (int)n;
+		if (n == 0)
+			return 0;
+		c->len += (size_t)n;
+	}
+}
+
+int sv_capture_load(struct sv_capture *c, const char *path, const char **why)
+{
+	struct stat st;
+	struct sv_capture_rec r;
+	size_t off = 0;
+	int fd, ret;
+
+	memset(c, 0, sizeof(*c));
+	*why = NULL;
+	/* non-blocking open: a FIFO with no writer must not hang us; read
+	 * then sees end of file at once */
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0 || fcntl(fd, F_SETFL, 0) < 0) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		close(fd);
+		*why = "a directory, not a capture";
+		return -EISDIR;
+	}
+	ret = load_fd(c, fd, why);
+	close(fd);
+	if (ret) {
+		sv_capture_free(c);
+		return ret;
 	}
 	if (sv_cap_get32(c->data + 16) > SV_CAPTURE_VERSION) {
 		*why = "from a newer sockview (capture format version above 1)";

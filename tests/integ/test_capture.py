@@ -131,6 +131,19 @@ class TestCapture(SockviewTestCase):
         self.assertIn(b"missing", p.stderr)
         p = sockview("list", "--load", cap, "--netns", "x")
         self.assertEqual(p.returncode, 2)
+        # not files one should hand it: refused at once, with the reason
+        fifo = os.path.join(d, "fifo")
+        os.mkfifo(fifo)  # no writer: must not block
+        big = os.path.join(d, "big")
+        with open(big, "wb") as f:
+            f.truncate(2 << 30)  # sparse: 2 GB of zeros, no magic
+        for path, why in (("/dev/zero", b"not a sockview capture"),
+                          (d, b"a directory"),
+                          (fifo, b"not a sockview capture"),
+                          (big, b"not a sockview capture")):
+            p = sockview("list", "--load", path, timeout=10)
+            self.assertEqual(p.returncode, 1, (path, p.stderr))
+            self.assertIn(why, p.stderr, path)
 
         # a reply the kernel marked NLM_F_DUMP_INTR (the table changed
         # during the dump): reported, not printed as if whole
