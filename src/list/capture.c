@@ -241,6 +241,10 @@ void sv_list_load(const struct list_opts *lo, struct list_run *run,
 		}
 		/* as it was when saved: an interrupted dump is reported */
 		sv_list_dump_error(proto, family, err);
+		/* EBADMSG is ours: a message too short to hold its header */
+		if (err == -EBADMSG)
+			sv_die("%s: a saved reply is malformed: the capture is "
+			       "damaged", lo->load);
 		if (err < 0 && err != -ENOENT)
 			sv_die("%s: a saved reply says: %s", lo->load,
 			       strerror(-err));

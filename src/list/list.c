@@ -232,7 +232,8 @@ static void parse_opts(int argc, char **argv, struct list_opts *lo)
 			secs = strtod(optarg, &end);
 			if (end == optarg || *end || !(secs > 0) || secs > 3600)
 				sv_usage_die("list: --resolve-timeout takes "
-					     "seconds (0 to 3600), not '%s'",
+					     "seconds (more than 0, at most "
+					     "3600), not '%s'",
 					     optarg);
 			lo->resolve_timeout_ms = (unsigned)(secs * 1000 + 0.5);
 			break;
