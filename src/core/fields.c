@@ -419,7 +419,8 @@ const struct sv_field sv_fields[] = {
 	  get_queue },
 	{ "local", NULL, "Local Address:Port", ID, SV_SHOW_BASE, 0, 0, NULL,
 	  "local end: {addr, port} (with -r also host, service); unix: {path} "
-	  "(@ for abstract, {} unnamed)",
+	  "(@ for abstract, {} unnamed; a relative path that starts with @ "
+	  "is shown as ./@)",
 	  get_endpoint },
 	{ "peer", NULL, "Peer Address:Port", ID, SV_SHOW_BASE, 1, 0, NULL,
 	  "remote end: {addr, port}; unix: {inode} of the peer socket",
@@ -624,6 +625,9 @@ void sv_endpoint_text(struct sv_strbuf *b, const struct sv_val *v)
 			sv_strbuf_addc(b, '@');
 			sv_term_escape(b, v->s + 1, v->n - 1);
 		} else {
+			/* "@x" is abstract: a relative path "@x" is "./@x" */
+			if (v->s[0] == '@')
+				sv_strbuf_adds(b, "./");
 			sv_term_escape(b, v->s, v->n);
 		}
 		return;

@@ -97,6 +97,8 @@ static void endpoint(struct sv_out *o, const struct sv_val *v)
 		key(o, "path", &first);
 		if (v->s[0] == '\0') /* abstract: "@name" */
 			sv_json_string_prefixed(o, "@", v->s + 1, v->n - 1);
+		else if (v->s[0] == '@') /* a relative path, not abstract */
+			sv_json_string_prefixed(o, "./", v->s, v->n);
 		else
 			sv_json_string(o, v->s, v->n);
 	}

@@ -3,6 +3,7 @@ plus a socket path full of control bytes."""
 
 import ctypes
 import json
+import os
 import socket
 import struct
 import unittest
@@ -175,6 +176,34 @@ class TestUnix(SockviewTestCase):
                 if l.strip()]
         self.assertEqual(len(rows), len(objs) + 1,
                          "header + one row per socket: %r" % rows)
+
+    @in_netns
+    def test_relative_at_path_is_not_abstract(self):
+        """A file bound as the relative path "@x" and the abstract name
+        "x" must not look the same."""
+        d = self.make_tmpdir()
+        rel = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        cwd = os.getcwd()
+        os.chdir(d)
+        try:
+            rel.bind("@sv-at")
+        finally:
+            os.chdir(cwd)
+        rel.listen(1)
+        ab = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        ab.bind("\0sv-at")
+        ab.listen(1)
+        self.assertTrue(os.path.exists(os.path.join(d, "@sv-at")))
+        objs = sockview_json(self, "-xl")
+        orel = self.by_inode(objs, oracles.inode_of(rel), "relative @ path")
+        oab = self.by_inode(objs, oracles.inode_of(ab), "abstract")
+        self.assertEqual(j_path(oab), "@sv-at")
+        self.assertEqual(j_path(orel), "./@sv-at")
+        p = sockview("list", "-xl")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        cells = [l.split()[4] for l in p.stdout.decode().splitlines()[1:]]
+        self.assertIn("@sv-at", cells)
+        self.assertIn("./@sv-at", cells)
 
 
 if __name__ == "__main__":
