@@ -48,6 +48,22 @@ class TestCapture(SockviewTestCase):
         self.assertEqual(sockview_json(self, "-t"), [])
         loaded = sockview_json(self, "-ap", "--load", cap)
         self.assertEqual(loaded, live, "the same sockets, field by field")
+        # and what the test made, not only what the live run said
+        me = os.getpid()
+        by_port = {}
+        for o in loaded:
+            if o.get("family") in ("inet", "inet6"):
+                by_port.setdefault(o["local"]["port"], []).append(o)
+        want = {(p, s, q) for p, s, q in ((5600, "listening", 0),
+                                          (5600, "established", 1234))}
+        got = {(5600, o["state"], o["recv_q"]) for o in by_port[5600]}
+        self.assertEqual(got, want)
+        self.assertEqual([o["protocol"] for o in by_port[5601]], ["udp"])
+        client = [o for o in loaded if o.get("peer", {}).get("port") == 5600]
+        self.assertEqual([o["recv_q"] for o in client], [77])
+        for o in by_port[5600] + by_port[5601]:
+            self.assertIn(me, [q["pid"] for q in o.get("processes", [])],
+                          "the owner, saved with -p")
         # any options: protocol, state selection, filter, table
         tcp = sockview_json(self, "-t", "--load", cap)
         self.assertTrue(tcp)

@@ -350,6 +350,12 @@ class TestSelection(SockviewTestCase):
         self.assertEqual(sorted(map(repr, map(identity, objs))),
                          sorted(map(repr, map(identity, arr))))
         self.assertGreaterEqual(len(objs), len(z.recs))
+        # and not only the same as --json: what the test made, as made
+        for rec in z.recs:
+            o = self.find_truth(objs, rec)
+            for k in ("protocol", "state", "recv_q"):
+                if k in rec:
+                    self.assertField(o, k, rec[k], rec["name"])
 
 
 class TestTable(SockviewTestCase):
