@@ -148,7 +148,7 @@ deps:
 			libnl-3-dev libnl-route-3-dev libuv1-dev libcmocka-dev \
 			iproute2 jq python3 procps util-linux mandoc zsh fish \
 			nodejs valgrind cppcheck clang-tidy clang libclang-rt-dev \
-			net-tools; \
+			net-tools prometheus; \
 	elif command -v dnf >/dev/null; then \
 		$(if $(filter 0,$(shell id -u)),,sudo) dnf install -y gcc make \
 			pkgconf-pkg-config libmnl-devel libnl3-devel libuv-devel \

@@ -26,6 +26,8 @@ struct sv_cmd {
 static const struct sv_cmd commands[] = {
 	{ "list", sv_cmd_list, sv_list_usage,
 	  "list sockets with their buffers, state and TCP internals" },
+	{ "metrics", sv_cmd_metrics, sv_metrics_usage,
+	  "print socket metrics for Prometheus (text exposition)" },
 	{ "watch", sv_cmd_watch, sv_watch_usage,
 	  "show one process's sockets live, with its readiness events" },
 	{ "fields", sv_cmd_fields, sv_fields_usage,

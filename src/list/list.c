@@ -149,8 +149,27 @@ static char *read_filter_file(const char *path)
 	return text;
 }
 
-static void parse_opts(int argc, char **argv, struct list_opts *lo)
+/* list's long options followed by a command's own. */
+static struct option *merge_opts(const struct sv_list_extra *x)
 {
+	size_t n = sizeof(long_opts) / sizeof(long_opts[0]) - 1, k = 0;
+	struct option *all;
+
+	while (x && x->opts && x->opts[k].name)
+		k++;
+	all = sv_xcalloc(n + k + 1, sizeof(*all));
+	memcpy(all, long_opts, n * sizeof(*all));
+	if (k)
+		memcpy(all + n, x->opts, k * sizeof(*all));
+	return all;
+}
+
+void sv_list_parse_opts(int argc, char **argv, struct list_opts *lo,
+			const struct sv_list_extra *x)
+{
+	static const char list_short[] = ":tuwx46alnemioprF:h";
+	struct option *opts = merge_opts(x);
+	char shortopts[64];
 	int c;
 
 	uint64_t v;
@@ -158,15 +177,16 @@ static void parse_opts(int argc, char **argv, struct list_opts *lo)
 	char *end;
 
 	memset(lo, 0, sizeof(*lo));
-	lo->states = SV_STATES_CONNECTED;
+	lo->states = x ? x->states : SV_STATES_CONNECTED;
+	snprintf(shortopts, sizeof(shortopts), "%s%s", list_short,
+		 x && x->shortopts ? x->shortopts : "");
 	lo->resolve_timeout_ms = 2000;
 	opterr = 0;
 	optind = 1;
 	const char *filter_file = NULL;
 	struct sv_filter_error ferr;
 
-	while ((c = getopt_long(argc, argv, ":tuwx46alnemioprF:h", long_opts,
-				NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
 		switch (c) {
 		case 't':
 			lo->protos |= 1u << SV_PROTO_TCP;
@@ -256,12 +276,17 @@ static void parse_opts(int argc, char **argv, struct list_opts *lo)
 			lo->json = SV_JSON_LINES + 1;
 			break;
 		case 'h':
-			sv_list_usage(stdout);
+			if (x)
+				x->usage(stdout);
+			else
+				sv_list_usage(stdout);
 			exit(0);
 		case ':':
 			sv_usage_die("list: option '%s' needs a value",
 				     argv[optind - 1]);
 		default:
+			if (x && c > 0 && c != '?' && !x->handle(c, optarg, x->ctx))
+				break;
 			if (optopt)
 				sv_usage_die("list: unknown option '-%c'",
 					     optopt);
@@ -269,6 +294,7 @@ static void parse_opts(int argc, char **argv, struct list_opts *lo)
 				     argv[optind - 1]);
 		}
 	}
+	free(opts);
 	if (filter_file && optind < argc)
 		sv_usage_die("list: a filter in -F %s and on the command line "
 			     "('%s'): give one",
@@ -306,24 +332,28 @@ static void parse_opts(int argc, char **argv, struct list_opts *lo)
 /* One socket through the user-space filter: a record no kernel filtered
  * (a /proc line, a loaded capture) cannot leave marks or autobound to
  * the kernel. */
-static bool match_one(struct list_run *run, const struct sv_sock *s,
-		      const struct sv_filter_proc *fp, size_t n)
+static bool match_one(const struct list_run *run, const struct sv_filter *f,
+		      const struct sv_sock *s, const struct sv_filter_proc *fp,
+		      size_t n)
 {
-	if (run->kernel_ran && !(s->has & SV_HAS_PROCNET))
-		return sv_filter_match(run->filter, s, fp, n);
-	return sv_filter_match_unchecked(run->filter, s, fp, n);
+	/* only the run's own filter went to the kernel */
+	if (f == run->filter && run->kernel_ran &&
+	    !(s->has & SV_HAS_PROCNET))
+		return sv_filter_match(f, s, fp, n);
+	return sv_filter_match_unchecked(f, s, fp, n);
 }
 
 /* What the kernel could not decide: pid, comm, uid, inode, UNIX and
  * /proc raw records. */
-static bool filter_match(struct list_run *run, const struct sv_sock *s)
+bool sv_list_match(const struct list_run *run, const struct sv_filter *f,
+		   const struct sv_sock *s)
 {
 	struct sv_filter_proc small[16] = { { 0, NULL } }, *fp = small;
 	size_t i;
 	bool ok;
 
 	if (!run->procs)
-		return match_one(run, s, NULL, 0);
+		return match_one(run, f, s, NULL, 0);
 	if (s->nprocs > 16) {
 		fp = malloc(s->nprocs * sizeof(*fp));
 		if (!fp)
@@ -333,7 +363,7 @@ static bool filter_match(struct list_run *run, const struct sv_sock *s)
 		fp[i].pid = s->procs[i].pid;
 		fp[i].comm = s->procs[i].comm;
 	}
-	ok = match_one(run, s, fp, s->nprocs);
+	ok = match_one(run, f, s, fp, s->nprocs);
 	if (fp != small)
 		free(fp);
 	return ok;
@@ -357,7 +387,7 @@ int sv_list_sock(struct sv_sock *s, void *arg)
 		s->procs = sv_proc_map_find(run->procs, s->inode, &s->nprocs);
 		s->has |= run->show_procs ? SV_HAS_PROCS : 0;
 	}
-	if (run->check && !filter_match(run, s))
+	if (run->check && !sv_list_match(run, run->filter, s))
 		return 0;
 	if (run->check_states && !(run->states & SV_SF(s->state)))
 		return 0;
@@ -392,7 +422,7 @@ static int collect_addr(struct sv_sock *s, void *arg)
 
 	if (!(s->has & SV_HAS_PORTS))
 		return 0;
-	if (run->check && !filter_match(run, s))
+	if (run->check && !sv_list_match(run, run->filter, s))
 		return 0;
 	if (run->check_states && !(run->states & SV_SF(s->state)))
 		return 0;
@@ -404,10 +434,16 @@ static int collect_addr(struct sv_sock *s, void *arg)
 }
 
 static void dump_one(struct sv_diag *d, const struct sv_diag_req *req,
-		     sv_sock_cb cb, void *arg)
+		     sv_sock_cb cb, struct list_run *run)
 {
-	int err = sv_diag_dump(d, req, cb, arg);
+	int err = sv_diag_dump(d, req, cb, run);
 
+	if (run->soft && err < 0 && err != -ENOENT) {
+		/* a server keeps serving: the caller reports it */
+		if (!run->err)
+			run->err = err;
+		return;
+	}
 	if (err == -ENOENT && req->proto != SV_PROTO_RAW) {
 		/* no sock_diag handler for this protocol in this kernel */
 		sv_warn("the kernel cannot list %s sockets (no sock_diag "
@@ -499,7 +535,7 @@ static void dump_all(struct sv_diag *d, const struct list_opts *lo,
 }
 
 /* The kernel's dumps, or a capture's replies. */
-static void sources(struct sv_diag *d, const struct sv_capture *cap,
+void sv_list_sources(struct sv_diag *d, const struct sv_capture *cap,
 		    const struct list_opts *lo, sv_sock_cb cb,
 		    struct list_run *run)
 {
@@ -509,7 +545,7 @@ static void sources(struct sv_diag *d, const struct sv_capture *cap,
 		dump_all(d, lo, cb, run);
 }
 
-static void enter_netns(const struct list_opts *lo)
+void sv_list_enter_netns(const struct list_opts *lo)
 {
 	const char *what = NULL;
 	int err;
@@ -538,6 +574,24 @@ static void enter_netns(const struct list_opts *lo)
 		       strerror(-err));
 }
 
+/* /proc is the pid namespace's, so owners are found whatever network
+ * namespace their sockets live in. */
+int sv_list_scan_procs(struct list_run *run, bool note)
+{
+	size_t n;
+	int err = sv_proc_map_build(&run->procs, NULL);
+
+	if (err)
+		return err;
+	n = sv_proc_map_unreadable(run->procs);
+	if (n && note)
+		fprintf(stderr,
+			"sockview: note: %zu process%s could not be read "
+			"(not permitted); their sockets show no process\n",
+			n, n == 1 ? "" : "es");
+	return 0;
+}
+
 int sv_cmd_list(int argc, char **argv)
 {
 	static struct sv_out out;
@@ -548,7 +602,7 @@ int sv_cmd_list(int argc, char **argv)
 	bool pending = false;
 	int err;
 
-	parse_opts(argc, argv, &lo);
+	sv_list_parse_opts(argc, argv, &lo, NULL);
 	run.states = lo.states;
 	if (lo.load) {
 		const char *why;
@@ -559,7 +613,7 @@ int sv_cmd_list(int argc, char **argv)
 			       why ? why : strerror(-err));
 	}
 	/* before any netlink socket: a socket stays in its namespace */
-	enter_netns(&lo);
+	sv_list_enter_netns(&lo);
 	sv_out_init(&out, STDOUT_FILENO);
 
 	run.filter = lo.filter;
@@ -568,18 +622,10 @@ int sv_cmd_list(int argc, char **argv)
 		sv_list_load_tables(&lo, &run, &cap);
 	} else if (lo.procs ||
 		   (lo.filter && sv_filter_needs_procs(lo.filter))) {
-		/* /proc is the pid namespace's, so owners are found whatever
-		 * network namespace their sockets live in */
-		err = sv_proc_map_build(&run.procs, NULL);
+		err = sv_list_scan_procs(&run, true);
 		if (err)
 			sv_die("cannot read the processes' sockets in /proc: %s",
 			       strerror(-err));
-		if (sv_proc_map_unreadable(run.procs))
-			fprintf(stderr,
-				"sockview: note: %zu process%s could not be read "
-				"(not permitted); their sockets show no process\n",
-				sv_proc_map_unreadable(run.procs),
-				sv_proc_map_unreadable(run.procs) == 1 ? "" : "es");
 	}
 	err = cap.data ? sv_diag_new_offline(&d) : sv_diag_open(&d);
 	if (err)
@@ -590,7 +636,7 @@ int sv_cmd_list(int argc, char **argv)
 				      lo.resolve_timeout_ms);
 		if (err)
 			sv_die("cannot start the resolver: %s", strerror(-err));
-		sources(d, &cap, &lo, collect_addr, &run);
+		sv_list_sources(d, &cap, &lo, collect_addr, &run);
 		sv_resolver_run(run.resolver);
 		pending = sv_resolver_pending(run.resolver) > 0;
 	}
@@ -599,7 +645,7 @@ int sv_cmd_list(int argc, char **argv)
 			     : sv_table_new(&out, lo.show | (lo.procs ? SV_SHOW_PROC : 0));
 	if (lo.save)
 		sv_list_save_begin(&lo, &run, d);
-	sources(d, &cap, &lo, sv_list_sock, &run);
+	sv_list_sources(d, &cap, &lo, sv_list_sock, &run);
 	if (lo.save)
 		sv_list_save_end(&lo, &run);
 	run.render->end(run.render);

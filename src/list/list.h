@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "sys/capture.h"
 #include "sys/diag.h"
@@ -41,7 +42,37 @@ struct list_run {
 	uint32_t states;
 	struct sv_capture_writer save;
 	bool saving;
+	bool soft; /* a dump error is kept in err, not fatal */
+	int err;
 };
+
+/* A command built on list's options (metrics, serve): its own options
+ * after list's, its help, and its default states. */
+struct option;
+struct sv_list_extra {
+	const struct option *opts; /* NULL-terminated */
+	const char *shortopts;	   /* added to list's */
+	uint32_t states;	   /* the default state selection */
+	/* one of opts: 0 when handled, -1 when not its own */
+	int (*handle)(int c, const char *arg, void *ctx);
+	void *ctx;
+	void (*usage)(FILE *f);
+};
+
+/* x: NULL for list itself.  Dies with a usage error. */
+void sv_list_parse_opts(int argc, char **argv, struct list_opts *lo,
+			const struct sv_list_extra *x);
+/* --netns / --netns-pid, before any netlink socket is opened. */
+void sv_list_enter_netns(const struct list_opts *lo);
+/* Builds run->procs from /proc; note: print how many were unreadable. */
+int sv_list_scan_procs(struct list_run *run, bool note);
+/* The socket passes filter f (pid and comm through run->procs). */
+bool sv_list_match(const struct list_run *run, const struct sv_filter *f,
+		   const struct sv_sock *s);
+/* The kernel's dumps the options ask for, or a capture's replies. */
+void sv_list_sources(struct sv_diag *d, const struct sv_capture *cap,
+		     const struct list_opts *lo, sv_sock_cb cb,
+		     struct list_run *run);
 
 /* Dies with a clear message for an inconsistent or overrun dump. */
 void sv_list_dump_error(unsigned proto, unsigned family, int err);

@@ -23,6 +23,33 @@ struct sv_render *sv_json_new(struct sv_out *o, enum sv_json_style style);
 /* show: enum sv_show mask choosing the columns and detail lines. */
 struct sv_render *sv_table_new(struct sv_out *o, unsigned show);
 
+/*
+ * Metrics: sockets folded into one Prometheus text (0.0.4) or
+ * OpenMetrics exposition, written at end().
+ */
+struct sv_metrics_conf {
+	bool openmetrics; /* OpenMetrics 1.0 (# EOF), else text 0.0.4 */
+	uint32_t states;  /* the states asked for: SYN-RECV counts need it */
+	unsigned top;	  /* command names with most sockets, 0 = none */
+	bool netns_info;  /* a sockview_netns_info series per namespace */
+	/* per-socket series for the sockets it accepts, max_series at most */
+	bool (*per_socket)(const struct sv_sock *s, void *arg);
+	void *arg;
+	size_t max_series;
+};
+
+struct sv_strbuf;
+struct sv_render *sv_metrics_new(struct sv_out *o,
+				 const struct sv_metrics_conf *c);
+/* The namespace of the sockets that follow (name from /run/netns). */
+void sv_metrics_netns(struct sv_render *r, uint64_t inode, const char *name);
+/* The time the collection took, reported at end(). */
+void sv_metrics_duration(struct sv_render *r, double seconds);
+/* name="value" with value escaped, after a comma unless b ends in '{'
+ * or is empty. */
+void sv_metrics_label(struct sv_strbuf *b, const char *name, const char *v,
+		      size_t n);
+
 /* One socket as a JSON object, no newline (shared by list and watch). */
 void sv_json_sock_object(struct sv_out *o, const struct sv_sock *s);
 /* Its members without the braces, into an object under way; only: the

@@ -5,6 +5,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "sys/netns.h"
@@ -40,4 +41,15 @@ int sv_netns_enter_pid(int pid, const char **what)
 {
 	snprintf(path, sizeof(path), "/proc/%d/ns/net", pid);
 	return enter(what);
+}
+
+int sv_netns_self(uint64_t *inode)
+{
+	struct stat st;
+
+	/* the thread's own: a thread may have moved alone */
+	if (stat("/proc/thread-self/ns/net", &st) < 0)
+		return -errno;
+	*inode = st.st_ino;
+	return 0;
 }

@@ -278,6 +278,23 @@ static void test_procnet_raw(void **state)
 	assert_int_equal(sv_procnet_raw_parse(v6, AF_INET, &s), -EINVAL);
 }
 
+/* Label values: whatever the bytes, one quoted, escaped value. */
+static void test_metrics_label(void **state)
+{
+	struct sv_strbuf b = { 0 };
+
+	(void)state;
+	sv_strbuf_addc(&b, '{');
+	sv_metrics_label(&b, "comm", "a\"b\\c\nd\xff", 8);
+	sv_metrics_label(&b, "local", "/x", 2);
+	sv_strbuf_addc(&b, '\0');
+	/* quote escaped; backslash doubled for the display, then each
+	 * backslash escaped; newline and 0xff shown as \xHH */
+	assert_string_equal(b.p, "{comm=\"a\\\"b\\\\\\\\c\\\\x0ad\\\\xff\","
+				 "local=\"/x\"");
+	sv_strbuf_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -289,6 +306,7 @@ int main(void)
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_addr_text),
 		cmocka_unit_test(test_procnet_raw),
+		cmocka_unit_test(test_metrics_label),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,251 @@
+// SPDX-License-Identifier: MIT
+/* `sockview metrics`: list's pipeline into the metrics renderer. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/util.h"
+#include "filter/filter.h"
+#include "list/cmd.h"
+#include "list/list.h"
+#include "list/metrics.h"
+#include "out/outbuf.h"
+#include "out/render.h"
+#include "sys/links.h"
+#include "sys/netns.h"
+#include "sys/proc.h"
+
+enum {
+	OPT_TOP = 512,
+	OPT_PER_SOCKET,
+	OPT_MAX_SERIES,
+	OPT_OPENMETRICS,
+};
+
+static const struct option metrics_opts[] = {
+	{ "top", required_argument, NULL, OPT_TOP },
+	{ "per-socket", required_argument, NULL, OPT_PER_SOCKET },
+	{ "max-series", required_argument, NULL, OPT_MAX_SERIES },
+	{ "openmetrics", no_argument, NULL, OPT_OPENMETRICS },
+	{ NULL, 0, NULL, 0 },
+};
+
+const char sv_metrics_options_help[] =
+	"Metrics:\n"
+	"      --top N       sockets of the N command names holding most\n"
+	"                    (reads /proc as -p; -p alone means --top 10)\n"
+	"      --per-socket FILTER\n"
+	"                    also one series per socket FILTER selects\n"
+	"                    (ss's filter language, one argument)\n"
+	"      --max-series N\n"
+	"                    at most N sockets get series (needed with\n"
+	"                    --per-socket)\n"
+	"      --openmetrics OpenMetrics 1.0 text (# EOF), not Prometheus\n"
+	"                    text 0.0.4\n";
+
+void sv_metrics_usage(FILE *f)
+{
+	fputs("Usage: sockview metrics [OPTIONS] [FILTER]\n"
+	      "\n"
+	      "Print the sockets as one Prometheus text exposition (for\n"
+	      "node_exporter's textfile collector) and exit.  Every series\n"
+	      "is an aggregate with bounded labels: sockets by protocol,\n"
+	      "family, state and namespace; per listener its accept queue,\n"
+	      "backlog, SYN-RECV requests and drops; queue bytes,\n"
+	      "retransmits and zero windows in total.  Every state is read\n"
+	      "unless -l, -a or FILTER says otherwise.  list's options\n"
+	      "select the sockets (see sockview list --help).\n"
+	      "\n",
+	      f);
+	fputs(sv_metrics_options_help, f);
+	fputs("  -h, --help        this help\n", f);
+}
+
+static int metrics_opt(int c, const char *arg, void *ctx)
+{
+	struct sv_metrics_opts *mo = ctx;
+	struct sv_filter_error ferr;
+	uint64_t v;
+
+	switch (c) {
+	case OPT_TOP:
+		if (sv_parse_u64(arg, 1, 10000, &v))
+			sv_usage_die("metrics: --top takes 1 to 10000, not '%s'",
+				     arg);
+		mo->top = (unsigned)v;
+		return 0;
+	case OPT_PER_SOCKET:
+		if (sv_filter_parse_string(arg, &mo->per_socket, &ferr))
+			sv_usage_die("metrics: --per-socket: %s", ferr.msg);
+		return 0;
+	case OPT_MAX_SERIES:
+		if (sv_parse_u64(arg, 1, 1000000, &v))
+			sv_usage_die("metrics: --max-series takes 1 to "
+				     "1000000, not '%s'",
+				     arg);
+		mo->max_series = (size_t)v;
+		return 0;
+	case OPT_OPENMETRICS:
+		mo->openmetrics = true;
+		return 0;
+	}
+	return -1;
+}
+
+void sv_metrics_parse(int argc, char **argv, struct list_opts *lo,
+		      struct sv_metrics_opts *mo, const struct option *more,
+		      int (*handle)(int c, const char *arg, void *ctx),
+		      void (*usage)(FILE *f))
+{
+	struct option all[16];
+	size_t n = 0, k;
+	struct sv_list_extra x = {
+		.opts = all,
+		.states = SV_STATES_ALL & ~SV_SF(SV_TCP_BOUND_INACTIVE),
+		.handle = handle ? handle : metrics_opt,
+		.ctx = mo,
+		.usage = usage ? usage : sv_metrics_usage,
+	};
+
+	for (k = 0; metrics_opts[k].name; k++)
+		all[n++] = metrics_opts[k];
+	for (k = 0; more && more[k].name && n < 15; k++)
+		all[n++] = more[k];
+	memset(&all[n], 0, sizeof(all[n]));
+	sv_list_parse_opts(argc, argv, lo, &x);
+	if (lo->json || lo->save || lo->resolve)
+		sv_usage_die("metrics: %s does not apply to metrics",
+			     lo->json ? "--json" : lo->save ? "--save" : "-r");
+	if (!!mo->per_socket != !!mo->max_series)
+		sv_usage_die("metrics: --per-socket and --max-series go "
+			     "together: per-socket series need a cap");
+	if (lo->procs && !mo->top)
+		mo->top = 10;
+	if (mo->top)
+		lo->procs = true;
+}
+
+int sv_metrics_opt(int c, const char *arg, void *ctx)
+{
+	return metrics_opt(c, arg, ctx);
+}
+
+static bool per_socket(const struct sv_sock *s, void *arg)
+{
+	const struct sv_metrics_job *j = arg;
+
+	return sv_list_match(&j->run, j->mo->per_socket, s);
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void sv_metrics_job_init(struct sv_metrics_job *j, struct list_opts *lo,
+			 struct sv_metrics_opts *mo)
+{
+	memset(j, 0, sizeof(*j));
+	j->lo = lo;
+	j->mo = mo;
+	j->needs_procs = lo->procs ||
+			 (lo->filter && sv_filter_needs_procs(lo->filter)) ||
+			 (mo->per_socket && sv_filter_needs_procs(mo->per_socket));
+}
+
+/*
+ * One exposition into o: /proc read again (a scrape sees the processes
+ * of now), the kernel's dumps, the duration.  0, or -errno of the dump
+ * that failed (nothing useful was written then).
+ */
+int sv_metrics_collect(struct sv_metrics_job *j, struct sv_diag *d,
+		       const struct sv_capture *cap, struct sv_out *o,
+		       bool soft)
+{
+	struct list_run *run = &j->run;
+	struct sv_metrics_conf conf = {
+		.openmetrics = j->mo->openmetrics,
+		.states = j->lo->states,
+		.top = j->mo->top,
+		.max_series = j->mo->max_series,
+	};
+	double t0 = now();
+	uint64_t ino = 0;
+	int err;
+
+	memset(run, 0, sizeof(*run));
+	run->filter = j->lo->filter;
+	run->states = j->lo->states;
+	run->soft = soft;
+	if (j->mo->per_socket) {
+		conf.per_socket = per_socket;
+		conf.arg = j;
+	}
+	if (cap->data) {
+		sv_list_load_tables(j->lo, run, cap);
+	} else if (j->needs_procs) {
+		err = sv_list_scan_procs(run, !soft);
+		if (err && !soft)
+			sv_die("cannot read /proc: %s", strerror(-err));
+		if (err)
+			return err;
+	}
+	run->render = sv_metrics_new(o, &conf);
+	/* a capture does not say which namespace it came from */
+	if (!cap->data && sv_netns_self(&ino))
+		ino = 0;
+	sv_metrics_netns(run->render, ino, NULL);
+	sv_list_sources(d, cap, j->lo, sv_list_sock, run);
+	err = run->err;
+	if (!err) {
+		j->last_duration = now() - t0;
+		sv_metrics_duration(run->render, j->last_duration);
+		run->render->end(run->render);
+	}
+	run->render->free(run->render);
+	sv_links_free(run->links);
+	sv_proc_map_free(run->procs);
+	return err;
+}
+
+int sv_cmd_metrics(int argc, char **argv)
+{
+	static struct sv_out out;
+	struct list_opts lo;
+	struct sv_metrics_opts mo = { 0 };
+	struct sv_metrics_job job;
+	struct sv_capture cap = { 0 };
+	struct sv_diag *d;
+	int err;
+
+	sv_metrics_parse(argc, argv, &lo, &mo, NULL, NULL, NULL);
+	if (lo.load) {
+		const char *why;
+
+		err = sv_capture_load(&cap, lo.load, &why);
+		if (err)
+			sv_die("cannot load %s: %s", lo.load,
+			       why ? why : strerror(-err));
+	}
+	sv_list_enter_netns(&lo);
+	err = cap.data ? sv_diag_new_offline(&d) : sv_diag_open(&d);
+	if (err)
+		sv_die("cannot open a sock_diag netlink socket: %s",
+		       strerror(-err));
+	sv_out_init(&out, STDOUT_FILENO);
+	sv_metrics_job_init(&job, &lo, &mo);
+	sv_metrics_collect(&job, d, &cap, &out, false);
+	sv_out_flush(&out);
+	sv_filter_free(lo.filter);
+	sv_filter_free(mo.per_socket);
+	sv_diag_close(d);
+	sv_capture_free(&cap);
+	return 0;
+}

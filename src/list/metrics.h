@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef SV_LIST_METRICS_H
+#define SV_LIST_METRICS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "list/list.h"
+#include "out/outbuf.h"
+
+/* What metrics (and serve) add to list's options. */
+struct sv_metrics_opts {
+	unsigned top;		     /* --top N; 0 = no per-command series */
+	struct sv_filter *per_socket; /* --per-socket FILTER */
+	size_t max_series;	     /* --max-series N */
+	bool openmetrics;	     /* --openmetrics */
+};
+
+/* One command's collection, repeated per scrape by serve. */
+struct sv_metrics_job {
+	struct list_opts *lo;
+	struct sv_metrics_opts *mo;
+	bool needs_procs;
+	struct list_run run; /* of the collection under way */
+	double last_duration;
+};
+
+extern const char sv_metrics_options_help[];
+
+/* list's options, metrics' and more (handled by handle, which passes
+ * the rest to sv_metrics_opt); usage prints --help. */
+struct option;
+void sv_metrics_parse(int argc, char **argv, struct list_opts *lo,
+		      struct sv_metrics_opts *mo, const struct option *more,
+		      int (*handle)(int c, const char *arg, void *ctx),
+		      void (*usage)(FILE *f));
+int sv_metrics_opt(int c, const char *arg, void *ctx);
+
+void sv_metrics_job_init(struct sv_metrics_job *j, struct list_opts *lo,
+			 struct sv_metrics_opts *mo);
+/* One exposition into o.  soft: errors are returned (-errno), not
+ * fatal, and the output is not written then. */
+int sv_metrics_collect(struct sv_metrics_job *j, struct sv_diag *d,
+		       const struct sv_capture *cap, struct sv_out *o,
+		       bool soft);
+
+#endif

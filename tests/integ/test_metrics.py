@@ -1,0 +1,245 @@
+"""metrics: the exposition checked by promtool (Debian's prometheus
+package), and its numbers against the sockets the test made, ss and the
+kernel's own counters."""
+
+import ctypes
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import unittest
+
+from base import NOSYNCOOKIES, SockviewTestCase
+from nsutil import _libc, in_netns, sockview, ss
+
+PR_SET_NAME = 15
+
+SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)$')
+LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"(,|$)')
+
+
+def unescape(v):
+    """A label value as the exposition format defines its escapes."""
+    out, i = [], 0
+    while i < len(v):
+        c = v[i]
+        if c == "\\":
+            n = v[i + 1]
+            out.append({"\\": "\\", '"': '"', "n": "\n"}[n])
+            i += 2
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out)
+
+
+def parse(text):
+    """[(name, {label: value}, float)] of every sample; asserts each
+    line is a comment or a sample the grammar allows."""
+    out = []
+    for line in text.splitlines():
+        if line.startswith("#"):
+            continue
+        m = SAMPLE.match(line)
+        assert m, "not a sample line: %r" % line
+        labels = {}
+        rest = m.group(3) or ""
+        pos = 0
+        while pos < len(rest):
+            lm = LABEL.match(rest, pos)
+            assert lm, "bad labels at %d in %r" % (pos, line)
+            labels[lm.group(1)] = unescape(lm.group(2))
+            pos = lm.end()
+        out.append((m.group(1), labels, float(m.group(4))))
+    return out
+
+
+def display(raw):
+    """How sockview shows untrusted bytes anywhere (the man page's rule):
+    control bytes, DEL and invalid UTF-8 as \\xHH, a backslash doubled."""
+    out = []
+    s = raw.decode("utf-8", "surrogateescape")
+    for ch in s:
+        o = ord(ch)
+        if 0xdc80 <= o <= 0xdcff:
+            out.append("\\x%02x" % (o - 0xdc00))
+        elif o < 0x20 or o == 0x7f or 0x80 <= o < 0xa0:
+            out.append("".join("\\x%02x" % b for b in ch.encode()))
+        elif ch == "\\":
+            out.append("\\\\")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def metrics(tc, *args):
+    p = sockview("metrics", *args)
+    tc.assertEqual(p.returncode, 0, "sockview metrics %s: %r"
+                   % (" ".join(args), p.stderr))
+    return p.stdout.decode("utf-8")
+
+
+def promtool_check(tc, text):
+    if not shutil.which("promtool"):
+        raise unittest.SkipTest("promtool is not installed (Debian package "
+                                "prometheus; make deps installs it)")
+    p = subprocess.run(["promtool", "check", "metrics"], input=text.encode(),
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       timeout=30)
+    tc.assertEqual(p.returncode, 0, "promtool check metrics: %s%s\n%s"
+                   % (p.stdout.decode(), p.stderr.decode(), text[:3000]))
+
+
+def one(samples, name, **labels):
+    hits = [v for n, l, v in samples if n == name and
+            all(l.get(k) == w for k, w in labels.items())]
+    assert len(hits) == 1, "%s %r: %d samples" % (name, labels, len(hits))
+    return hits[0]
+
+
+def holder(sock, name):
+    """A child holding sock under the command name `name`."""
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(r)
+            _libc.prctl(PR_SET_NAME, ctypes.c_char_p(name), 0, 0, 0)
+            os.write(w, b"x")
+            while True:
+                time.sleep(60)
+        finally:
+            os._exit(0)
+    os.close(w)
+    os.read(r, 1)
+    os.close(r)
+    return pid
+
+
+def listen_drops():
+    with open("/proc/net/netstat") as f:
+        lines = [l.split() for l in f if l.startswith("TcpExt:")]
+    return int(lines[1][lines[0].index("ListenDrops")])
+
+
+class TestMetrics(SockviewTestCase):
+
+    @in_netns
+    def test_hostile_labels_keep_the_exposition_valid(self):
+        d = self.make_tmpdir().encode()
+        path = d + b'/q"u\\o\nte\xfe'
+        u = socket.socket(socket.AF_UNIX)
+        u.bind(path)
+        u.listen(8)
+        clients = []
+        for _ in range(2):
+            c = socket.socket(socket.AF_UNIX)
+            c.connect(path)
+            clients.append(c)
+        evil = b'ev"\\\n\xffl'
+        t = socket.socket()
+        t.bind(("127.0.0.1", 6200))
+        t.listen(4)
+        kid = holder(t, evil)
+        try:
+            text = metrics(self, "--top", "50")
+            promtool_check(self, text)
+            s = parse(text)
+            self.assertEqual(one(s, "sockview_listener_accept_queue_length",
+                                 protocol="unix", local=display(path)), 2,
+                             "two connections wait on the UNIX listener")
+            self.assertEqual(one(s, "sockview_listener_accept_queue_limit",
+                                 protocol="unix", local=display(path)), 8)
+            fds = "/proc/%d/fd" % kid
+            held = {os.readlink(os.path.join(fds, f)) for f in os.listdir(fds)}
+            held = {h for h in held if h.startswith("socket:")}
+            self.assertGreaterEqual(len(held), 4, "it inherited them all")
+            self.assertEqual(one(s, "sockview_process_sockets",
+                                 comm=display(evil)), len(held),
+                             "the sockets the hostile-named holder holds")
+        finally:
+            os.kill(kid, signal.SIGKILL)
+            os.waitpid(kid, 0)
+
+    @in_netns(sysctls=NOSYNCOOKIES)
+    def test_accept_queue_backlog_drops_and_states(self):
+        l = socket.socket()
+        l.bind(("127.0.0.1", 6201))
+        l.listen(3)
+        # the queue takes backlog + 1 before the kernel drops SYNs
+        keep = []
+        for _ in range(4):
+            c = socket.socket()
+            c.connect(("127.0.0.1", 6201))
+            keep.append(c)
+        before = listen_drops()
+        for _ in range(2):
+            c = socket.socket()
+            c.setblocking(False)
+            try:
+                c.connect(("127.0.0.1", 6201))
+            except BlockingIOError:
+                pass
+            keep.append(c)
+        deadline = time.time() + 5
+        while listen_drops() == before and time.time() < deadline:
+            time.sleep(0.01)
+        low = listen_drops()
+        self.assertGreater(low, before, "the full queue dropped SYNs")
+        text = metrics(self, "-t")
+        high = listen_drops()
+        promtool_check(self, text)
+        s = parse(text)
+        local = "127.0.0.1:6201"
+        ssl = [x.split() for x in ss("-Htln", "sport = :6201").splitlines()]
+        self.assertEqual(len(ssl), 1)
+        self.assertEqual(one(s, "sockview_listener_accept_queue_length",
+                             protocol="tcp", local=local), 4)
+        self.assertEqual(int(ssl[0][1]), 4, "ss agrees on Recv-Q")
+        self.assertEqual(one(s, "sockview_listener_accept_queue_limit",
+                             protocol="tcp", local=local), 3)
+        drops = one(s, "sockview_listener_drops_total", protocol="tcp",
+                    local=local)
+        # the only listener of a fresh namespace: its drops are the
+        # namespace's ListenDrops, read before and after
+        self.assertTrue(low <= drops <= high, "drops %d not in [%d, %d]"
+                        % (drops, low, high))
+        # sockets by state, against ss's count of the same namespace
+        est = ss("-Htn", "state", "established").splitlines()
+        got = sum(v for n, lab, v in s if n == "sockview_sockets" and
+                  lab["protocol"] == "tcp" and lab["state"] == "established")
+        self.assertEqual(got, len(est))
+        self.assertEqual(got, 8, "4 clients and their 4 queued children")
+        ino = os.stat("/proc/self/ns/net").st_ino
+        self.assertEqual({lab["netns"] for n, lab, v in s
+                          if n == "sockview_sockets"}, {str(ino)})
+        self.assertEqual(one(s, "sockview_listener_syn_recv",
+                             protocol="tcp", local=local), 0)
+
+    @in_netns
+    def test_per_socket_series_need_a_cap_and_keep_it(self):
+        l = socket.socket()
+        l.bind(("127.0.0.1", 6202))
+        l.listen(8)
+        keep = [socket.create_connection(("127.0.0.1", 6202))
+                for _ in range(3)]
+        p = sockview("metrics", "--per-socket", "dport = :6202")
+        self.assertEqual(p.returncode, 2, "no cap: a usage error")
+        self.assertIn(b"--max-series", p.stderr)
+        text = metrics(self, "-t", "--per-socket", "dport = :6202",
+                       "--max-series", "2")
+        promtool_check(self, text)
+        s = parse(text)
+        rq = [l for n, l, v in s if n == "sockview_socket_recv_queue_bytes"]
+        self.assertEqual(len(rq), 2, "two series kept")
+        want = {"127.0.0.1:%d" % c.getsockname()[1] for c in keep}
+        self.assertTrue({x["local"] for x in rq} <= want)
+        self.assertEqual({x["peer"] for x in rq}, {"127.0.0.1:6202"})
+        self.assertEqual(one(s, "sockview_per_socket_omitted"), 1)
+        # without the option there is no per-socket series at all
+        s = parse(metrics(self, "-t"))
+        self.assertFalse([n for n, _, _ in s if n.startswith(
+            "sockview_socket_")])
