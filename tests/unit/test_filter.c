@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <linux/inet_diag.h>
 #include <net/if.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
@@ -114,6 +115,42 @@ static void test_port_operators(void **state)
 		expect_tree(forms[i][0], forms[i][1]);
 }
 
+/*
+ * Names in test_addresses come from this table, not from the host's
+ * /etc/hosts, which may or may not map localhost to ::1 as well.
+ */
+static bool hosts_v6;
+
+static int hosts_lookup(const char *name, const struct addrinfo *hints,
+			struct addrinfo **res)
+{
+	struct addrinfo h = *hints, *v4 = NULL, *v6 = NULL;
+	int fam = hints->ai_family;
+
+	if (strcmp(name, "localhost") != 0)
+		return EAI_NONAME;
+	h.ai_flags |= AI_NUMERICHOST;
+	if (fam != AF_INET6 && getaddrinfo("127.0.0.1", NULL, &h, &v4))
+		return EAI_FAIL;
+	if (fam != AF_INET && hosts_v6 &&
+	    getaddrinfo("::1", NULL, &h, &v6)) {
+		freeaddrinfo(v4);
+		return EAI_FAIL;
+	}
+	if (!v4 && !v6)
+		return EAI_NONAME;
+	if (v4) {
+		/* glibc frees a chain node by node: two chains join */
+		struct addrinfo *last = v4;
+
+		while (last->ai_next)
+			last = last->ai_next;
+		last->ai_next = v6;
+	}
+	*res = v4 ? v4 : v6;
+	return 0;
+}
+
 static void test_addresses(void **state)
 {
 	static const char *const forms[][2] = {
@@ -160,11 +197,32 @@ static void test_addresses(void **state)
 		{"src inet:10/8", "src inet:10.0.0.0/8:*"},
 		{"src inet6:[::1]", "src inet6:[::1]/128:*"},
 	};
+	struct sv_filter *f;
+	char got[512];
 	size_t i;
 
 	(void)state;
+	hosts_v6 = false;
+	sv_filter_set_lookup(hosts_lookup);
 	for (i = 0; i < COUNT(forms); i++)
 		expect_tree(forms[i][0], forms[i][1]);
+	/* Debian's stock /etc/hosts: localhost is ::1 too, either matches
+	 * (in either order) */
+	hosts_v6 = true;
+	f = parse_ok("dst localhost:22");
+	sv_filter_format(f, got, sizeof(got));
+	if (strcmp(got, "(or dst 127.0.0.1/32:22 dst [::1]/128:22)") != 0 &&
+	    strcmp(got, "(or dst [::1]/128:22 dst 127.0.0.1/32:22)") != 0)
+		fail_msg("localhost as 127.0.0.1 and ::1: got '%s'", got);
+	sv_filter_free(f);
+	expect_tree("dst inet:localhost", "dst inet:127.0.0.1/32:*");
+}
+
+static int lookup_default(void **state)
+{
+	(void)state;
+	sv_filter_set_lookup(NULL);
+	return 0;
 }
 
 static void test_other_conditions(void **state)
@@ -1563,7 +1621,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_port_operators),
-		cmocka_unit_test(test_addresses),
+		cmocka_unit_test_teardown(test_addresses, lookup_default),
 		cmocka_unit_test(test_other_conditions),
 		cmocka_unit_test(test_precedence),
 		cmocka_unit_test(test_argv_words),
