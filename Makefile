@@ -1,4 +1,4 @@
-# sockview: see README.md.  `make deps all`, then `make check`.
+# sockview: see README.md.  `sh deps.sh && make`, then `make check`.
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
@@ -16,63 +16,119 @@ PKGS := libmnl libnl-3.0 libnl-route-3.0 libuv
 VERSION := $(shell if [ -e .git ]; then git describe --tags --always --dirty 2>/dev/null; \
 	else cat VERSION 2>/dev/null; fi || echo unknown)
 
+# CPPFLAGS, CFLAGS and LDFLAGS are the packager's; ours come first so
+# that theirs win.  Warnings are errors only where we choose the
+# compiler: the sanitizer builds of `make check` and CI (WERROR=1).  A
+# packager's newer compiler must not break `make`.
 CFLAGS ?= -O2 -g
-WARN := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes -Werror
-SV_CFLAGS := -std=gnu11 $(WARN) -D_GNU_SOURCE -Isrc \
-	$(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-SV_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+WERROR ?=
+WARN := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes
+SV_CPPFLAGS := -D_GNU_SOURCE -Isrc -MMD -MP
+SV_CFLAGS := -std=gnu11 $(WARN) $(if $(filter 1,$(WERROR)),-Werror)
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+SAN_CFLAGS := -std=gnu11 $(WARN) -Werror -O1 -g $(SAN)
+
+# pkg-config runs when the first recipe needs it, not when this file is
+# read: `make deps all` installs the libraries, then compiles with them.
+PKG_CFLAGS = $(eval PKG_CFLAGS := $$(shell $$(PKG_CONFIG) --cflags $$(PKGS)))$(PKG_CFLAGS)
+PKG_LIBS = $(eval PKG_LIBS := $$(shell $$(PKG_CONFIG) --libs $$(PKGS)))$(PKG_LIBS)
+CMOCKA_LIBS = $(eval CMOCKA_LIBS := $$(shell $$(PKG_CONFIG) --libs cmocka))$(CMOCKA_LIBS)
 
 SRCS := $(wildcard src/*.c src/*/*.c)
 LIB_SRCS := $(filter-out src/main.c,$(SRCS))
-HDRS := $(wildcard src/*.h src/*/*.h)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+COMMON_SRCS := $(wildcard tests/common/*.c)
 
 OBJS := $(SRCS:src/%.c=build/%.o)
 ASAN_OBJS := $(SRCS:src/%.c=build-asan/%.o)
 ASAN_LIB_OBJS := $(LIB_SRCS:src/%.c=build-asan/%.o)
+ASAN_COMMON_OBJS := $(COMMON_SRCS:tests/common/%.c=build-asan/common/%.o)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build-asan/tests/%)
 FUZZ_TARGETS := diag filter
 FUZZ_REPLAY := $(FUZZ_TARGETS:%=build-asan/fuzz/replay_%)
 
-.PHONY: all check unit integ deps clean install uninstall dist
+.PHONY: all check test unit integ lint deps clean install uninstall dist
 .PHONY: fuzz fuzz-build fuzz-diag fuzz-filter fuzz-merge fuzz-replay static valgrind
+.PHONY: fresh-check
 
 all: sockview man/sockview.8
 
-sockview: $(OBJS)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(SV_LIBS)
+# `make deps all`: the packages are installed before anything compiles,
+# whatever -j says.
+ifneq ($(filter deps,$(MAKECMDGOALS)),)
+.NOTPARALLEL:
+endif
 
-build/%.o: src/%.c $(HDRS) | build
+sockview: $(OBJS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(PKG_LIBS)
+
+build/%.o: src/%.c
 	@mkdir -p $(@D)
-	$(CC) $(SV_CFLAGS) $(CFLAGS) -c -o $@ $<
+	$(CC) $(SV_CPPFLAGS) $(PKG_CFLAGS) $(CPPFLAGS) $(SV_CFLAGS) $(CFLAGS) -c -o $@ $<
 
 # Only main.c knows the version: a new commit rebuilds one file.
-build/main.o build-asan/main.o: SV_CFLAGS += -DSV_VERSION='"$(VERSION)"'
+build/main.o build-asan/main.o: SV_CPPFLAGS += -DSV_VERSION='"$(VERSION)"'
 build/main.o build-asan/main.o: build/version.stamp
-build/version.stamp: FORCE | build
-	@echo '$(VERSION)' | cmp -s - $@ || echo '$(VERSION)' > $@
+build/version.stamp: FORCE
+	@mkdir -p $(@D)
+	@echo '$(VERSION)' | cmp -s - $@ || { echo '$(VERSION)' > $@.tmp && mv $@.tmp $@; }
 .PHONY: FORCE
 
+# ---- The sanitizer build the tests run (ASan+UBSan, warnings are errors) ----
+UNIT_OBJS := $(UNIT_BINS:build-asan/tests/%=build-asan/unit/%.o)
+REPLAY_OBJS := build-asan/fuzz/replay.o $(FUZZ_TARGETS:%=build-asan/fuzz/fuzz_%.o)
+
 build-asan/sockview: $(ASAN_OBJS)
-	$(CC) -O1 -g $(SAN) -o $@ $(ASAN_OBJS) $(SV_LIBS)
+	$(CC) $(SAN_CFLAGS) $(LDFLAGS) -o $@ $(ASAN_OBJS) $(PKG_LIBS)
 
-build-asan/%.o: src/%.c $(HDRS) | build-asan
+build-asan/%.o: src/%.c
 	@mkdir -p $(@D)
-	$(CC) $(SV_CFLAGS) -O1 -g $(SAN) -c -o $@ $<
+	$(CC) $(SV_CPPFLAGS) $(PKG_CFLAGS) $(CPPFLAGS) $(SAN_CFLAGS) -c -o $@ $<
 
-build-asan/tests/%: tests/unit/%.c $(ASAN_LIB_OBJS) $(HDRS) | build-asan/tests
-	$(CC) $(SV_CFLAGS) -Isrc -O1 -g $(SAN) -o $@ $< $(ASAN_LIB_OBJS) \
-		$(SV_LIBS) $(shell $(PKG_CONFIG) --libs cmocka)
+# The unit tests find tests/fixtures from any working directory.
+$(UNIT_OBJS): SV_CPPFLAGS += -DSV_FIXTURES='"$(CURDIR)/tests/fixtures"'
+$(UNIT_OBJS): build-asan/unit/%.o: tests/unit/%.c
+	@mkdir -p $(@D)
+	$(CC) $(SV_CPPFLAGS) $(PKG_CFLAGS) $(CPPFLAGS) $(SAN_CFLAGS) -c -o $@ $<
 
-build build-asan build-asan/tests:
-	mkdir -p $@
+$(ASAN_COMMON_OBJS): build-asan/common/%.o: tests/common/%.c
+	@mkdir -p $(@D)
+	$(CC) $(SV_CPPFLAGS) $(PKG_CFLAGS) $(CPPFLAGS) $(SAN_CFLAGS) -c -o $@ $<
 
-# Every test: unit tests and integration tests, both under ASan+UBSan,
-# the fuzz corpora replayed, valgrind on the default build, then the
-# static analysers.
-check: sockview man/sockview.8 build-asan/sockview $(UNIT_BINS) $(FUZZ_REPLAY)
-	SOCKVIEW=$(CURDIR)/build-asan/sockview tests/run.sh $(UNIT_BINS)
+$(UNIT_BINS): build-asan/tests/%: build-asan/unit/%.o $(ASAN_COMMON_OBJS) $(ASAN_LIB_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(SAN_CFLAGS) $(LDFLAGS) -o $@ $< $(ASAN_COMMON_OBJS) $(ASAN_LIB_OBJS) \
+		$(PKG_LIBS) $(CMOCKA_LIBS)
+
+# ---- Tests ----
+# make unit, make integ, make lint (the static analysers and the layer
+# check), make test (everything but lint) and make check (everything).
+# tests/run.sh ends with one "N passed, N failed, N skipped" line.
+TEST_SUITES := tests/docs.sh tests/install.sh tests/integ/run.sh \
+	tests/fuzz/run.sh tests/valgrind.sh
+LINT_SUITES := tests/layers.sh tests/static.sh
+TEST_BUILD := sockview man/sockview.8 build-asan/sockview $(UNIT_BINS) $(FUZZ_REPLAY)
+RUN_TESTS = MAKE='$(MAKE)' SOCKVIEW=$(CURDIR)/build-asan/sockview tests/run.sh
+
+check: $(TEST_BUILD)
+	$(RUN_TESTS) $(UNIT_BINS) $(TEST_SUITES) $(LINT_SUITES)
+
+test: $(TEST_BUILD)
+	$(RUN_TESTS) $(UNIT_BINS) $(TEST_SUITES)
+
+unit: $(UNIT_BINS)
+	$(RUN_TESTS) $(UNIT_BINS)
+
+integ: build-asan/sockview
+	$(RUN_TESTS) tests/integ/run.sh
+
+lint:
+	$(RUN_TESTS) $(LINT_SUITES)
+
+# The README's quick start, as written there, in a fresh Debian 12 root
+# that has only git (root; debootstrap; FRESH_REV picks the commit).
+fresh-check:
+	tests/fresh-check.sh $(FRESH_REV)
 
 # ---- Fuzzing (tests/fuzz/README) ----
 # `make fuzz` runs each libFuzzer target for FUZZ_SECONDS; new inputs go
@@ -83,12 +139,23 @@ FUZZ_SECONDS ?= 60
 FUZZ_FLAGS ?=
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
+FUZZ_CFLAGS := -std=gnu11 $(WARN) -Werror -O1 -g $(FUZZ_SAN)
 FUZZ_LIB_OBJS := $(LIB_SRCS:src/%.c=build-fuzz/%.o)
+FUZZ_COMMON_OBJS := $(COMMON_SRCS:tests/common/%.c=build-fuzz/common/%.o)
+FUZZ_OBJS := $(FUZZ_TARGETS:%=build-fuzz/fuzz/fuzz_%.o)
 FUZZ_BINS := $(FUZZ_TARGETS:%=build-fuzz/fuzz_%)
 
-build-fuzz/%.o: src/%.c $(HDRS)
+build-fuzz/%.o: src/%.c
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(SV_CFLAGS) -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link -c -o $@ $<
+	$(FUZZ_CC) $(SV_CPPFLAGS) $(PKG_CFLAGS) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FUZZ_COMMON_OBJS): build-fuzz/common/%.o: tests/common/%.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(SV_CPPFLAGS) $(PKG_CFLAGS) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FUZZ_OBJS): build-fuzz/fuzz/%.o: tests/fuzz/%.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(SV_CPPFLAGS) $(PKG_CFLAGS) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 
 # Archives: a target links only the objects it uses.
 build-fuzz/libsv.a: $(FUZZ_LIB_OBJS)
@@ -97,16 +164,19 @@ build-fuzz/libsv.a: $(FUZZ_LIB_OBJS)
 build-asan/libsv.a: $(ASAN_LIB_OBJS)
 	rm -f $@ && ar rcs $@ $^
 
-build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c build-fuzz/libsv.a $(HDRS)
-	$(FUZZ_CC) $(SV_CFLAGS) -Isrc -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer \
-		-o $@ $< build-fuzz/libsv.a $(SV_LIBS)
+$(FUZZ_BINS): build-fuzz/fuzz_%: build-fuzz/fuzz/fuzz_%.o $(FUZZ_COMMON_OBJS) build-fuzz/libsv.a
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $< \
+		$(FUZZ_COMMON_OBJS) build-fuzz/libsv.a $(PKG_LIBS)
 
 # The same targets without libFuzzer: tests/fuzz/replay.c runs each file
 # once, under ASan+UBSan, with $(CC).
-build-asan/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c build-asan/libsv.a $(HDRS)
+$(REPLAY_OBJS): build-asan/fuzz/%.o: tests/fuzz/%.c
 	@mkdir -p $(@D)
-	$(CC) $(SV_CFLAGS) -Isrc -O1 -g $(SAN) -o $@ $< tests/fuzz/replay.c \
-		build-asan/libsv.a $(SV_LIBS)
+	$(CC) $(SV_CPPFLAGS) $(PKG_CFLAGS) $(CPPFLAGS) $(SAN_CFLAGS) -c -o $@ $<
+
+$(FUZZ_REPLAY): build-asan/fuzz/replay_%: build-asan/fuzz/fuzz_%.o build-asan/fuzz/replay.o $(ASAN_COMMON_OBJS) build-asan/libsv.a
+	$(CC) $(SAN_CFLAGS) $(LDFLAGS) -o $@ $< build-asan/fuzz/replay.o \
+		$(ASAN_COMMON_OBJS) build-asan/libsv.a $(PKG_LIBS)
 
 fuzz-build: $(FUZZ_BINS)
 
@@ -139,23 +209,9 @@ static:
 valgrind: sockview
 	tests/valgrind.sh
 
-# Build and test dependencies, Debian/Ubuntu or Fedora.
+# Build and test dependencies, Debian/Ubuntu or Fedora (deps.sh).
 deps:
-	@if command -v apt-get >/dev/null; then \
-		$(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive $(if $(filter 0,$(shell id -u)),,sudo) \
-		apt-get install -y -qq build-essential pkg-config libmnl-dev \
-			libnl-3-dev libnl-route-3-dev libuv1-dev libcmocka-dev \
-			iproute2 jq python3 procps util-linux mandoc zsh fish \
-			nodejs valgrind cppcheck clang-tidy clang libclang-rt-dev \
-			net-tools prometheus; \
-	elif command -v dnf >/dev/null; then \
-		$(if $(filter 0,$(shell id -u)),,sudo) dnf install -y gcc make \
-			pkgconf-pkg-config libmnl-devel libnl3-devel libuv-devel \
-			libcmocka-devel iproute jq python3 procps-ng util-linux \
-			mandoc zsh fish nodejs valgrind cppcheck clang-tools-extra \
-			clang compiler-rt net-tools; \
-	else echo "make deps: no apt-get or dnf here; install libmnl, libnl-3, libnl-route-3, libuv and cmocka development files" >&2; exit 1; fi
+	sh deps.sh
 
 # A release tarball of what is committed, with its VERSION, that builds
 # without git.
@@ -182,11 +238,17 @@ uninstall:
 clean:
 	rm -rf build build-asan build-fuzz sockview man/sockview.8
 
-# The man page's field list comes from the field table.
+# The man page's field list comes from the field table.  Its date is
+# SOURCE_DATE_EPOCH's, else the last commit's: rebuilding it gives the
+# same bytes.  Written whole or not at all.
 man/sockview.8: man/sockview.8.in src/core/fields.c sockview
-	./sockview fields --roff > build/fields.roff
-	sed -e 's/@VERSION@/$(VERSION)/' -e "s/@DATE@/$$(date -u -d @$$(git log -1 --format=%ct 2>/dev/null || date +%s) +%Y-%m-%d)/" \
-		-e '/^@FIELDS@$$/{r build/fields.roff' -e 'd}' man/sockview.8.in > $@
+	@mkdir -p build
+	./sockview fields --roff > build/fields.roff.tmp
+	mv build/fields.roff.tmp build/fields.roff
+	epoch=$${SOURCE_DATE_EPOCH:-$$( [ -e .git ] && git log -1 --format=%ct 2>/dev/null || date +%s)} && \
+	sed -e 's/@VERSION@/$(VERSION)/' -e "s/@DATE@/$$(date -u -d @$$epoch +%Y-%m-%d)/" \
+		-e '/^@FIELDS@$$/{r build/fields.roff' -e 'd}' man/sockview.8.in > $@.tmp
+	mv $@.tmp $@
 
 # Speed against ss and the kernel's floor on 120,000 sockets (root; a few
 # minutes).  bench-smoke: the same on 1,000 connections, in seconds.
@@ -196,3 +258,8 @@ bench: sockview
 
 bench-smoke: sockview
 	BENCH_CONNS=1000 BENCH_ROUNDS=1 BENCH_JSON=build/bench-smoke.json bench/run.sh
+
+# Header dependencies, written by the compiler (-MMD -MP).
+-include $(OBJS:.o=.d) $(ASAN_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) \
+	$(ASAN_COMMON_OBJS:.o=.d) $(REPLAY_OBJS:.o=.d) $(FUZZ_LIB_OBJS:.o=.d) \
+	$(FUZZ_COMMON_OBJS:.o=.d) $(FUZZ_OBJS:.o=.d)

@@ -9,9 +9,11 @@ ok() { pass=$((pass + 1)); echo "ok   $*"; }
 bad() { fail=$((fail + 1)); echo "FAIL $*"; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+# the make that runs us (make check sets MAKE), else the first in PATH
+MAKE=${MAKE:-make}
 
 d=$tmp/root
-if make -s install DESTDIR="$d" PREFIX=/usr >"$tmp/log" 2>&1; then
+if $MAKE -s install DESTDIR="$d" PREFIX=/usr >"$tmp/log" 2>&1; then
 	ok "make install DESTDIR PREFIX=/usr"
 else
 	bad "make install: $(tail -3 "$tmp/log")"
@@ -29,17 +31,17 @@ got=$("$d/usr/bin/sockview" --version 2>&1)
 extra=$(cd "$d" && find . -type f | grep -v -e usr/bin/sockview -e sockview.8 -e completions/sockview -e _sockview -e sockview.fish)
 [ -z "$extra" ] && ok "nothing else installed" || bad "unexpected files: $extra"
 
-make -s uninstall DESTDIR="$d" PREFIX=/usr >"$tmp/log" 2>&1 || bad "make uninstall failed"
+$MAKE -s uninstall DESTDIR="$d" PREFIX=/usr >"$tmp/log" 2>&1 || bad "make uninstall failed"
 left=$(find "$d" -type f)
 [ -z "$left" ] && ok "make uninstall removes every file" || bad "left after uninstall: $left"
 
 d2=$tmp/root2
-make -s install DESTDIR="$d2" BINDIR=/opt/sv/bin MANDIR=/opt/sv/man >"$tmp/log" 2>&1
+$MAKE -s install DESTDIR="$d2" BINDIR=/opt/sv/bin MANDIR=/opt/sv/man >"$tmp/log" 2>&1
 [ -x "$d2/opt/sv/bin/sockview" ] && ok "BINDIR honoured" || bad "BINDIR not honoured"
 [ -f "$d2/opt/sv/man/man8/sockview.8" ] && ok "MANDIR honoured" || bad "MANDIR not honoured"
 
 # a release tarball builds outside this repository and knows its version
-if make -s dist DISTDIR="$tmp" >"$tmp/log" 2>&1; then
+if $MAKE -s dist DISTDIR="$tmp" >"$tmp/log" 2>&1; then
 	tarball=$(ls "$tmp"/sockview-*.tar.gz 2>/dev/null | head -1)
 	[ -n "$tarball" ] && ok "make dist: $(basename "$tarball")" || bad "make dist made no tarball"
 	if [ -n "$tarball" ]; then
@@ -47,7 +49,7 @@ if make -s dist DISTDIR="$tmp" >"$tmp/log" 2>&1; then
 		src=$(ls -d "$tmp"/x/sockview-*)
 		[ -f "$src/VERSION" ] && ok "tarball has VERSION" || bad "tarball lacks VERSION"
 		[ ! -e "$src/.git" ] && ok "tarball has no .git" || bad "tarball has .git"
-		if make -s -C "$src" -j2 sockview man/sockview.8 >"$tmp/log" 2>&1; then
+		if $MAKE -s -C "$src" -j2 sockview man/sockview.8 >"$tmp/log" 2>&1; then
 			ok "tarball builds on its own"
 			v=$("$src/sockview" --version)
 			[ "$v" = "sockview $(cat "$src/VERSION")" ] && ok "built from tarball: $v" ||

@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# Runs every test: the unit test binaries given as arguments, then the
-# integration suite against $SOCKVIEW.  Ends with one "N passed, N failed"
-# line and a non-zero status if anything failed.
+# Runs the tests named as arguments, in order: unit test binaries
+# (build-asan/tests/*) and suites (tests/*.sh, each printing its own
+# "N passed, N failed[, N skipped]" last).  `make unit`, `make integ`,
+# `make lint`, `make test` and `make check` call it.  Ends with one
+# "N passed, N failed, N skipped" line and a non-zero status if
+# anything failed.
 set -u
 cd "$(dirname "$0")/.."
 passed=0 failed=0 skipped=0
 
-for t in "$@"; do
+unit_test() {
+	t=$1
 	out=$("$t" 2>&1); rc=$?
 	printf '%s\n' "$out" | grep -E '^\[  (PASSED|FAILED|  OK|SKIPPED) |^\[==========\]' | sed "s|^|$(basename "$t"): |"
 	p=$(printf '%s\n' "$out" | grep -c '^\[       OK \]')
@@ -19,14 +23,11 @@ for t in "$@"; do
 		f=1
 	fi
 	passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
-done
+}
 
-# Suites print their own "N passed, N failed[, N skipped]" last.  The
-# fuzz corpus replay and valgrind follow the integration tests; static
-# analysis comes last.
-for suite in tests/layers.sh tests/docs.sh tests/install.sh tests/integ/run.sh \
-	tests/fuzz/run.sh tests/valgrind.sh tests/static.sh; do
-	[ -x "$suite" ] || { echo "missing test suite $suite"; failed=$((failed + 1)); continue; }
+suite() {
+	suite=$1
+	[ -x "$suite" ] || { echo "missing test suite $suite"; failed=$((failed + 1)); return; }
 	out=$("$suite" 2>&1); rc=$?
 	printf '%s\n' "$out"
 	last=$(printf '%s\n' "$out" | grep -oE '[0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?' | tail -1)
@@ -38,6 +39,13 @@ for suite in tests/layers.sh tests/docs.sh tests/install.sh tests/integ/run.sh \
 	fi
 	if [ "$rc" != 0 ] && [ "$f" = 0 ]; then f=1; fi
 	passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
+}
+
+for t in "$@"; do
+	case $t in
+	*.sh) suite "$t" ;;
+	*) unit_test "$t" ;;
+	esac
 done
 
 printf '%d passed, %d failed, %d skipped\n' "$passed" "$failed" "$skipped"

@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* Shared by the unit tests: recorded replies and captured output. */
+/*
+ * Shared by the unit tests: recorded replies, captured output and the
+ * test-name filter.  Include after <cmocka.h>.
+ */
 #ifndef SV_TEST_FIXTURE_H
 #define SV_TEST_FIXTURE_H
 
+#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,15 +15,49 @@
 
 #include "out/outbuf.h"
 
-/* Reads tests/fixtures/NAME whole; the tests run from the top dir. */
+/* The Makefile names the fixtures' folder, so any working directory does. */
+#ifndef SV_FIXTURES
+#define SV_FIXTURES "tests/fixtures"
+#endif
+
+/*
+ * `test_NAME [PATTERN]`: only the tests whose names match PATTERN (* and
+ * ?, as cmocka matches them) run.  A pattern that matches nothing is an
+ * error, not a quiet pass.  Returns nonzero when main should exit 1.
+ */
+static inline int unit_filter(int argc, char **argv,
+			      const struct CMUnitTest *tests, size_t n)
+{
+	size_t i;
+
+	if (argc > 2) {
+		fprintf(stderr, "usage: %s [TEST-NAME-PATTERN]\n", argv[0]);
+		return 1;
+	}
+	if (argc < 2)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (fnmatch(argv[1], tests[i].name, 0) == 0)
+			break;
+	if (i == n) {
+		fprintf(stderr, "%s: no test matches '%s'\n", argv[0], argv[1]);
+		return 1;
+	}
+	cmocka_set_test_filter(argv[1]);
+	return 0;
+}
+
+#define UNIT_COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Reads SV_FIXTURES/NAME whole. */
 static inline char *fixture_read(const char *name, size_t *len)
 {
-	char path[256];
+	char path[4096];
 	FILE *f;
 	char *buf;
 	long n;
 
-	snprintf(path, sizeof(path), "tests/fixtures/%s", name);
+	snprintf(path, sizeof(path), "%s/%s", SV_FIXTURES, name);
 	f = fopen(path, "rb");
 	if (!f)
 		return NULL;

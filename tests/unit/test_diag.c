@@ -302,7 +302,7 @@ static void test_unix_fixture(void **state)
 	assert_int_equal(saw_pair, 2);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tcp4_fixture),
@@ -313,5 +313,7 @@ int main(void)
 		cmocka_unit_test(test_unix_fixture),
 	};
 
+	if (unit_filter(argc, argv, tests, UNIT_COUNT(tests)))
+		return 1;
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "filter/filter.h"
+#include "fixture.h"
 #include "sys/diag.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -1617,7 +1618,7 @@ static void test_bytecode_kernel(void **state)
 	assert_non_null(strstr(buf, "PASS\n"));
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_port_operators),
@@ -1636,5 +1637,7 @@ int main(void)
 		cmocka_unit_test(test_bytecode_kernel),
 	};
 
+	if (unit_filter(argc, argv, tests, UNIT_COUNT(tests)))
+		return 1;
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

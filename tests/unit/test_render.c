@@ -295,7 +295,7 @@ static void test_metrics_label(void **state)
 	sv_strbuf_free(&b);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_term_escape),
@@ -309,5 +309,7 @@ int main(void)
 		cmocka_unit_test(test_metrics_label),
 	};
 
+	if (unit_filter(argc, argv, tests, UNIT_COUNT(tests)))
+		return 1;
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
