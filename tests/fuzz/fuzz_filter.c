@@ -2,10 +2,11 @@
 /*
  * libFuzzer target: arbitrary text as a filter expression.  A parsed
  * filter is formatted, compiled for both inet families and matched
- * against a few fixed sockets.  Each program must pass a copy of the
- * kernel's inet_diag_bc_audit(), and running it as inet_diag_bc_run()
- * does must agree with sv_filter_match(): never drop a socket user space
- * accepts, and when the program is exact, never keep one it rejects.
+ * against a few fixed sockets.  Each program must pass the model of the
+ * kernel's inet_diag_bc_audit() in tests/common/bcmodel.c, and running
+ * it as inet_diag_bc_run() does must agree with sv_filter_match(): never
+ * drop a socket user space accepts, and when the program is exact, never
+ * keep one it rejects.
  *
  * Host names never reach DNS: sv_filter_set_lookup() installs a lookup
  * that answers from fixed numeric addresses (getaddrinfo() with
@@ -20,6 +21,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "../common/bcmodel.h"
 #include "filter/filter.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -118,196 +120,14 @@ static void setup(void)
 	unix_socks[1].path_len = sizeof(named) - 1;
 }
 
-/* ---- The kernel's side, as net/ipv4/inet_diag.c has it ---- */
-
-static bool valid_cc(const uint8_t *bc, int len, int cc)
-{
-	while (len >= 0) {
-		const struct inet_diag_bc_op *op = (const void *)bc;
-
-		if (cc > len)
-			return false;
-		if (cc == len)
-			return true;
-		if (op->yes < 4 || op->yes & 3)
-			return false;
-		len -= op->yes;
-		bc += op->yes;
-	}
-	return false;
-}
-
-static bool valid_hostcond(const uint8_t *bc, int len, int *min_len)
-{
-	struct inet_diag_hostcond cond;
-	int alen;
-
-	*min_len += (int)sizeof(cond);
-	if (len < *min_len)
-		return false;
-	memcpy(&cond, bc + sizeof(struct inet_diag_bc_op), sizeof(cond));
-	switch (cond.family) {
-	case AF_UNSPEC:
-		alen = 0;
-		break;
-	case AF_INET:
-		alen = 4;
-		break;
-	case AF_INET6:
-		alen = 16;
-		break;
-	default:
-		return false;
-	}
-	*min_len += alen;
-	return len >= *min_len && cond.prefix_len <= 8 * alen;
-}
-
-static int bc_audit(const uint8_t *bytecode, int bytecode_len)
-{
-	const uint8_t *bc = bytecode;
-	int len = bytecode_len;
-
-	if (len < (int)sizeof(struct inet_diag_bc_op))
-		return -1;
-	while (len > 0) {
-		int min_len = sizeof(struct inet_diag_bc_op);
-		const struct inet_diag_bc_op *op = (const void *)bc;
-
-		switch (op->code) {
-		case INET_DIAG_BC_S_COND:
-		case INET_DIAG_BC_D_COND:
-			if (!valid_hostcond(bc, len, &min_len))
-				return -1;
-			break;
-		case INET_DIAG_BC_DEV_COND:
-			min_len += 4;
-			break;
-		case INET_DIAG_BC_S_EQ:
-		case INET_DIAG_BC_S_GE:
-		case INET_DIAG_BC_S_LE:
-		case INET_DIAG_BC_D_EQ:
-		case INET_DIAG_BC_D_GE:
-		case INET_DIAG_BC_D_LE:
-			min_len += (int)sizeof(struct inet_diag_bc_op);
-			break;
-		case INET_DIAG_BC_MARK_COND:
-			min_len += (int)sizeof(struct inet_diag_markcond);
-			break;
-		case INET_DIAG_BC_CGROUP_COND:
-			min_len += 8;
-			break;
-		case INET_DIAG_BC_AUTO:
-		case INET_DIAG_BC_JMP:
-		case INET_DIAG_BC_NOP:
-			break;
-		default:
-			return -1;
-		}
-		if (len < min_len)
-			return -1;
-		if (op->code != INET_DIAG_BC_NOP) {
-			if (op->no < min_len || op->no > len + 4 || op->no & 3)
-				return -1;
-			if (op->no < len &&
-			    !valid_cc(bytecode, bytecode_len, len - op->no))
-				return -1;
-		}
-		if (op->yes < min_len || op->yes > len + 4 || op->yes & 3)
-			return -1;
-		bc += op->yes;
-		len -= op->yes;
-	}
-	return len == 0 ? 0 : -1;
-}
-
-static bool bits_match(const uint8_t *a, const uint8_t *b, unsigned bits)
-{
-	unsigned n = bits / 8, rest = bits % 8;
-
-	if (memcmp(a, b, n))
-		return false;
-	return !rest || ((a[n] ^ b[n]) & (0xff00 >> rest)) == 0;
-}
-
-static bool host_run(const struct inet_diag_bc_op *op, const struct entry *e)
-{
-	static const uint8_t v4mapped[12] = {[10] = 0xff, [11] = 0xff};
-	const struct sv_sock *s = &e->s;
-	bool src = op->code == INET_DIAG_BC_S_COND;
-	const uint8_t *addr = src ? s->local.addr : s->peer.addr;
-	struct inet_diag_hostcond cond;
-	const uint8_t *caddr;
-
-	memcpy(&cond, op + 1, sizeof(cond));
-	caddr = (const uint8_t *)(op + 1) + sizeof(cond);
-	if (cond.port != -1 &&
-	    cond.port != (src ? s->local.port : s->peer.port))
-		return false;
-	if (cond.family != AF_UNSPEC && cond.family != s->family)
-		return s->family == AF_INET6 && cond.family == AF_INET &&
-		       !memcmp(addr, v4mapped, 12) &&
-		       bits_match(addr + 12, caddr, cond.prefix_len);
-	return !cond.prefix_len || bits_match(addr, caddr, cond.prefix_len);
-}
-
+/* The kernel's side: tests/common/bcmodel.c, shared with the unit tests. */
 static bool bc_run(const uint8_t *bc, int len, const struct entry *e)
 {
-	const struct sv_sock *s = &e->s;
+	struct bcmodel_entry m;
 
-	while (len > 0) {
-		const struct inet_diag_bc_op *op = (const void *)bc;
-		uint32_t u32;
-		uint64_t u64;
-		struct inet_diag_markcond mc;
-		bool yes = true;
-
-		switch (op->code) {
-		case INET_DIAG_BC_JMP:
-			yes = false;
-			break;
-		case INET_DIAG_BC_S_EQ:
-			yes = s->local.port == op[1].no;
-			break;
-		case INET_DIAG_BC_S_GE:
-			yes = s->local.port >= op[1].no;
-			break;
-		case INET_DIAG_BC_S_LE:
-			yes = s->local.port <= op[1].no;
-			break;
-		case INET_DIAG_BC_D_EQ:
-			yes = s->peer.port == op[1].no;
-			break;
-		case INET_DIAG_BC_D_GE:
-			yes = s->peer.port >= op[1].no;
-			break;
-		case INET_DIAG_BC_D_LE:
-			yes = s->peer.port <= op[1].no;
-			break;
-		case INET_DIAG_BC_AUTO:
-			yes = !e->userlocks_port;
-			break;
-		case INET_DIAG_BC_S_COND:
-		case INET_DIAG_BC_D_COND:
-			yes = host_run(op, e);
-			break;
-		case INET_DIAG_BC_DEV_COND:
-			memcpy(&u32, op + 1, 4);
-			yes = u32 == s->ifindex;
-			break;
-		case INET_DIAG_BC_MARK_COND:
-			memcpy(&mc, op + 1, sizeof(mc));
-			yes = (s->mark & mc.mask) == mc.mark;
-			break;
-		case INET_DIAG_BC_CGROUP_COND:
-			memcpy(&u64, op + 1, 8);
-			yes = u64 == s->cgroup_id;
-			break;
-		}
-		len -= yes ? op->yes : op->no;
-		bc += yes ? op->yes : op->no;
-	}
-	return len == 0;
+	bcmodel_entry_of(&e->s, &m);
+	m.bindport_lock = e->userlocks_port;
+	return bcmodel_run(bc, len, &m);
 }
 
 /* ---- The checks ---- */
@@ -329,7 +149,8 @@ static void check_family(const struct sv_filter *f, int family)
 
 	if (sv_filter_bytecode(f, family, &bc, &len, &exact))
 		return;
-	if (len && (len > 65528 || len % 4 || bc_audit(bc, (int)len))) {
+	if (len &&
+	    (len > 65528 || len % 4 || bcmodel_audit(bc, (int)len, true))) {
 		fprintf(stderr, "family %d: the kernel refuses this program\n",
 			family);
 		abort();
