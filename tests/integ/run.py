@@ -1,14 +1,21 @@
 #!/usr/bin/python3
-"""Run all sockview integration tests (tests/integ/test_*.py).
+"""Run the sockview integration tests (tests/integ/test_*.py).
 
-Usage: tests/integ/run.py [-v] [-k PATTERN ...]
+Usage: tests/integ/run.py [-v] [-j JOBS] [-k PATTERN ...]
 Environment: SOCKVIEW=path/to/binary (default: ./sockview in the repo root)
+             SV_TEST_JOBS=N (default: the number of CPUs plus 2)
 
-The very last line printed is `N passed, N failed, N skipped`; the exit
-status is non-zero when anything failed (or errored)."""
+Test classes run in parallel, each in a process of its own (every test
+already runs in a private network namespace, and most of the time they
+wait on sockets and timers, not on the CPU).  A class's output is
+printed whole when it ends.  The very last line printed is
+`N passed, N failed, N skipped`; the exit status is non-zero when
+anything failed (or errored) or when no test ran."""
 
+import json
 import os
 import sys
+import tempfile
 import time
 import unittest
 
@@ -23,16 +30,80 @@ class Result(unittest.TextTestResult):
     def __init__(self, *a, **kw):
         super().__init__(*a, **kw)
         self.passed = 0
-        self.durations = []
 
     def addSuccess(self, test):
         super().addSuccess(test)
         self.passed += 1
 
 
+def classes(suite):
+    """The tests of suite grouped by class, in the order found."""
+    groups = {}
+    stack = [suite]
+    while stack:
+        s = stack.pop(0)
+        if isinstance(s, unittest.TestSuite):
+            stack[0:0] = list(s)
+            continue
+        # a module that failed to import is a test of its own
+        name = "%s.%s" % (type(s).__module__, type(s).__qualname__)
+        groups.setdefault(name, []).append(s)
+    return list(groups.items())
+
+
+def run_class(tests, verbosity, out):
+    """In a child: runs tests with stdout and stderr (of this process
+    and of everything it starts) in the file out, and the counts in
+    out.json.  Never returns."""
+    code = 1
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.dup2(fd, 1)
+        os.dup2(fd, 2)
+        os.close(fd)
+        runner = unittest.TextTestRunner(stream=sys.stdout,
+                                         verbosity=verbosity,
+                                         resultclass=Result)
+        res = runner.run(unittest.TestSuite(tests))
+        counts = {
+            "run": res.testsRun,
+            "passed": res.passed,
+            "failed": len(res.failures) + len(res.errors) +
+            len(res.unexpectedSuccesses),
+            "skipped": ["%s: %s" % (t.id(), why) for t, why in res.skipped],
+        }
+        with open(out + ".json", "w") as f:
+            json.dump(counts, f)
+        code = 0
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+
+
+def report(name, out, status, elapsed):
+    """Prints a finished class's output; returns its counts."""
+    with open(out, errors="replace") as f:
+        text = f.read()
+    try:
+        with open(out + ".json") as f:
+            counts = json.load(f)
+    except (OSError, ValueError):
+        counts = {"run": 0, "passed": 0, "failed": 1, "skipped": []}
+        text += "\n%s: the test process ended with status %#x and no " \
+                "result\n" % (name, status)
+    print("=== %s: %d tests, %.1fs" % (name, counts["run"], elapsed))
+    print(text.rstrip("\n"), flush=True)
+    return counts
+
+
 def main():
     verbosity = 1
     patterns = []
+    jobs = int(os.environ.get("SV_TEST_JOBS", "0")) or \
+        (os.cpu_count() or 1) + 2
     args = sys.argv[1:]
     while args:
         a = args.pop(0)
@@ -40,8 +111,11 @@ def main():
             verbosity = 2
         elif a == "-k" and args:
             patterns.append(args.pop(0))
+        elif a == "-j" and args and args[0].isdigit() and int(args[0]) > 0:
+            jobs = int(args.pop(0))
         else:
-            print("usage: run.py [-v] [-k PATTERN ...]", file=sys.stderr)
+            print("usage: run.py [-v] [-j JOBS] [-k PATTERN ...]",
+                  file=sys.stderr)
             return 2
     exe = nsutil.sockview_path()
     print("sockview under test: %s" % exe, flush=True)
@@ -51,20 +125,38 @@ def main():
     loader = unittest.TestLoader()
     if patterns:
         loader.testNamePatterns = ["*%s*" % p for p in patterns]
-    suite = loader.discover(HERE, pattern="test_*.py", top_level_dir=HERE)
-    runner = unittest.TextTestRunner(stream=sys.stdout, verbosity=verbosity,
-                                     resultclass=Result)
+    todo = classes(loader.discover(HERE, pattern="test_*.py",
+                                   top_level_dir=HERE))
+    tmp = tempfile.mkdtemp(prefix="svt-run.")
+    running = {}
+    total = {"run": 0, "passed": 0, "failed": 0, "skipped": []}
     t0 = time.time()
-    res = runner.run(suite)
-    failed = len(res.failures) + len(res.errors) + \
-        len(res.unexpectedSuccesses)
-    skipped = len(res.skipped)
-    for test, reason in res.skipped:
-        print("skipped: %s: %s" % (test.id(), reason))
-    print("elapsed %.1fs" % (time.time() - t0))
-    print("%d passed, %d failed, %d skipped" % (res.passed, failed, skipped),
-          flush=True)
-    return 1 if failed or res.testsRun == 0 else 0
+    try:
+        while todo or running:
+            while todo and len(running) < jobs:
+                name, tests = todo.pop(0)
+                out = os.path.join(tmp, name)
+                pid = os.fork()
+                if pid == 0:
+                    run_class(tests, verbosity, out)
+                running[pid] = (name, out, time.time())
+            pid, status = os.wait()
+            if pid not in running:
+                continue
+            name, out, started = running.pop(pid)
+            counts = report(name, out, status, time.time() - started)
+            for k in ("run", "passed", "failed", "skipped"):
+                total[k] += counts[k]
+    finally:
+        for f in os.listdir(tmp):
+            os.unlink(os.path.join(tmp, f))
+        os.rmdir(tmp)
+    for s in total["skipped"]:
+        print("skipped: %s" % s)
+    print("elapsed %.1fs, %d at a time" % (time.time() - t0, jobs))
+    print("%d passed, %d failed, %d skipped" % (total["passed"],
+          total["failed"], len(total["skipped"])), flush=True)
+    return 1 if total["failed"] or total["run"] == 0 else 0
 
 
 if __name__ == "__main__":
