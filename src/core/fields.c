@@ -574,7 +574,8 @@ const struct sv_field sv_fields[] = {
 	TCPI(accecn_opt_seen, ST, NULL, "accurate ECN option seen"),
 
 	SEQF("snd_una", SV_SEQ_SND_UNA,
-	     "oldest unacknowledged: bytes_acked, +1 when passively opened"),
+	     "oldest unacknowledged: 1 + bytes sent once (+ FIN) - in "
+	     "flight, checked against bytes_acked (see SEQUENCE SPACE)"),
 	SEQF("snd_nxt", SV_SEQ_SND_NXT, "next to send: write_seq - notsent_bytes"),
 	SEQF("write_seq", SV_SEQ_WRITE_SEQ,
 	     "end of data written by the application: snd_una + Send-Q"),

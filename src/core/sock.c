@@ -125,53 +125,54 @@ int sv_state_parse(const char *word)
 	return -1;
 }
 
+/* States in which our FIN is in the write queue (write_seq counts it). */
+static bool fin_queued(unsigned state)
+{
+	return state == SV_TCP_FIN_WAIT1 || state == SV_TCP_FIN_WAIT2 ||
+	       state == SV_TCP_CLOSING || state == SV_TCP_LAST_ACK ||
+	       state == SV_TCP_TIME_WAIT;
+}
+
 /*
- * Did this socket open actively (connect) or passively (accept)?  The
- * kernel's bytes_acked counts the SYN of an active opener but not the
- * SYN-ACK of an accepted socket.  Returns 1 active, 0 passive, -1 unknown.
+ * The relative snd_una (the SYN is 0), from two counts that must agree.
  *
- * A listener on the local port means accepted: connect() never auto-binds
- * a port that a listener holds.  Otherwise the counters decide: the data
- * sent once is U = bytes_sent - bytes_retrans, so snd_nxt = 1 + U (+1 for
- * a FIN sent); with nothing in flight snd_una = snd_nxt, which leaves
- * bytes_acked at U (+FIN) when accepted and one more when connected.
+ * Forward: the data sent once is U = bytes_sent - bytes_retrans (neither
+ * counts a SYN or FIN), so snd_nxt = 1 + U, plus 1 once our FIN is sent
+ * (it is queued and nothing is left unsent); the kernel's Send-Q is
+ * write_seq - snd_una and notsent_bytes write_seq - snd_nxt, so
+ * snd_una = snd_nxt - (Send-Q - notsent_bytes).
+ *
+ * Backward: bytes_acked counts what snd_una moved over: the SYN on a
+ * socket that connect()ed, not the SYN-ACK on an accepted one, so
+ * snd_una is bytes_acked or bytes_acked + 1.
+ *
+ * The forward value is taken when it is one of the two; otherwise
+ * (a segment the local qdisc refused counts in bytes_sent but never left)
+ * the send side stays absent.  Returns 0 or -1.
  */
-static int sv_sock_active_open(const struct sv_sock *s)
+static int snd_una_rel(const struct sv_sock *s, uint64_t *una)
 {
 	const struct sv_tcp_info *ti = &s->tcpi;
-	uint64_t unique, fin;
+	uint64_t unique, nxt, flight;
 
-	if (s->state == SV_TCP_SYN_SENT)
-		return 1;
-	if (s->has & SV_HAS_LISTENER)
-		return 0;
+	/* bytes_retrans comes after bytes_sent, bytes_acked, notsent_bytes */
 	if (!sv_tcpi_has(s->tcpi_len, bytes_retrans) ||
-	    ti->bytes_sent < ti->bytes_retrans)
+	    ti->bytes_sent < ti->bytes_retrans || s->send_q < ti->notsent_bytes)
 		return -1;
 	unique = ti->bytes_sent - ti->bytes_retrans;
-	/* with nothing in flight, a FIN sent has been acknowledged */
-	fin = s->state == SV_TCP_FIN_WAIT2;
-	if (ti->unacked == 0) {
-		if (ti->bytes_acked == unique + fin)
-			return 0;
-		if (ti->bytes_acked == unique + fin + 1)
-			return 1;
+	nxt = 1 + unique + (fin_queued(s->state) && ti->notsent_bytes == 0);
+	flight = s->send_q - ti->notsent_bytes;
+	if (nxt < flight)
 		return -1;
-	}
-	/* In flight, before any FIN of ours: snd_una < snd_nxt = 1 + U, so
-	 * an accepted socket has bytes_acked <= U - 1 and a connected one
-	 * <= U; bytes_acked = U can only be a connected socket. */
-	if ((s->state == SV_TCP_ESTABLISHED || s->state == SV_TCP_CLOSE_WAIT) &&
-	    ti->bytes_acked == unique)
-		return 1;
-	return -1;
+	*una = nxt - flight;
+	return *una == ti->bytes_acked || *una == ti->bytes_acked + 1 ? 0 : -1;
 }
 
 /*
  * The kernel keeps no absolute sequence numbers in tcp_info, so derive
  * numbers relative to the initial sequence numbers (SYN = 0):
  *
- *   snd_una    = bytes_acked (+1 on an accepted socket, see above)
+ *   snd_una    see snd_una_rel()
  *   write_seq  = snd_una + Send-Q          (Send-Q = write_seq - snd_una)
  *   snd_nxt    = write_seq - notsent_bytes
  *   rcv_nxt    = bytes_received + 1        (the peer's SYN is not counted)
@@ -182,23 +183,16 @@ unsigned sv_sock_seq(const struct sv_sock *s, uint64_t seq[SV_SEQ_MAX])
 	const struct sv_tcp_info *ti = &s->tcpi;
 	unsigned len = s->tcpi_len;
 	unsigned got = 0;
-	int active;
 
 	if (s->proto != SV_PROTO_TCP || !len || s->state == SV_TCP_LISTEN ||
 	    !(s->has & SV_HAS_QUEUES))
 		return 0;
 
-	active = sv_tcpi_has(len, bytes_acked) ? sv_sock_active_open(s) : -1;
-	if (active >= 0) {
-		seq[SV_SEQ_SND_UNA] = ti->bytes_acked + (active ? 0 : 1);
+	if (snd_una_rel(s, &seq[SV_SEQ_SND_UNA]) == 0) {
 		seq[SV_SEQ_WRITE_SEQ] = seq[SV_SEQ_SND_UNA] + s->send_q;
-		got |= 1u << SV_SEQ_SND_UNA | 1u << SV_SEQ_WRITE_SEQ;
-		if (sv_tcpi_has(len, notsent_bytes) &&
-		    seq[SV_SEQ_WRITE_SEQ] >= ti->notsent_bytes) {
-			seq[SV_SEQ_SND_NXT] =
-				seq[SV_SEQ_WRITE_SEQ] - ti->notsent_bytes;
-			got |= 1u << SV_SEQ_SND_NXT;
-		}
+		seq[SV_SEQ_SND_NXT] = seq[SV_SEQ_WRITE_SEQ] - ti->notsent_bytes;
+		got |= 1u << SV_SEQ_SND_UNA | 1u << SV_SEQ_WRITE_SEQ |
+		       1u << SV_SEQ_SND_NXT;
 	}
 	/* Before the SYN-ACK there is no receive sequence space yet. */
 	if (sv_tcpi_has(len, bytes_received) && s->state != SV_TCP_SYN_SENT) {

@@ -122,10 +122,8 @@ static void test_tcp4_seq(void **state)
 	unsigned got;
 
 	(void)state;
-	/* No listener known: everything was acknowledged, so the counters
-	 * tell who opened (bytes_acked counts the client's SYN only). */
-	assert_false(srv.has & SV_HAS_LISTENER);
-
+	/* Everything acknowledged: bytes_acked counts the client's SYN only,
+	 * and the forward count (1 + bytes sent once) agrees. */
 	got = sv_sock_seq(&srv, seq);
 	assert_int_equal(got, (1u << SV_SEQ_MAX) - 1);
 	assert_int_equal(seq[SV_SEQ_RCV_NXT], 100001);
@@ -142,24 +140,47 @@ static void test_tcp4_seq(void **state)
 	assert_int_equal(seq[SV_SEQ_RCV_NXT], 5001);
 	assert_int_equal(seq[SV_SEQ_COPIED_SEQ], 1001);
 
-	/* A listener on the port settles it whatever the counters say. */
-	srv.has |= SV_HAS_LISTENER;
-	srv.tcpi.unacked = 3;
+	/* 1000 bytes in flight and 500 not sent: snd_una is the forward
+	 * count less what the queues hold, whichever side opened. */
+	srv.tcpi.bytes_sent = 6000;
+	srv.send_q = 1500;
+	srv.tcpi.notsent_bytes = 500;
+	got = sv_sock_seq(&srv, seq);
+	assert_int_equal(got, (1u << SV_SEQ_MAX) - 1);
+	assert_int_equal(seq[SV_SEQ_SND_UNA], 5001);
+	assert_int_equal(seq[SV_SEQ_SND_NXT], 6001);
+	assert_int_equal(seq[SV_SEQ_WRITE_SEQ], 6501);
+
+	/* retransmitted bytes are not new sequence space */
+	srv.tcpi.bytes_sent = 7000;
+	srv.tcpi.bytes_retrans = 1000;
 	got = sv_sock_seq(&srv, seq);
 	assert_int_equal(seq[SV_SEQ_SND_UNA], 5001);
+	assert_int_equal(seq[SV_SEQ_SND_NXT], 6001);
 
-	/* Data in flight, no listener, counters that fit either side: the
-	 * send side stays absent rather than maybe off by one. */
-	srv.has &= ~SV_HAS_LISTENER;
-	srv.tcpi.bytes_sent = 6000; /* 1000 bytes in flight */
+	/* counts that disagree (a segment counted sent that never left):
+	 * the send side stays absent rather than maybe off by one */
+	srv.tcpi.bytes_sent = 7002;
 	got = sv_sock_seq(&srv, seq);
 	assert_int_equal(got, 1u << SV_SEQ_RCV_NXT | 1u << SV_SEQ_COPIED_SEQ);
 
-	/* One byte in flight and bytes_acked = U: only a connected socket */
-	cli.tcpi.unacked = 1;
-	cli.tcpi.bytes_sent = 100001;
+	/* LAST-ACK: our FIN sent (nothing unsent), not yet acknowledged */
+	cli.state = SV_TCP_LAST_ACK;
+	cli.send_q = 1;
 	got = sv_sock_seq(&cli, seq);
 	assert_int_equal(seq[SV_SEQ_SND_UNA], 100001);
+	assert_int_equal(seq[SV_SEQ_SND_NXT], 100002);
+	assert_int_equal(seq[SV_SEQ_WRITE_SEQ], 100002);
+
+	/* FIN-WAIT-1 with data unsent: the FIN waits behind it */
+	cli.state = SV_TCP_FIN_WAIT1;
+	cli.send_q = 301;
+	cli.tcpi.notsent_bytes = 201;
+	cli.tcpi.bytes_sent = 100100;
+	got = sv_sock_seq(&cli, seq);
+	assert_int_equal(seq[SV_SEQ_SND_UNA], 100001);
+	assert_int_equal(seq[SV_SEQ_SND_NXT], 100101);
+	assert_int_equal(seq[SV_SEQ_WRITE_SEQ], 100302);
 }
 
 static void test_tcp6_fixture(void **state)
