@@ -10,7 +10,7 @@ DESTDIR ?=
 
 CC ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS := libmnl libnl-3.0 libnl-route-3.0 libuv
+PKGS := libmnl libnl-3.0 libnl-route-3.0 libuv libmicrohttpd
 
 # From git where this is a checkout, from VERSION in a release tarball.
 VERSION := $(shell if [ -e .git ]; then git describe --tags --always --dirty 2>/dev/null; \

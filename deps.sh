@@ -9,13 +9,14 @@ set -eu
 # the rest for `make check`: cmocka, the integration tests' ss, ip,
 # Python and Node.js, the documentation checks (mandoc, zsh, fish),
 # valgrind, the fuzz replay's clang, the static analysers and promtool
-# (in prometheus) for the metrics tests.
+# and the server (in prometheus) for the metrics and serve tests;
+# libmicrohttpd is serve's HTTP server.
 APT_PKGS="git make gcc libc6-dev pkg-config libmnl-dev libnl-3-dev
-	libnl-route-3-dev libuv1-dev libcmocka-dev iproute2 jq python3
+	libnl-route-3-dev libuv1-dev libmicrohttpd-dev libcmocka-dev iproute2 jq python3
 	procps util-linux mandoc zsh fish nodejs valgrind cppcheck clang-tidy
 	clang libclang-rt-dev net-tools prometheus"
 DNF_PKGS="git make gcc pkgconf-pkg-config libmnl-devel libnl3-devel
-	libuv-devel libcmocka-devel iproute jq python3 procps-ng util-linux
+	libuv-devel libmicrohttpd-devel libcmocka-devel iproute jq python3 procps-ng util-linux
 	mandoc zsh fish nodejs valgrind cppcheck clang-tools-extra clang
 	compiler-rt net-tools"
 
@@ -39,6 +40,6 @@ elif command -v dnf >/dev/null 2>&1; then
 else
 	echo "deps.sh: no apt-get or dnf here; install git, make, a C" \
 		"compiler, pkg-config and the development files of libmnl," \
-		"libnl-3, libnl-route-3, libuv and cmocka" >&2
+		"libnl-3, libnl-route-3, libuv, libmicrohttpd and cmocka" >&2
 	exit 1
 fi

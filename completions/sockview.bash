@@ -4,7 +4,7 @@ _sockview()
 	local cur prev cmd i
 	cur=${COMP_WORDS[COMP_CWORD]}
 	prev=${COMP_WORDS[COMP_CWORD-1]}
-	local commands="list metrics watch fields help"
+	local commands="list metrics serve watch fields help"
 	local watch_opts="--interval --count --duration -n --numeric --json -h --help"
 	local filter_words="state exclude dst src dport sport dev fwmark cgroup autobound and or not pid comm uid inode"
 	local list_opts="-t -u -w -x -4 -6 -a -l -n -e -m -i -o -h
@@ -13,6 +13,7 @@ _sockview()
 		-p -r --processes --resolve --netns --netns-pid --resolver-threads
 		--resolve-timeout -F --filter-file --save --load"
 	local metrics_opts="--top --per-socket --max-series --openmetrics"
+	local serve_opts="--listen --scrape-timeout --max-connections"
 
 	cmd=
 	for ((i = 1; i < COMP_CWORD; i++)); do
@@ -30,9 +31,9 @@ _sockview()
 			COMPREPLY=($(compgen -W "$commands" -- "$cur"))
 		fi
 		;;
-	list|metrics)
+	list|metrics|serve)
 		case $prev in
-		--top|--max-series|--per-socket)
+		--top|--max-series|--per-socket|--listen|--scrape-timeout|--max-connections)
 			return ;;
 		--netns)
 			COMPREPLY=($(compgen -W "$(ls /run/netns 2>/dev/null)" -- "$cur"))
@@ -49,7 +50,9 @@ _sockview()
 			COMPREPLY=($(compgen -W "established syn-sent syn-recv fin-wait-1 fin-wait-2 time-wait closed close-wait last-ack listening closing all connected synchronized bucket big" -- "$cur"))
 			return ;;
 		esac
-		if [[ $cur == -* && $cmd == metrics ]]; then
+		if [[ $cur == -* && $cmd == serve ]]; then
+			COMPREPLY=($(compgen -W "$list_opts $metrics_opts $serve_opts" -- "$cur"))
+		elif [[ $cur == -* && $cmd == metrics ]]; then
 			COMPREPLY=($(compgen -W "$list_opts $metrics_opts" -- "$cur"))
 		elif [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W "$list_opts" -- "$cur"))
@@ -72,7 +75,7 @@ _sockview()
 		COMPREPLY=($(compgen -W "--roff --help" -- "$cur"))
 		;;
 	help)
-		COMPREPLY=($(compgen -W "list metrics watch fields" -- "$cur"))
+		COMPREPLY=($(compgen -W "list metrics serve watch fields" -- "$cur"))
 		;;
 	esac
 }

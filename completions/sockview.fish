@@ -1,13 +1,14 @@
 # fish completion for sockview
-set -l cmds list metrics watch fields help
+set -l cmds list metrics serve watch fields help
 complete -c sockview -f
 complete -c sockview -n "not __fish_seen_subcommand_from $cmds" -a list -d 'list sockets with their buffers, state and TCP internals'
 complete -c sockview -n "not __fish_seen_subcommand_from $cmds" -a metrics -d 'print socket metrics for Prometheus'
+complete -c sockview -n "not __fish_seen_subcommand_from $cmds" -a serve -d 'answer Prometheus scrapes over HTTP'
 complete -c sockview -n "not __fish_seen_subcommand_from $cmds" -a watch -d 'show one process'"'"'s sockets live'
 complete -c sockview -n "not __fish_seen_subcommand_from $cmds" -a fields -d 'describe every field'
 complete -c sockview -n "not __fish_seen_subcommand_from $cmds" -a help -d 'show the options of a command'
 complete -c sockview -n "not __fish_seen_subcommand_from $cmds" -l version -d 'print the version'
-complete -c sockview -n "__fish_seen_subcommand_from help" -a 'list metrics watch fields'
+complete -c sockview -n "__fish_seen_subcommand_from help" -a 'list metrics serve watch fields'
 set -l w "__fish_seen_subcommand_from watch"
 complete -c sockview -n $w -a '(__fish_complete_pids)'
 complete -c sockview -n $w -l interval -x -d 'refresh period (ms)'
@@ -16,12 +17,15 @@ complete -c sockview -n $w -l duration -x -d 'stop after this long (s)'
 complete -c sockview -n $w -s n -l numeric -d 'do not resolve peer names'
 complete -c sockview -n $w -l json -d 'NDJSON events'
 complete -c sockview -n "__fish_seen_subcommand_from fields" -l roff -d 'man page form'
-set -l m "__fish_seen_subcommand_from metrics"
+set -l m "__fish_seen_subcommand_from metrics serve"
+complete -c sockview -n "__fish_seen_subcommand_from serve" -l listen -x -d 'address and port to listen on'
+complete -c sockview -n "__fish_seen_subcommand_from serve" -l scrape-timeout -x -d 'budget of one scrape (s)'
+complete -c sockview -n "__fish_seen_subcommand_from serve" -l max-connections -x -d 'clients at once'
 complete -c sockview -n $m -l top -x -d 'sockets of the N command names holding most'
 complete -c sockview -n $m -l per-socket -x -d 'series per socket the filter selects'
 complete -c sockview -n $m -l max-series -x -d 'at most N sockets with series'
 complete -c sockview -n $m -l openmetrics -d 'OpenMetrics text'
-set -l l "__fish_seen_subcommand_from list metrics"
+set -l l "__fish_seen_subcommand_from list metrics serve"
 complete -c sockview -n $l -s t -l tcp -d 'TCP sockets'
 complete -c sockview -n $l -s u -l udp -d 'UDP sockets'
 complete -c sockview -n $l -s w -l raw -d 'RAW sockets'

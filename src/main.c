@@ -10,6 +10,7 @@
 #include "core/util.h"
 #include "fields_cmd.h"
 #include "list/cmd.h"
+#include "serve/cmd.h"
 #include "watch/cmd.h"
 
 #ifndef SV_VERSION
@@ -28,6 +29,8 @@ static const struct sv_cmd commands[] = {
 	  "list sockets with their buffers, state and TCP internals" },
 	{ "metrics", sv_cmd_metrics, sv_metrics_usage,
 	  "print socket metrics for Prometheus (text exposition)" },
+	{ "serve", sv_cmd_serve, sv_serve_usage,
+	  "answer Prometheus scrapes over HTTP (GET /metrics)" },
 	{ "watch", sv_cmd_watch, sv_watch_usage,
 	  "show one process's sockets live, with its readiness events" },
 	{ "fields", sv_cmd_fields, sv_fields_usage,

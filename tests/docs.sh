@@ -9,7 +9,7 @@ pass=0 fail=0
 ok() { pass=$((pass + 1)); echo "ok   $*"; }
 bad() { fail=$((fail + 1)); echo "FAIL $*"; }
 
-help_opts=$( { "$SOCKVIEW" list --help; "$SOCKVIEW" metrics --help; "$SOCKVIEW" watch --help; } | grep -oE -- '(^|[ ,])--?[a-zA-Z0-9][a-z0-9-]*' | tr -d ' ,' | sort -u)
+help_opts=$( { "$SOCKVIEW" list --help; "$SOCKVIEW" metrics --help; "$SOCKVIEW" serve --help; "$SOCKVIEW" watch --help; } | grep -oE -- '(^|[ ,])--?[a-zA-Z0-9][a-z0-9-]*' | tr -d ' ,' | sort -u)
 [ -n "$help_opts" ] && ok "list --help lists options" || bad "list --help lists no options"
 man_opts=$(sed -n '/^\.SH OPTIONS/,/^\.SH FIELDS/p' man/sockview.8 | grep -E '^\.(B|BR|BI) ' |
 	grep -oE -- '\\-\\?-?[a-zA-Z0-9][a-z0-9\\-]*' | sed 's/\\-/-/g' | sort -u)
@@ -41,7 +41,7 @@ res=$(bash -c 'source completions/sockview.bash
 	COMP_WORDS=(sockview help ""); COMP_CWORD=2; _sockview; echo "${COMPREPLY[*]}"')
 [ "$(sed -n 1p <<<"$res")" = list ] && ok "bash: sockview li<Tab>" || bad "bash: sockview li<Tab> gave '$(sed -n 1p <<<"$res")'"
 [ "$(sed -n 2p <<<"$res")" = "--json --jsonl" ] && ok "bash: list --js<Tab>" || bad "bash: list --js<Tab> gave '$(sed -n 2p <<<"$res")'"
-[ "$(sed -n 3p <<<"$res")" = "list metrics watch fields" ] && ok "bash: help <Tab>" || bad "bash: help <Tab> gave '$(sed -n 3p <<<"$res")'"
+[ "$(sed -n 3p <<<"$res")" = "list metrics serve watch fields" ] && ok "bash: help <Tab>" || bad "bash: help <Tab> gave '$(sed -n 3p <<<"$res")'"
 if command -v fish >/dev/null; then
 	res=$(fish -c 'source completions/sockview.fish; complete -C "sockview list --js"' | cut -f1 | tr '\n' ' ')
 	[ "$res" = "--json --jsonl " ] && ok "fish: list --js<Tab>" || bad "fish: list --js<Tab> gave '$res'"

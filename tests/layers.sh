@@ -1,6 +1,6 @@
 #!/bin/sh
 # Includes point down the layers only:
-#   core <- sys <- filter, out <- list, watch <- src/*.c (main)
+#   core <- sys <- filter, out <- list, watch <- serve <- src/*.c (main)
 # A file may include its own folder's headers and any lower layer's;
 # filter and out are siblings, as are list and watch: neither includes
 # the other.
@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.." || exit 1
 rank() {
 	case "$1" in
 	core) echo 0 ;; sys) echo 1 ;; filter | out) echo 2 ;;
-	list | watch) echo 3 ;; .) echo 4 ;; *) echo 99 ;;
+	list | watch) echo 3 ;; serve) echo 4 ;; .) echo 5 ;; *) echo 99 ;;
 	esac
 }
 

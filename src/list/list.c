@@ -490,6 +490,8 @@ static void dump_filtered(struct sv_diag *d, const struct list_opts *lo,
 	size_t len = 0;
 	bool exact = false;
 
+	if (run->soft && run->err)
+		return; /* a scrape already failed or ran out of time */
 	if (lo->filter && req->proto != SV_PROTO_UNIX &&
 	    sv_filter_bytecode(lo->filter, req->family, &bc, &len, &exact))
 		sv_die("out of memory");

@@ -24,6 +24,9 @@ struct sv_metrics_job {
 	bool needs_procs;
 	struct list_run run; /* of the collection under way */
 	double last_duration;
+	unsigned budget_ms; /* 0: none */
+	double deadline;
+	size_t seen;
 };
 
 extern const char sv_metrics_options_help[];
