@@ -496,11 +496,16 @@ def judge_open_close(v, conns, ev):
     """Every connection has an open and a close event."""
     v.ratio("open", sum(1 for k in conns if ev.of(k, "open")), len(conns))
     v.ratio("close", sum(1 for k in conns if ev.of(k, "close")), len(conns))
-    dup = [k.lport for k in conns
-           if len(ev.of(k, "open")) > 1 or len(ev.of(k, "close")) > 1]
-    v.measure(not dup, "at most one open and one close per connection "
-              "(%d with more%s)" % (len(dup), ": ports %s" % dup[:5]
-                                    if dup else ""))
+    for name in ("open", "close"):
+        dup = [k for k in conns if len(ev.of(k, name)) > 1]
+        example = ""
+        if dup:
+            example = "; port %d: %s" % (dup[0].lport, ", ".join(
+                "%s fd=%s inode=%s source=%s" % (
+                    o["time"], o.get("fd"), o.get("inode"), o.get("source"))
+                for o in ev.of(dup[0], name)))
+        v.measure(not dup, "at most one %s per connection: %d with more%s"
+                  % (name, len(dup), example))
 
 
 def judge_readable(v, conns, ev):
