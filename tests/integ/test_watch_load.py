@@ -986,7 +986,11 @@ class TestWatchLoadStrace(WatchLoadCase):
             h = match_in_order(truth, seen, start, lead=0.020,
                                lag=CLOSE_WITHIN)
             v.note("port %d: %d EPOLLOUT wakeups, %d writable events, %d "
-                   "matched" % (k.lport, len(truth), len(seen), h))
+                   "matched; other events: %s" % (
+                       k.lport, len(truth), len(seen), h, ", ".join(
+                           "%s %d" % (name, len(lst)) for name, lst in
+                           sorted(ev.by_port[k.lport].items())
+                           if name != "writable") or "none"))
             total, hits = total + len(truth), hits + h
             extra += max(0, len(seen) - h)
         v.measure(total >= 40, "the target got EPOLLOUT wakeups: %d"
