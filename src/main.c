@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/options.h"
 #include "core/util.h"
 #include "fields_cmd.h"
 #include "list/cmd.h"
@@ -17,49 +18,28 @@
 #define SV_VERSION "unknown"
 #endif
 
+/* What runs each command; names, help and options are in its doc. */
 struct sv_cmd {
-	const char *name;
+	const struct sv_cmd_doc *doc;
 	int (*fn)(int argc, char **argv);
-	void (*usage)(FILE *f);
-	const char *summary;
 };
 
 static const struct sv_cmd commands[] = {
-	{ "list", sv_cmd_list, sv_list_usage,
-	  "list sockets with their buffers, state and TCP internals" },
-	{ "metrics", sv_cmd_metrics, sv_metrics_usage,
-	  "print socket metrics for Prometheus (text exposition)" },
-	{ "serve", sv_cmd_serve, sv_serve_usage,
-	  "answer Prometheus scrapes over HTTP (GET /metrics)" },
-	{ "watch", sv_cmd_watch, sv_watch_usage,
-	  "show one process's sockets live, with its readiness events" },
-	{ "fields", sv_cmd_fields, sv_fields_usage,
-	  "describe every field: JSON key, group, unit, meaning" },
+	{ &sv_list_doc, sv_cmd_list },
+	{ &sv_metrics_doc, sv_cmd_metrics },
+	{ &sv_serve_doc, sv_cmd_serve },
+	{ &sv_watch_doc, sv_cmd_watch },
+	{ &sv_fields_doc, sv_cmd_fields },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
-
-static void usage(FILE *f)
-{
-	size_t i;
-
-	fputs("Usage: sockview COMMAND [OPTIONS]\n"
-	      "       sockview help COMMAND\n"
-	      "       sockview --version\n"
-	      "\n"
-	      "Commands:\n",
-	      f);
-	for (i = 0; i < NCOMMANDS; i++)
-		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
-	fputs("\nWith no command, or options only, sockview runs 'list'.\n", f);
-}
 
 static const struct sv_cmd *find_cmd(const char *name)
 {
 	size_t i;
 
 	for (i = 0; i < NCOMMANDS; i++)
-		if (strcmp(commands[i].name, name) == 0)
+		if (strcmp(commands[i].doc->name, name) == 0)
 			return &commands[i];
 	return NULL;
 }
@@ -112,23 +92,19 @@ int main(int argc, char **argv)
 
 	if (argc < 2)
 		return sv_cmd_list(1, no_args);
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		usage(stdout);
+	switch (sv_opt_word(&sv_main_doc, argv[1])) {
+	case 'h':
+		sv_cmd_usage(&sv_main_doc, stdout);
 		return 0;
-	}
-	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+	case 'V':
 		printf("sockview %s\n", SV_VERSION);
 		return 0;
 	}
-	if (!strcmp(argv[1], "help")) {
-		if (argc < 3) {
-			usage(stdout);
-			return 0;
-		}
-		cmd = find_cmd(argv[2]);
-		if (!cmd)
+	if (!strcmp(argv[1], sv_help_doc.name)) {
+		cmd = argc < 3 ? NULL : find_cmd(argv[2]);
+		if (argc >= 3 && !cmd)
 			sv_usage_die("help: unknown command '%s'", argv[2]);
-		cmd->usage(stdout);
+		sv_cmd_usage(cmd ? cmd->doc : &sv_main_doc, stdout);
 		return 0;
 	}
 	if (argv[1][0] == '-') {

@@ -6,10 +6,8 @@
 
 /* The list command: argv after "list". */
 int sv_cmd_list(int argc, char **argv);
-void sv_list_usage(FILE *f);
 
 /* metrics: the same sockets as one Prometheus exposition. */
 int sv_cmd_metrics(int argc, char **argv);
-void sv_metrics_usage(FILE *f);
 
 #endif

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
-#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +8,7 @@
 #include <unistd.h>
 
 #include "core/fields.h"
+#include "core/options.h"
 #include "core/util.h"
 #include "filter/filter.h"
 #include "list/cmd.h"
@@ -21,100 +21,6 @@
 #include "sys/netns.h"
 #include "sys/proc.h"
 #include "sys/resolve.h"
-
-enum {
-	OPT_JSON = 256,
-	OPT_JSONL,
-	OPT_NETNS,
-	OPT_NETNS_PID,
-	OPT_RESOLVER_THREADS,
-	OPT_RESOLVE_TIMEOUT,
-	OPT_FILTER_FILE,
-	OPT_SAVE,
-	OPT_LOAD,
-};
-
-static const struct option long_opts[] = {
-	{ "tcp", no_argument, NULL, 't' },
-	{ "udp", no_argument, NULL, 'u' },
-	{ "raw", no_argument, NULL, 'w' },
-	{ "unix", no_argument, NULL, 'x' },
-	{ "ipv4", no_argument, NULL, '4' },
-	{ "ipv6", no_argument, NULL, '6' },
-	{ "all", no_argument, NULL, 'a' },
-	{ "listening", no_argument, NULL, 'l' },
-	{ "numeric", no_argument, NULL, 'n' },
-	{ "extended", no_argument, NULL, 'e' },
-	{ "memory", no_argument, NULL, 'm' },
-	{ "info", no_argument, NULL, 'i' },
-	{ "options", no_argument, NULL, 'o' },
-	{ "processes", no_argument, NULL, 'p' },
-	{ "resolve", no_argument, NULL, 'r' },
-	{ "netns", required_argument, NULL, OPT_NETNS },
-	{ "netns-pid", required_argument, NULL, OPT_NETNS_PID },
-	{ "resolver-threads", required_argument, NULL, OPT_RESOLVER_THREADS },
-	{ "resolve-timeout", required_argument, NULL, OPT_RESOLVE_TIMEOUT },
-	{ "filter-file", required_argument, NULL, 'F' },
-	{ "save", required_argument, NULL, OPT_SAVE },
-	{ "load", required_argument, NULL, OPT_LOAD },
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ "jsonl", no_argument, NULL, OPT_JSONL },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
-};
-
-void sv_list_usage(FILE *f)
-{
-	fputs("Usage: sockview list [OPTIONS] [FILTER]\n"
-	      "\n"
-	      "List sockets the kernel reports through sock_diag.  FILTER is\n"
-	      "ss's filter language (state, dst, src, dport, sport, dev,\n"
-	      "fwmark, cgroup, autobound, and, or, not, parentheses) plus pid,\n"
-	      "comm, uid and inode; the kernel applies what it can.\n"
-	      "\n"
-	      "Tables:\n"
-	      "  -t, --tcp         TCP sockets\n"
-	      "  -u, --udp         UDP sockets\n"
-	      "  -w, --raw         RAW sockets\n"
-	      "  -x, --unix        UNIX sockets\n"
-	      "  -4, --ipv4        only IPv4\n"
-	      "  -6, --ipv6        only IPv6\n"
-	      "States:\n"
-	      "  (default)         connected sockets only\n"
-	      "  -l, --listening   listening and unconnected sockets only\n"
-	      "  -a, --all         every state\n"
-	      "Table details (JSON always carries every group):\n"
-	      "  -e, --extended    inode, uid, cookie, interface, cgroup, "
-	      "shutdown\n"
-	      "  -m, --memory      socket memory (skmeminfo)\n"
-	      "  -i, --info        TCP internals and sequence space\n"
-	      "  -o, --options     timers\n"
-	      "  -p, --processes   owning processes (pid, command, fd)\n"
-	      "Names:\n"
-	      "  -n, --numeric     do not resolve names (the default)\n"
-	      "  -r, --resolve     host names (reverse DNS) and service names\n"
-	      "      --resolver-threads N\n"
-	      "                    lookups at once on libuv's threadpool\n"
-	      "      --resolve-timeout SECONDS\n"
-	      "                    leave addresses numeric after this (default "
-	      "2)\n"
-	      "Namespaces:\n"
-	      "      --netns NAME  the network namespace /run/netns/NAME\n"
-	      "      --netns-pid PID\n"
-	      "                    the network namespace of process PID\n"
-	      "Filter:\n"
-	      "  -F, --filter-file FILE\n"
-	      "                    read the filter expression from FILE\n"
-	      "Capture:\n"
-	      "      --save FILE   also write what the kernel answered to FILE\n"
-	      "      --load FILE   read sockets from a saved FILE, not the "
-	      "kernel\n"
-	      "Output:\n"
-	      "      --json        one JSON array of socket objects\n"
-	      "      --jsonl       one JSON object per line\n"
-	      "  -h, --help        this help\n",
-	      f);
-}
 
 /* A filter file is a short text: past this it is not one. */
 #define FILTER_FILE_MAX (1 << 20)
@@ -149,44 +55,22 @@ static char *read_filter_file(const char *path)
 	return text;
 }
 
-/* list's long options followed by a command's own. */
-static struct option *merge_opts(const struct sv_list_extra *x)
-{
-	size_t n = sizeof(long_opts) / sizeof(long_opts[0]) - 1, k = 0;
-	struct option *all;
-
-	while (x && x->opts && x->opts[k].name)
-		k++;
-	all = sv_xcalloc(n + k + 1, sizeof(*all));
-	memcpy(all, long_opts, n * sizeof(*all));
-	if (k)
-		memcpy(all + n, x->opts, k * sizeof(*all));
-	return all;
-}
-
 void sv_list_parse_opts(int argc, char **argv, struct list_opts *lo,
 			const struct sv_list_extra *x)
 {
-	static const char list_short[] = ":tuwx46alnemioprF:h";
-	struct option *opts = merge_opts(x);
-	char shortopts[64];
-	int c;
-
+	const char *filter_file = NULL;
+	struct sv_filter_error ferr;
+	struct sv_getopt g;
 	uint64_t v;
 	double secs;
 	char *end;
+	int c;
 
 	memset(lo, 0, sizeof(*lo));
 	lo->states = x ? x->states : SV_STATES_CONNECTED;
-	snprintf(shortopts, sizeof(shortopts), "%s%s", list_short,
-		 x && x->shortopts ? x->shortopts : "");
 	lo->resolve_timeout_ms = 2000;
-	opterr = 0;
-	optind = 1;
-	const char *filter_file = NULL;
-	struct sv_filter_error ferr;
-
-	while ((c = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
+	sv_getopt_init(&g, x ? x->doc : &sv_list_doc);
+	while ((c = sv_getopt_next(&g, argc, argv)) != -1) {
 		switch (c) {
 		case 't':
 			lo->protos |= 1u << SV_PROTO_TCP;
@@ -221,26 +105,26 @@ void sv_list_parse_opts(int argc, char **argv, struct list_opts *lo,
 		case 'p':
 			lo->procs = true;
 			break;
-		case OPT_NETNS:
+		case SV_OPT_NETNS:
 			lo->netns = optarg;
 			break;
 		case 'F':
 			filter_file = optarg;
 			break;
-		case OPT_SAVE:
+		case SV_OPT_SAVE:
 			lo->save = optarg;
 			break;
-		case OPT_LOAD:
+		case SV_OPT_LOAD:
 			lo->load = optarg;
 			break;
-		case OPT_NETNS_PID:
+		case SV_OPT_NETNS_PID:
 			if (sv_parse_u64(optarg, 1, INT32_MAX, &v))
 				sv_usage_die("list: --netns-pid needs a process id, "
 					     "not '%s'",
 					     optarg);
 			lo->netns_pid = (int)v;
 			break;
-		case OPT_RESOLVER_THREADS:
+		case SV_OPT_RESOLVER_THREADS:
 			/* libuv's pool holds at most 1024, half for DNS */
 			if (sv_parse_u64(optarg, 1, 512, &v))
 				sv_usage_die("list: --resolver-threads takes 1 to "
@@ -248,7 +132,7 @@ void sv_list_parse_opts(int argc, char **argv, struct list_opts *lo,
 					     optarg);
 			lo->resolver_threads = (unsigned)v;
 			break;
-		case OPT_RESOLVE_TIMEOUT:
+		case SV_OPT_RESOLVE_TIMEOUT:
 			secs = strtod(optarg, &end);
 			if (end == optarg || *end || !(secs > 0) || secs > 3600)
 				sv_usage_die("list: --resolve-timeout takes "
@@ -269,32 +153,20 @@ void sv_list_parse_opts(int argc, char **argv, struct list_opts *lo,
 		case 'o':
 			lo->show |= SV_SHOW_TIMER;
 			break;
-		case OPT_JSON:
+		case SV_OPT_JSON:
 			lo->json = SV_JSON_ARRAY + 1;
 			break;
-		case OPT_JSONL:
+		case SV_OPT_JSONL:
 			lo->json = SV_JSON_LINES + 1;
 			break;
-		case 'h':
-			if (x)
-				x->usage(stdout);
-			else
-				sv_list_usage(stdout);
-			exit(0);
-		case ':':
-			sv_usage_die("list: option '%s' needs a value",
-				     argv[optind - 1]);
 		default:
-			if (x && c > 0 && c != '?' && !x->handle(c, optarg, x->ctx))
+			/* the command's own options */
+			if (x && !x->handle(c, optarg, x->ctx))
 				break;
-			if (optopt)
-				sv_usage_die("list: unknown option '-%c'",
-					     optopt);
-			sv_usage_die("list: unknown option '%s'",
-				     argv[optind - 1]);
+			sv_die("option '--%s' has no handler",
+			       sv_opt_find(g.doc, c)->name);
 		}
 	}
-	free(opts);
 	if (filter_file && optind < argc)
 		sv_usage_die("list: a filter in -F %s and on the command line "
 			     "('%s'): give one",

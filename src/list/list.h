@@ -46,17 +46,15 @@ struct list_run {
 	int err;
 };
 
-/* A command built on list's options (metrics, serve): its own options
- * after list's, its help, and its default states. */
-struct option;
+/* A command built on list's options (metrics, serve): its doc, whose
+ * base chain reaches list's (core/options.c), and its default states. */
+struct sv_cmd_doc;
 struct sv_list_extra {
-	const struct option *opts; /* NULL-terminated */
-	const char *shortopts;	   /* added to list's */
-	uint32_t states;	   /* the default state selection */
-	/* one of opts: 0 when handled, -1 when not its own */
+	const struct sv_cmd_doc *doc;
+	uint32_t states; /* the default state selection */
+	/* one of its own options: 0 when handled, -1 when not its own */
 	int (*handle)(int c, const char *arg, void *ctx);
 	void *ctx;
-	void (*usage)(FILE *f);
 };
 
 /* x: NULL for list itself.  Dies with a usage error. */

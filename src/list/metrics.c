@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* `sockview metrics`: list's pipeline into the metrics renderer. */
 #include <errno.h>
-#include <getopt.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/options.h"
 #include "core/util.h"
 #include "filter/filter.h"
 #include "list/cmd.h"
@@ -20,52 +20,6 @@
 #include "sys/netns.h"
 #include "sys/proc.h"
 
-enum {
-	OPT_TOP = 512,
-	OPT_PER_SOCKET,
-	OPT_MAX_SERIES,
-	OPT_OPENMETRICS,
-};
-
-static const struct option metrics_opts[] = {
-	{ "top", required_argument, NULL, OPT_TOP },
-	{ "per-socket", required_argument, NULL, OPT_PER_SOCKET },
-	{ "max-series", required_argument, NULL, OPT_MAX_SERIES },
-	{ "openmetrics", no_argument, NULL, OPT_OPENMETRICS },
-	{ NULL, 0, NULL, 0 },
-};
-
-const char sv_metrics_options_help[] =
-	"Metrics:\n"
-	"      --top N       sockets of the N command names holding most\n"
-	"                    (reads /proc as -p; -p alone means --top 10)\n"
-	"      --per-socket FILTER\n"
-	"                    also one series per socket FILTER selects\n"
-	"                    (ss's filter language, one argument)\n"
-	"      --max-series N\n"
-	"                    at most N sockets get series (needed with\n"
-	"                    --per-socket)\n"
-	"      --openmetrics OpenMetrics 1.0 text (# EOF), not Prometheus\n"
-	"                    text 0.0.4\n";
-
-void sv_metrics_usage(FILE *f)
-{
-	fputs("Usage: sockview metrics [OPTIONS] [FILTER]\n"
-	      "\n"
-	      "Print the sockets as one Prometheus text exposition (for\n"
-	      "node_exporter's textfile collector) and exit.  Every series\n"
-	      "is an aggregate with bounded labels: sockets by protocol,\n"
-	      "family, state and namespace; per listener its accept queue,\n"
-	      "backlog, SYN-RECV requests and drops; queue bytes,\n"
-	      "retransmits and zero windows in total.  Every state is read\n"
-	      "unless -l, -a or FILTER says otherwise.  list's options\n"
-	      "select the sockets (see sockview list --help).\n"
-	      "\n",
-	      f);
-	fputs(sv_metrics_options_help, f);
-	fputs("  -h, --help        this help\n", f);
-}
-
 static int metrics_opt(int c, const char *arg, void *ctx)
 {
 	struct sv_metrics_opts *mo = ctx;
@@ -73,24 +27,24 @@ static int metrics_opt(int c, const char *arg, void *ctx)
 	uint64_t v;
 
 	switch (c) {
-	case OPT_TOP:
+	case SV_OPT_TOP:
 		if (sv_parse_u64(arg, 1, 10000, &v))
 			sv_usage_die("metrics: --top takes 1 to 10000, not '%s'",
 				     arg);
 		mo->top = (unsigned)v;
 		return 0;
-	case OPT_PER_SOCKET:
+	case SV_OPT_PER_SOCKET:
 		if (sv_filter_parse_string(arg, &mo->per_socket, &ferr))
 			sv_usage_die("metrics: --per-socket: %s", ferr.msg);
 		return 0;
-	case OPT_MAX_SERIES:
+	case SV_OPT_MAX_SERIES:
 		if (sv_parse_u64(arg, 1, 1000000, &v))
 			sv_usage_die("metrics: --max-series takes 1 to "
 				     "1000000, not '%s'",
 				     arg);
 		mo->max_series = (size_t)v;
 		return 0;
-	case OPT_OPENMETRICS:
+	case SV_OPT_OPENMETRICS:
 		mo->openmetrics = true;
 		return 0;
 	}
@@ -98,25 +52,16 @@ static int metrics_opt(int c, const char *arg, void *ctx)
 }
 
 void sv_metrics_parse(int argc, char **argv, struct list_opts *lo,
-		      struct sv_metrics_opts *mo, const struct option *more,
-		      int (*handle)(int c, const char *arg, void *ctx),
-		      void (*usage)(FILE *f))
+		      struct sv_metrics_opts *mo, const struct sv_cmd_doc *doc,
+		      int (*handle)(int c, const char *arg, void *ctx))
 {
-	struct option all[16];
-	size_t n = 0, k;
 	struct sv_list_extra x = {
-		.opts = all,
+		.doc = doc ? doc : &sv_metrics_doc,
 		.states = SV_STATES_ALL & ~SV_SF(SV_TCP_BOUND_INACTIVE),
 		.handle = handle ? handle : metrics_opt,
 		.ctx = mo,
-		.usage = usage ? usage : sv_metrics_usage,
 	};
 
-	for (k = 0; metrics_opts[k].name; k++)
-		all[n++] = metrics_opts[k];
-	for (k = 0; more && more[k].name && n < 15; k++)
-		all[n++] = more[k];
-	memset(&all[n], 0, sizeof(all[n]));
 	sv_list_parse_opts(argc, argv, lo, &x);
 	if (lo->json || lo->save || lo->resolve)
 		sv_usage_die("metrics: %s does not apply to metrics",
@@ -248,7 +193,7 @@ int sv_cmd_metrics(int argc, char **argv)
 	struct sv_diag *d;
 	int err;
 
-	sv_metrics_parse(argc, argv, &lo, &mo, NULL, NULL, NULL);
+	sv_metrics_parse(argc, argv, &lo, &mo, NULL, NULL);
 	if (lo.load) {
 		const char *why;
 

@@ -29,15 +29,13 @@ struct sv_metrics_job {
 	size_t seen;
 };
 
-extern const char sv_metrics_options_help[];
-
-/* list's options, metrics' and more (handled by handle, which passes
- * the rest to sv_metrics_opt); usage prints --help. */
-struct option;
+/* list's options, metrics' and those of doc (NULL: metrics itself),
+ * whose base chain reaches metrics' (core/options.c); handle passes what
+ * is not its own to sv_metrics_opt. */
+struct sv_cmd_doc;
 void sv_metrics_parse(int argc, char **argv, struct list_opts *lo,
-		      struct sv_metrics_opts *mo, const struct option *more,
-		      int (*handle)(int c, const char *arg, void *ctx),
-		      void (*usage)(FILE *f));
+		      struct sv_metrics_opts *mo, const struct sv_cmd_doc *doc,
+		      int (*handle)(int c, const char *arg, void *ctx));
 int sv_metrics_opt(int c, const char *arg, void *ctx);
 
 void sv_metrics_job_init(struct sv_metrics_job *j, struct list_opts *lo,

@@ -6,6 +6,5 @@
 
 /* serve: the metrics over HTTP, one exposition per scrape. */
 int sv_cmd_serve(int argc, char **argv);
-void sv_serve_usage(FILE *f);
 
 #endif

@@ -8,7 +8,6 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <getopt.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stddef.h>
@@ -22,6 +21,7 @@
 #include <microhttpd.h>
 #include <uv.h>
 
+#include "core/options.h"
 #include "core/strbuf.h"
 #include "core/util.h"
 #include "filter/filter.h"
@@ -30,23 +30,6 @@
 #include "out/outbuf.h"
 #include "serve/cmd.h"
 #include "sys/diag.h"
-
-/* Outside 9100-9999, the range Prometheus' list of exporter ports has
- * given out entirely. */
-#define SV_SERVE_PORT 19153
-
-enum {
-	OPT_LISTEN = 768,
-	OPT_SCRAPE_TIMEOUT,
-	OPT_MAX_CONNECTIONS,
-};
-
-static const struct option serve_opts[] = {
-	{ "listen", required_argument, NULL, OPT_LISTEN },
-	{ "scrape-timeout", required_argument, NULL, OPT_SCRAPE_TIMEOUT },
-	{ "max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS },
-	{ NULL, 0, NULL, 0 },
-};
 
 struct serve {
 	struct sv_metrics_opts mo;
@@ -65,31 +48,6 @@ struct serve {
 	struct sv_out out;
 	struct sv_strbuf body;
 };
-
-void sv_serve_usage(FILE *f)
-{
-	fprintf(f,
-		"Usage: sockview serve [OPTIONS] [FILTER]\n"
-		"\n"
-		"Answer GET /metrics over HTTP with the exposition of\n"
-		"'sockview metrics', computed anew for each scrape.  Only GET\n"
-		"(and HEAD) of /metrics and / are answered.  list's options\n"
-		"and FILTER select the sockets.\n"
-		"\n"
-		"Server:\n"
-		"      --listen ADDR:PORT\n"
-		"                    where to listen (default 127.0.0.1:%d;\n"
-		"                    [::1]:PORT for IPv6); an address that is not\n"
-		"                    loopback is used only when given here\n"
-		"      --scrape-timeout SECONDS\n"
-		"                    budget of one scrape (default 5; lowered to\n"
-		"                    the scraper's own timeout when it sends it)\n"
-		"      --max-connections N\n"
-		"                    clients at once (default 16)\n",
-		SV_SERVE_PORT);
-	fputs(sv_metrics_options_help, f);
-	fputs("  -h, --help        this help\n", f);
-}
 
 /* "ADDR:PORT", "[ADDR6]:PORT" or ":PORT" (loopback). */
 static int parse_listen(const char *text, struct sockaddr_storage *ss,
@@ -148,14 +106,14 @@ static int serve_opt(int c, const char *arg, void *ctx)
 	char *end;
 
 	switch (c) {
-	case OPT_LISTEN:
+	case SV_OPT_LISTEN:
 		sv->listen = arg;
 		if (parse_listen(arg, &sv->addr, &sv->addrlen))
 			sv_usage_die("serve: --listen takes ADDR:PORT or "
 				     "[ADDR6]:PORT, not '%s'",
 				     arg);
 		return 0;
-	case OPT_SCRAPE_TIMEOUT:
+	case SV_OPT_SCRAPE_TIMEOUT:
 		secs = strtod(arg, &end);
 		if (end == arg || *end || !(secs > 0) || secs > 600)
 			sv_usage_die("serve: --scrape-timeout takes seconds "
@@ -165,7 +123,7 @@ static int serve_opt(int c, const char *arg, void *ctx)
 		if (!sv->budget_ms)
 			sv->budget_ms = 1;
 		return 0;
-	case OPT_MAX_CONNECTIONS:
+	case SV_OPT_MAX_CONNECTIONS:
 		if (sv_parse_u64(arg, 1, 1024, &v))
 			sv_usage_die("serve: --max-connections takes 1 to "
 				     "1024, not '%s'",
@@ -395,8 +353,7 @@ int sv_cmd_serve(int argc, char **argv)
 
 	sv.budget_ms = 5000;
 	sv.max_conns = 16;
-	sv_metrics_parse(argc, argv, &sv.lo, &sv.mo, serve_opts, serve_opt,
-			 sv_serve_usage);
+	sv_metrics_parse(argc, argv, &sv.lo, &sv.mo, &sv_serve_doc, serve_opt);
 	if (sv.lo.load)
 		sv_usage_die("serve: --load does not apply: a server reads "
 			     "the kernel at each scrape");

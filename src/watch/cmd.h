@@ -6,6 +6,5 @@
 
 /* The watch command: argv after "watch". */
 int sv_cmd_watch(int argc, char **argv);
-void sv_watch_usage(FILE *f);
 
 #endif

@@ -7,7 +7,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <linux/inet_diag.h>
 #include <linux/sock_diag.h>
 #include <sched.h>
@@ -19,62 +18,23 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "core/options.h"
 #include "core/util.h"
 #include "watch/cmd.h"
 #include "watch/watch.h"
 
-enum {
-	OPT_INTERVAL = 256,
-	OPT_COUNT,
-	OPT_DURATION,
-	OPT_JSON,
-};
-
-static const struct option long_opts[] = {
-	{ "interval", required_argument, NULL, OPT_INTERVAL },
-	{ "count", required_argument, NULL, OPT_COUNT },
-	{ "duration", required_argument, NULL, OPT_DURATION },
-	{ "numeric", no_argument, NULL, 'n' },
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
-};
-
-void sv_watch_usage(FILE *f)
-{
-	fputs("Usage: sockview watch [OPTIONS] PID\n"
-	      "\n"
-	      "Show one process's sockets live: rates, state changes, and the\n"
-	      "readiness events its own event loop receives.\n"
-	      "\n"
-	      "      --interval MS     refresh every MS milliseconds (default "
-	      "1000)\n"
-	      "      --count N         stop after N events (samples not "
-	      "counted)\n"
-	      "      --duration SECONDS\n"
-	      "                        stop after this long\n"
-	      "  -n, --numeric         do not resolve peer names\n"
-	      "      --json            NDJSON: one event object per line\n"
-	      "  -h, --help            this help\n"
-	      "\n"
-	      "In a terminal: a full-screen view (q quits, s changes the "
-	      "sort).\n"
-	      "Otherwise: one line per event and the socket table each tick.\n",
-	      f);
-}
-
 static void parse_opts(int argc, char **argv, struct sv_watch *w)
 {
+	struct sv_getopt g;
 	uint64_t v;
 	char *end;
 	int c;
 
 	w->interval_ms = 1000;
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, ":nh", long_opts, NULL)) != -1) {
+	sv_getopt_init(&g, &sv_watch_doc);
+	while ((c = sv_getopt_next(&g, argc, argv)) != -1) {
 		switch (c) {
-		case OPT_INTERVAL:
+		case SV_OPT_INTERVAL:
 			if (sv_parse_u64(optarg, 1, 3600000, &v))
 				sv_usage_die("watch: --interval takes "
 					     "milliseconds (1 to 3600000), not "
@@ -82,14 +42,14 @@ static void parse_opts(int argc, char **argv, struct sv_watch *w)
 					     optarg);
 			w->interval_ms = v;
 			break;
-		case OPT_COUNT:
+		case SV_OPT_COUNT:
 			if (sv_parse_u64(optarg, 1, UINT64_MAX, &v))
 				sv_usage_die("watch: --count takes a positive "
 					     "number, not '%s'",
 					     optarg);
 			w->count = v;
 			break;
-		case OPT_DURATION:
+		case SV_OPT_DURATION:
 			w->duration = strtod(optarg, &end);
 			if (end == optarg || *end || !(w->duration > 0) ||
 			    w->duration > 31536000)
@@ -100,21 +60,9 @@ static void parse_opts(int argc, char **argv, struct sv_watch *w)
 		case 'n':
 			w->numeric = true;
 			break;
-		case OPT_JSON:
+		case SV_OPT_JSON:
 			w->mode = SV_WATCH_JSON;
 			break;
-		case 'h':
-			sv_watch_usage(stdout);
-			exit(0);
-		case ':':
-			sv_usage_die("watch: option '%s' needs a value",
-				     argv[optind - 1]);
-		default:
-			if (optopt)
-				sv_usage_die("watch: unknown option '-%c'",
-					     optopt);
-			sv_usage_die("watch: unknown option '%s'",
-				     argv[optind - 1]);
 		}
 	}
 	if (optind >= argc)

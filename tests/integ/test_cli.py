@@ -79,6 +79,68 @@ class TestExitCodes(SockviewTestCase):
             self.assertEqual(p.stdout, b"", "nothing on stdout on usage error")
 
     @in_netns
+    def test_option_errors_one_clean_line(self):
+        # what getopt reports, said once, in words: never an internal
+        # option code or a NUL byte
+        hint = " (see 'sockview --help')"
+        cases = [
+            (["list", "--tcp=1"],
+             "list: option '--tcp' doesn't allow an argument"),
+            (["list", "-t", "--json=yes"],
+             "list: option '--json' doesn't allow an argument"),
+            (["--jsonl=1"],
+             "list: option '--jsonl' doesn't allow an argument"),
+            (["watch", "--json=x", "1"],
+             "watch: option '--json' doesn't allow an argument"),
+            (["watch", "--numeric=0", "1"],
+             "watch: option '--numeric' doesn't allow an argument"),
+            (["fields", "--roff=1"],
+             "fields: option '--roff' doesn't allow an argument"),
+            (["list", "--help=1"],
+             "list: option '--help' doesn't allow an argument"),
+            (["list", "--no-such"], "list: unknown option '--no-such'"),
+            (["list", "--no-such=3"], "list: unknown option '--no-such'"),
+            (["list", "-tZ"], "list: unknown option '-Z'"),
+            (["list", "--tcp", "-Zt"], "list: unknown option '-Z'"),
+            (["watch", "-q", "1"], "watch: unknown option '-q'"),
+            (["list", "--netns"], "list: option '--netns' needs a value"),
+            (["list", "-tF"], "list: option '-F' needs a value"),
+            (["list", "--filter-file"],
+             "list: option '--filter-file' needs a value"),
+            (["watch", "--interval"],
+             "watch: option '--interval' needs a value"),
+            (["list", "--resolve-t"], "list: option '--resolve-t"),
+            (["list", "--re"], "list: option '--re' is ambiguous"),
+        ]
+        for argv, want in cases:
+            p = sockview(*argv)
+            self.assertEqual(p.returncode, 2, "sockview %s: exit %d, want 2"
+                             % (" ".join(argv), p.returncode))
+            self.assertEqual(p.stdout, b"")
+            self.assertNotIn(b"\0", p.stderr)
+            err = p.stderr.decode("ascii")
+            self.assertTrue(err.isprintable() or err[:-1].isprintable(),
+                            "printable: %r" % err)
+            self.assertEqual(err.count("\n"), 1, "one line: %r" % err)
+            self.assertTrue(err.startswith("sockview: " + want),
+                            "sockview %s: %r, want %r"
+                            % (" ".join(argv), err, want))
+            self.assertTrue(err.endswith(hint + "\n"), repr(err))
+
+    @in_netns
+    def test_long_option_values_both_ways(self):
+        # --name=value and --name value mean the same
+        s = socket.socket()
+        s.bind(("127.0.0.1", 7102))
+        s.listen(1)
+        for argv in (["list", "-tl", "--resolve-timeout=1.5", "--json"],
+                     ["list", "-tl", "--resolve-timeout", "1.5", "--json"]):
+            p = sockview(*argv)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            objs = json.loads(p.stdout.decode())
+            self.assertEqual([o["local"]["port"] for o in objs], [7102])
+
+    @in_netns
     def test_good_run_exits_0(self):
         s = socket.socket()
         s.bind(("127.0.0.1", 7100))
