@@ -1,82 +1,135 @@
 # bash completion for sockview
+# Generated from src/core/options.c by 'make docs': edit that, not this.
+
+_sockview_pids()
+{
+	local p
+	for p in /proc/[0-9]*; do
+		p=${p#/proc/}
+		[[ $p == "$cur"* ]] && echo "$p"
+	done
+}
+
+_sockview_list()
+{
+	case $prev in
+	--resolver-threads|--resolve-timeout)
+		return ;;
+	-F|--filter-file|--save|--load)
+		COMPREPLY=($(compgen -f -- "$cur")); return ;;
+	--netns-pid)
+		COMPREPLY=($(_sockview_pids)); return ;;
+	--netns)
+		COMPREPLY=($(compgen -W "$(ls /run/netns 2>/dev/null)" -- "$cur")); return ;;
+	esac
+	if [[ $cur == -* ]]; then
+		COMPREPLY=($(compgen -W "-t --tcp -u --udp -w --raw -x --unix -4 --ipv4 -6 --ipv6 -l --listening -a --all -e --extended -m --memory -i --info -o --options -p --processes -n --numeric -r --resolve --resolver-threads --resolve-timeout --netns --netns-pid -F --filter-file --save --load --json --jsonl -h --help $1" -- "$cur"))
+		return
+	fi
+	case $prev in
+	state|exclude)
+		COMPREPLY=($(compgen -W "established syn-sent syn-recv fin-wait-1 fin-wait-2 time-wait closed close-wait last-ack listening closing bound-inactive all connected synchronized bucket big" -- "$cur"))
+		return ;;
+	esac
+	COMPREPLY=($(compgen -W "state exclude dst src dport sport dev fwmark cgroup autobound pid comm uid inode and or not" -- "$cur"))
+}
+
+_sockview_metrics()
+{
+	case $prev in
+	--resolver-threads|--resolve-timeout|--top|--per-socket|--max-series)
+		return ;;
+	-F|--filter-file|--save|--load)
+		COMPREPLY=($(compgen -f -- "$cur")); return ;;
+	--netns-pid)
+		COMPREPLY=($(_sockview_pids)); return ;;
+	--netns)
+		COMPREPLY=($(compgen -W "$(ls /run/netns 2>/dev/null)" -- "$cur")); return ;;
+	esac
+	if [[ $cur == -* ]]; then
+		COMPREPLY=($(compgen -W "-t --tcp -u --udp -w --raw -x --unix -4 --ipv4 -6 --ipv6 -l --listening -a --all -e --extended -m --memory -i --info -o --options -p --processes -n --numeric -r --resolve --resolver-threads --resolve-timeout --netns --netns-pid -F --filter-file --save --load --json --jsonl --top --per-socket --max-series --openmetrics -h --help $1" -- "$cur"))
+		return
+	fi
+	case $prev in
+	state|exclude)
+		COMPREPLY=($(compgen -W "established syn-sent syn-recv fin-wait-1 fin-wait-2 time-wait closed close-wait last-ack listening closing bound-inactive all connected synchronized bucket big" -- "$cur"))
+		return ;;
+	esac
+	COMPREPLY=($(compgen -W "state exclude dst src dport sport dev fwmark cgroup autobound pid comm uid inode and or not" -- "$cur"))
+}
+
+_sockview_serve()
+{
+	case $prev in
+	--resolver-threads|--resolve-timeout|--top|--per-socket|--max-series|--listen|--scrape-timeout|--max-connections)
+		return ;;
+	-F|--filter-file|--save|--load)
+		COMPREPLY=($(compgen -f -- "$cur")); return ;;
+	--netns-pid)
+		COMPREPLY=($(_sockview_pids)); return ;;
+	--netns)
+		COMPREPLY=($(compgen -W "$(ls /run/netns 2>/dev/null)" -- "$cur")); return ;;
+	esac
+	if [[ $cur == -* ]]; then
+		COMPREPLY=($(compgen -W "-t --tcp -u --udp -w --raw -x --unix -4 --ipv4 -6 --ipv6 -l --listening -a --all -e --extended -m --memory -i --info -o --options -p --processes -n --numeric -r --resolve --resolver-threads --resolve-timeout --netns --netns-pid -F --filter-file --save --load --json --jsonl --top --per-socket --max-series --openmetrics --listen --scrape-timeout --max-connections -h --help $1" -- "$cur"))
+		return
+	fi
+	case $prev in
+	state|exclude)
+		COMPREPLY=($(compgen -W "established syn-sent syn-recv fin-wait-1 fin-wait-2 time-wait closed close-wait last-ack listening closing bound-inactive all connected synchronized bucket big" -- "$cur"))
+		return ;;
+	esac
+	COMPREPLY=($(compgen -W "state exclude dst src dport sport dev fwmark cgroup autobound pid comm uid inode and or not" -- "$cur"))
+}
+
+_sockview_watch()
+{
+	case $prev in
+	--interval|--count|--duration)
+		return ;;
+	esac
+	if [[ $cur == -* ]]; then
+		COMPREPLY=($(compgen -W "--interval --count --duration -n --numeric --json -h --help $1" -- "$cur"))
+		return
+	fi
+	COMPREPLY=($(_sockview_pids))
+}
+
+_sockview_fields()
+{
+	if [[ $cur == -* ]]; then
+		COMPREPLY=($(compgen -W "--roff -h --help $1" -- "$cur"))
+		return
+	fi
+	return 0
+}
+
+_sockview_help()
+{
+	COMPREPLY=($(compgen -W "list metrics serve watch fields" -- "$cur"))
+}
+
 _sockview()
 {
-	local cur prev cmd i
-	cur=${COMP_WORDS[COMP_CWORD]}
-	prev=${COMP_WORDS[COMP_CWORD-1]}
-	local commands="list metrics serve watch fields help"
-	local watch_opts="--interval --count --duration -n --numeric --json -h --help"
-	local filter_words="state exclude dst src dport sport dev fwmark cgroup autobound and or not pid comm uid inode"
-	local list_opts="-t -u -w -x -4 -6 -a -l -n -e -m -i -o -h
-		--tcp --udp --raw --unix --ipv4 --ipv6 --all --listening
-		--numeric --extended --memory --info --options --json --jsonl --help
-		-p -r --processes --resolve --netns --netns-pid --resolver-threads
-		--resolve-timeout -F --filter-file --save --load"
-	local metrics_opts="--top --per-socket --max-series --openmetrics"
-	local serve_opts="--listen --scrape-timeout --max-connections"
+	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
 
-	cmd=
-	for ((i = 1; i < COMP_CWORD; i++)); do
-		case ${COMP_WORDS[i]} in
-		-*) ;;
-		*) cmd=${COMP_WORDS[i]}; break ;;
-		esac
-	done
-
-	case $cmd in
-	"")
+	if ((COMP_CWORD == 1)); then
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W "--help --version $list_opts" -- "$cur"))
+			# options alone mean list
+			_sockview_list "-V --version"
 		else
-			COMPREPLY=($(compgen -W "$commands" -- "$cur"))
+			COMPREPLY=($(compgen -W "list metrics serve watch fields help" -- "$cur"))
 		fi
-		;;
-	list|metrics|serve)
-		case $prev in
-		--top|--max-series|--per-socket|--listen|--scrape-timeout|--max-connections)
-			return ;;
-		--netns)
-			COMPREPLY=($(compgen -W "$(ls /run/netns 2>/dev/null)" -- "$cur"))
-			return ;;
-		--netns-pid)
-			COMPREPLY=($(compgen -W "$(ls /proc | grep -E '^[0-9]+$')" -- "$cur"))
-			return ;;
-		--resolver-threads|--resolve-timeout)
-			return ;;
-		-F|--filter-file|--save|--load)
-			COMPREPLY=($(compgen -f -- "$cur"))
-			return ;;
-		state|exclude)
-			COMPREPLY=($(compgen -W "established syn-sent syn-recv fin-wait-1 fin-wait-2 time-wait closed close-wait last-ack listening closing all connected synchronized bucket big" -- "$cur"))
-			return ;;
-		esac
-		if [[ $cur == -* && $cmd == serve ]]; then
-			COMPREPLY=($(compgen -W "$list_opts $metrics_opts $serve_opts" -- "$cur"))
-		elif [[ $cur == -* && $cmd == metrics ]]; then
-			COMPREPLY=($(compgen -W "$list_opts $metrics_opts" -- "$cur"))
-		elif [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W "$list_opts" -- "$cur"))
-		else
-			COMPREPLY=($(compgen -W "$filter_words" -- "$cur"))
-		fi
-		;;
-	watch)
-		case $prev in
-		--interval|--count|--duration) return ;;
-		esac
-		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W "$watch_opts" -- "$cur"))
-		else
-			local p
-			COMPREPLY=($(for p in /proc/[0-9]*; do p=${p#/proc/}; [[ $p == "$cur"* ]] && echo "$p"; done))
-		fi
-		;;
-	fields)
-		COMPREPLY=($(compgen -W "--roff --help" -- "$cur"))
-		;;
-	help)
-		COMPREPLY=($(compgen -W "list metrics serve watch fields" -- "$cur"))
-		;;
+		return
+	fi
+	case ${COMP_WORDS[1]} in
+	-*) _sockview_list ;;
+	list) _sockview_list ;;
+	metrics) _sockview_metrics ;;
+	serve) _sockview_serve ;;
+	watch) _sockview_watch ;;
+	fields) _sockview_fields ;;
+	help) _sockview_help ;;
 	esac
 }
 complete -F _sockview sockview

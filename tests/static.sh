@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Static analysis of src/: cppcheck with the options in .cppcheck and
-# clang-tidy with .clang-tidy.  Any finding fails.  Prints
+# Static analysis of src/ and tools/: cppcheck with the options in
+# .cppcheck and clang-tidy with .clang-tidy.  Any finding fails.  Prints
 # "static: N passed, N failed[, N skipped]" last, as the other suites do.
 set -u
 cd "$(dirname "$0")/.."
@@ -15,8 +15,8 @@ if command -v cppcheck >/dev/null; then
 	mapfile -t opts < <(sed -e 's/[[:space:]]*#.*//' -e '/^$/d' .cppcheck)
 	if cppcheck -q "${opts[@]}" \
 		--template='{file}:{line}:{column}: {severity}: {message} [{id}]' \
-		src >"$out/cppcheck" 2>&1; then
-		echo "ok cppcheck: src/ clean"
+		src tools >"$out/cppcheck" 2>&1; then
+		echo "ok cppcheck: src/ tools/ clean"
 		pass=$((pass + 1))
 	else
 		cat "$out/cppcheck"
@@ -38,18 +38,18 @@ if [ -n "$CLANG_TIDY" ]; then
 	}
 	export -f tidy_one
 	export OUT="$out" CLANG_TIDY CFLAGS="$cflags"
-	find src -name '*.c' | sort | xargs -P "$JOBS" -n 1 bash -c 'tidy_one "$1"' _
+	find src tools -name '*.c' | sort | xargs -P "$JOBS" -n 1 bash -c 'tidy_one "$1"' _
 	if ls "$out"/*.failed >/dev/null 2>&1; then
 		# the same finding in a header shows once per file including it
-		grep -hE '^[^ ]+:[0-9]+:[0-9]+: (warning|error):' "$out"/src_*.txt | sort -u
-		n=$(grep -hE '^[^ ]+:[0-9]+:[0-9]+: (warning|error):' "$out"/src_*.txt | sort -u | wc -l)
+		grep -hE '^[^ ]+:[0-9]+:[0-9]+: (warning|error):' "$out"/*.txt | sort -u
+		n=$(grep -hE '^[^ ]+:[0-9]+:[0-9]+: (warning|error):' "$out"/*.txt | sort -u | wc -l)
 		if [ "$n" = 0 ]; then
-			cat "$out"/src_*.txt
+			cat "$out"/*.txt
 		fi
 		echo "FAIL clang-tidy: $n finding(s)"
 		fail=$((fail + 1))
 	else
-		echo "ok clang-tidy: src/ clean"
+		echo "ok clang-tidy: src/ tools/ clean"
 		pass=$((pass + 1))
 	fi
 else

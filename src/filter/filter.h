@@ -54,6 +54,15 @@ typedef int (*sv_filter_lookup_fn)(const char *name,
 void sv_filter_set_lookup(sv_filter_lookup_fn fn);
 
 /*
+ * The words of the language, from the tables the parser reads, for the
+ * completions: the i-th keyword (state, dst, ..., and, or, not) and the
+ * i-th state or state group that `state` and `exclude` take; NULL past
+ * the last.  ss's alternative spellings are accepted but not listed.
+ */
+const char *sv_filter_keyword(size_t i);
+const char *sv_filter_state_word(size_t i);
+
+/*
  * The SV_SF() mask from `state` and `exclude`, or deflt when the
  * expression names no state.  As in ss, the first `state` starts from
  * nothing and the first `exclude` from all states.

@@ -204,30 +204,34 @@ static int operand(struct parser *p, const struct tok *kw, struct tok **out)
 
 /* ---- Values ---- */
 
+/* The state groups `state` and `exclude` take besides state names. */
+static const struct {
+	const char *name;
+	uint32_t mask;
+	bool alias; /* ss's other spelling: not offered for completion */
+} state_groups[] = {
+	{"all", SV_STATES_ALL, false},
+	/* as ss spells the groups: its usage text and parse_state() */
+	{"connected",
+	 SV_STATES_ALL & ~(SV_SF(SV_TCP_LISTEN) | SV_SF(SV_TCP_CLOSE)), false},
+	{"synchronized",
+	 SV_STATES_ALL & ~(SV_SF(SV_TCP_LISTEN) | SV_SF(SV_TCP_CLOSE) |
+			   SV_SF(SV_TCP_SYN_SENT)), false},
+	{"bucket", SV_SF(SV_TCP_SYN_RECV) | SV_SF(SV_TCP_NEW_SYN_RECV) |
+			   SV_SF(SV_TCP_TIME_WAIT), false},
+	{"big", SV_STATES_ALL & ~(SV_SF(SV_TCP_SYN_RECV) |
+				  SV_SF(SV_TCP_NEW_SYN_RECV) |
+				  SV_SF(SV_TCP_TIME_WAIT)), false},
+	{"close", SV_SF(SV_TCP_CLOSE), true},
+	{"unconnected", SV_SF(SV_TCP_CLOSE), true},
+	{"syn-rcv", SV_SF(SV_TCP_SYN_RECV) | SV_SF(SV_TCP_NEW_SYN_RECV), true},
+	{"listen", SV_SF(SV_TCP_LISTEN), true},
+};
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
 static int state_mask(const char *w)
 {
-	static const struct {
-		const char *name;
-		uint32_t mask;
-	} groups[] = {
-		{"all", SV_STATES_ALL},
-		/* as ss spells the groups: its usage text and parse_state() */
-		{"connected",
-		 SV_STATES_ALL & ~(SV_SF(SV_TCP_LISTEN) | SV_SF(SV_TCP_CLOSE))},
-		{"synchronized",
-		 SV_STATES_ALL & ~(SV_SF(SV_TCP_LISTEN) | SV_SF(SV_TCP_CLOSE) |
-				   SV_SF(SV_TCP_SYN_SENT))},
-		{"bucket", SV_SF(SV_TCP_SYN_RECV) | SV_SF(SV_TCP_NEW_SYN_RECV) |
-				   SV_SF(SV_TCP_TIME_WAIT)},
-		{"big", SV_STATES_ALL & ~(SV_SF(SV_TCP_SYN_RECV) |
-					  SV_SF(SV_TCP_NEW_SYN_RECV) |
-					  SV_SF(SV_TCP_TIME_WAIT))},
-		{"close", SV_SF(SV_TCP_CLOSE)},
-		{"unconnected", SV_SF(SV_TCP_CLOSE)},
-		{"syn-rcv",
-		 SV_SF(SV_TCP_SYN_RECV) | SV_SF(SV_TCP_NEW_SYN_RECV)},
-		{"listen", SV_SF(SV_TCP_LISTEN)},
-	};
 	char low[32];
 	size_t i;
 	int st;
@@ -235,9 +239,9 @@ static int state_mask(const char *w)
 	for (i = 0; i < sizeof(low) - 1 && w[i]; i++)
 		low[i] = (char)tolower((unsigned char)w[i]);
 	low[i] = '\0';
-	for (i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
-		if (strcmp(low, groups[i].name) == 0)
-			return (int)groups[i].mask;
+	for (i = 0; i < COUNT(state_groups); i++)
+		if (strcmp(low, state_groups[i].name) == 0)
+			return (int)state_groups[i].mask;
 	st = sv_state_parse(low);
 	if (st < 0)
 		return -1;
@@ -742,22 +746,108 @@ static int value_cond(struct parser *p, struct tok *kw, int type,
 	return err;
 }
 
+/* ---- The words of the language ---- */
+
+/* What a keyword starts: a value condition (SV_FN_*) or one of these. */
+enum { KW_STATE = -1, KW_EXCLUDE = -2, KW_PORT = -3, KW_AUTOBOUND = -4 };
+
+static const struct {
+	const char *word;
+	int kind;   /* SV_FN_* or KW_* */
+	bool alias; /* ss's other spelling: not offered for completion */
+} keywords[] = {
+	{"state", KW_STATE, false},
+	{"exclude", KW_EXCLUDE, false},
+	{"excl", KW_EXCLUDE, true},
+	{"dst", SV_FN_HOST, false},
+	{"src", SV_FN_HOST, false},
+	{"dport", KW_PORT, false},
+	{"sport", KW_PORT, false},
+	{"dev", SV_FN_DEV, false},
+	{"fwmark", SV_FN_MARK, false},
+	{"cgroup", SV_FN_CGROUP, false},
+	{"autobound", KW_AUTOBOUND, false},
+	{"pid", SV_FN_PID, false},
+	{"comm", SV_FN_COMM, false},
+	{"uid", SV_FN_UID, false},
+	{"inode", SV_FN_INODE, false},
+};
+
+enum { CONN_AND, CONN_OR, CONN_NOT };
+
+/* The connectives: a word, and every spelling at() accepts. */
+static const struct {
+	const char *word;
+	const char *spellings;
+} connectives[] = {
+	[CONN_AND] = {"and", "and,&&,&"},
+	[CONN_OR] = {"or", "or,||,|"},
+	[CONN_NOT] = {"not", "not,!"},
+};
+
+const char *sv_filter_keyword(size_t i)
+{
+	size_t k;
+
+	for (k = 0; k < COUNT(keywords); k++)
+		if (!keywords[k].alias && i-- == 0)
+			return keywords[k].word;
+	return i < COUNT(connectives) ? connectives[i].word : NULL;
+}
+
+const char *sv_filter_state_word(size_t i)
+{
+	unsigned st;
+	size_t k;
+
+	/* a state's JSON name, once (syn-recv names two kernel states) */
+	for (st = 0; st < SV_TCP_MAX_STATES; st++)
+		if (sv_state_parse(sv_state_name(st)) == (int)st && i-- == 0)
+			return sv_state_name(st);
+	for (k = 0; k < COUNT(state_groups); k++)
+		if (!state_groups[k].alias && i-- == 0)
+			return state_groups[k].name;
+	return NULL;
+}
+
 static int parse_or(struct parser *p, struct sv_fnode **out);
+
+/* A state or exclude condition: it narrows the dumps. */
+static int state_cond(struct parser *p, struct tok *t, bool exclude,
+		      struct sv_fnode **out)
+{
+	struct tok *v;
+	int err, mask;
+
+	err = operand(p, t, &v);
+	if (err)
+		return err;
+	mask = state_mask(v->s);
+	if (mask < 0) {
+		fail(p, "unknown state '%.64s' at position %u", v->s, v->pos);
+		return -EINVAL;
+	}
+	if (!exclude) {
+		if (!p->f->has_states)
+			p->f->states = 0;
+		p->f->states |= (uint32_t)mask;
+	} else {
+		if (!p->f->has_states)
+			p->f->states = SV_STATES_ALL;
+		p->f->states &= ~(uint32_t)mask;
+	}
+	p->f->has_states = true;
+	/* a marked "true": state selects dumps, it is no test */
+	*out = new_node(p, SV_FN_TRUE, t->pos);
+	if (*out)
+		(*out)->val = 1;
+	return *out ? 0 : -ENOMEM;
+}
 
 static int parse_primary(struct parser *p, struct sv_fnode **out)
 {
-	static const struct {
-		const char *word;
-		int type;
-	} conds[] = {
-		{"src", SV_FN_HOST},	  {"dst", SV_FN_HOST},
-		{"dev", SV_FN_DEV},	  {"fwmark", SV_FN_MARK},
-		{"cgroup", SV_FN_CGROUP}, {"pid", SV_FN_PID},
-		{"comm", SV_FN_COMM},	  {"uid", SV_FN_UID},
-		{"inode", SV_FN_INODE},
-	};
-	struct tok *t = peek(p), *v;
-	int err, mask;
+	struct tok *t = peek(p);
+	int err;
 	size_t i;
 
 	*out = NULL;
@@ -787,44 +877,25 @@ static int parse_primary(struct parser *p, struct sv_fnode **out)
 	}
 	if (!t->word || t->quoted)
 		goto unexpected;
-	if (strcmp(t->s, "sport") == 0 || strcmp(t->s, "dport") == 0)
+	for (i = 0; i < COUNT(keywords); i++)
+		if (strcmp(t->s, keywords[i].word) == 0)
+			break;
+	if (i == COUNT(keywords)) {
+		fail(p, "unknown word '%.64s' at position %u", t->s, t->pos);
+		return -EINVAL;
+	}
+	switch (keywords[i].kind) {
+	case KW_PORT:
 		return port_cond(p, t, t->s[0] == 'd', out);
-	if (strcmp(t->s, "autobound") == 0) {
+	case KW_AUTOBOUND:
 		*out = new_node(p, SV_FN_AUTOBOUND, t->pos);
 		return *out ? 0 : -ENOMEM;
+	case KW_STATE:
+	case KW_EXCLUDE:
+		return state_cond(p, t, keywords[i].kind == KW_EXCLUDE, out);
+	default:
+		return value_cond(p, t, keywords[i].kind, out);
 	}
-	if (strcmp(t->s, "state") == 0 || strcmp(t->s, "exclude") == 0 ||
-	    strcmp(t->s, "excl") == 0) {
-		err = operand(p, t, &v);
-		if (err)
-			return err;
-		mask = state_mask(v->s);
-		if (mask < 0) {
-			fail(p, "unknown state '%.64s' at position %u", v->s,
-			     v->pos);
-			return -EINVAL;
-		}
-		if (t->s[0] == 's') {
-			if (!p->f->has_states)
-				p->f->states = 0;
-			p->f->states |= (uint32_t)mask;
-		} else {
-			if (!p->f->has_states)
-				p->f->states = SV_STATES_ALL;
-			p->f->states &= ~(uint32_t)mask;
-		}
-		p->f->has_states = true;
-		/* a marked "true": state selects dumps, it is no test */
-		*out = new_node(p, SV_FN_TRUE, t->pos);
-		if (*out)
-			(*out)->val = 1;
-		return *out ? 0 : -ENOMEM;
-	}
-	for (i = 0; i < sizeof(conds) / sizeof(conds[0]); i++)
-		if (strcmp(t->s, conds[i].word) == 0)
-			return value_cond(p, t, conds[i].type, out);
-	fail(p, "unknown word '%.64s' at position %u", t->s, t->pos);
-	return -EINVAL;
 unexpected:
 	fail(p, "unexpected '%.64s' at position %u", t->s, t->pos);
 	return -EINVAL;
@@ -836,7 +907,7 @@ static int parse_unary(struct parser *p, struct sv_fnode **out)
 	int err;
 
 	*out = NULL;
-	if (at(p, "not,!")) {
+	if (at(p, connectives[CONN_NOT].spellings)) {
 		if (++p->depth > MAX_DEPTH) {
 			fail(p, "too deeply nested at position %u",
 			     p->t[p->i].pos);
@@ -862,9 +933,10 @@ static int parse_and(struct parser *p, struct sv_fnode **out)
 
 	err = parse_unary(p, &l);
 	while (!err) {
-		if (at(p, "and,&&,&"))
+		if (at(p, connectives[CONN_AND].spellings))
 			p->i++;
-		else if (!peek(p) || at(p, "),or,||,|"))
+		else if (!peek(p) || at(p, ")") ||
+			 at(p, connectives[CONN_OR].spellings))
 			break;
 		/* two conditions side by side: an implicit "and" */
 		err = parse_unary(p, &r);
@@ -886,7 +958,7 @@ static int parse_or(struct parser *p, struct sv_fnode **out)
 	int err;
 
 	err = parse_and(p, &l);
-	while (!err && at(p, "or,||,|")) {
+	while (!err && at(p, connectives[CONN_OR].spellings)) {
 		p->i++;
 		err = parse_and(p, &r);
 		if (err) {

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * The option tables: well formed (one id, long name and letter per
- * option) and the getopt tables made from them.
+ * option), the getopt tables made from them, and the filter words the
+ * completions offer are words the parser takes.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,11 +12,13 @@
 
 #include <ctype.h>
 #include <getopt.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/options.h"
+#include "filter/filter.h"
 
 static const struct sv_cmd_doc *const all_docs[] = {
 	&sv_main_doc,  &sv_list_doc,   &sv_metrics_doc, &sv_serve_doc,
@@ -138,12 +141,79 @@ static void test_opt_word(void **state)
 	assert_int_equal(sv_opt_word(&sv_main_doc, "-t"), 0);
 }
 
+static int no_lookup(const char *name, const struct addrinfo *hints,
+		     struct addrinfo **res)
+{
+	(void)name;
+	(void)hints;
+	*res = NULL;
+	return EAI_NONAME;
+}
+
+static int parses(const char *text)
+{
+	struct sv_filter_error err;
+	struct sv_filter *f = NULL;
+	int ret = sv_filter_parse_string(text, &f, &err);
+
+	sv_filter_free(f);
+	return ret == 0;
+}
+
+/* What completion offers after `state` is what the parser takes there,
+ * and each keyword is one the parser knows. */
+static void test_filter_words(void **state)
+{
+	char text[128];
+	const char *w;
+	size_t i;
+
+	(void)state;
+	for (i = 0; (w = sv_filter_state_word(i)); i++) {
+		snprintf(text, sizeof(text), "state %s", w);
+		assert_true(parses(text));
+		snprintf(text, sizeof(text), "exclude %s", w);
+		assert_true(parses(text));
+	}
+	assert_true(i >= 16);
+	/* no word of an expression becomes a DNS query */
+	sv_filter_set_lookup(no_lookup);
+	for (i = 0; (w = sv_filter_keyword(i)); i++) {
+		/* between two conditions a keyword may be incomplete or
+		 * wrong, but never unknown */
+		struct sv_filter_error err;
+		struct sv_filter *f = NULL;
+		char unknown[96];
+
+		snprintf(text, sizeof(text), "autobound %s autobound", w);
+		snprintf(unknown, sizeof(unknown), "unknown word '%s'", w);
+		if (sv_filter_parse_string(text, &f, &err))
+			assert_null(strstr(err.msg, unknown));
+		sv_filter_free(f);
+	}
+	sv_filter_set_lookup(NULL);
+	assert_true(i >= 17);
+	/* the same check tells an unknown word */
+	{
+		struct sv_filter_error err;
+		struct sv_filter *f = NULL;
+
+		assert_int_not_equal(sv_filter_parse_string(
+					     "autobound frobnicate autobound",
+					     &f, &err),
+				     0);
+		assert_non_null(strstr(err.msg, "unknown word 'frobnicate'"));
+		sv_filter_free(f);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tables_well_formed),
 		cmocka_unit_test(test_getopt_from_table),
 		cmocka_unit_test(test_opt_word),
+		cmocka_unit_test(test_filter_words),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
