@@ -36,6 +36,22 @@ _libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6",
                     use_errno=True)
 
 
+def nobody_copy(tc, path):
+    """A copy of path that user nobody can read and run, removed when the
+    test ends.  The checkout may sit where others may not look (root's
+    clone in /root, mode 0700), and tests that drop to nobody must not
+    depend on where it is."""
+    import shutil
+    import tempfile
+    d = tempfile.mkdtemp(prefix="svt-nobody.")
+    tc.addCleanup(shutil.rmtree, d, True)
+    os.chmod(d, 0o755)
+    dst = os.path.join(d, os.path.basename(path))
+    shutil.copyfile(path, dst)
+    os.chmod(dst, 0o755)
+    return dst
+
+
 def sockview_path():
     """Binary under test: $SOCKVIEW, default ./sockview in the repo root."""
     env = os.environ.get("SOCKVIEW")

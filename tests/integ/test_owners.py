@@ -126,7 +126,7 @@ class TestProcesses(SockviewTestCase):
         l.bind(("127.0.0.1", 6103))
         l.listen(1)
         # root's processes (this test among them) are closed to nobody
-        p = sockview_as_nobody("list", "-tlp", "--json")
+        p = sockview_as_nobody(self, "list", "-tlp", "--json")
         self.assertEqual(p.returncode, 0, p.stderr)
         err = p.stderr.decode()
         self.assertEqual(len(err.strip().splitlines()), 1,
@@ -137,12 +137,13 @@ class TestProcesses(SockviewTestCase):
         self.assertEqual(o["processes"], [], "owner not visible to nobody")
 
 
-def sockview_as_nobody(*args):
+def sockview_as_nobody(tc, *args):
     """sockview run as user nobody (uid 65534), as a user without rights
     over root's processes and namespaces would run it."""
-    from nsutil import sockview_path
+    from nsutil import nobody_copy, sockview_path
     return subprocess.run(["setpriv", "--reuid=65534", "--regid=65534",
-                           "--clear-groups", sockview_path()] + list(args),
+                           "--clear-groups",
+                           nobody_copy(tc, sockview_path())] + list(args),
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                           timeout=30)
 
@@ -202,7 +203,7 @@ class TestNetns(SockviewTestCase):
         self.assertIn(b"abc", p.stderr)
         # not permitted: nobody may not setns into our namespace
         subprocess.run(["ip", "netns", "add", "svtest2"], check=True)
-        p = sockview_as_nobody("list", "--netns", "svtest2")
+        p = sockview_as_nobody(self, "list", "--netns", "svtest2")
         self.assertEqual(p.returncode, 1, p.stderr)
         self.assertIn(b"not permitted", p.stderr)
 

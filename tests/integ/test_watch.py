@@ -24,7 +24,7 @@ import time
 import unittest
 
 from base import SockviewTestCase
-from nsutil import HERE, in_netns, sockview, sockview_path
+from nsutil import HERE, in_netns, nobody_copy, sockview, sockview_path
 
 PYTHON = "/usr/bin/python3"
 NODE = "/usr/bin/node"
@@ -178,7 +178,9 @@ class Target:
     """targets/sockctl.py under optional wrapper argv (setpriv, unshare)."""
 
     def __init__(self, tc, prefix=()):
-        self.p = subprocess.Popen(list(prefix) + [PYTHON, SOCKCTL],
+        # under a wrapper the target may run as another user
+        script = nobody_copy(tc, SOCKCTL) if prefix else SOCKCTL
+        self.p = subprocess.Popen(list(prefix) + [PYTHON, script],
                                   stdin=subprocess.PIPE,
                                   stdout=subprocess.PIPE)
         tc.addCleanup(self.kill)
@@ -844,7 +846,8 @@ class TestWatchNamespacesAndPermissions(WatchCase):
         probe = subprocess.run(nobody + ["ls", "/proc/%d/fd" % target.pid],
                                stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, timeout=10)
-        r = subprocess.run(nobody + [sockview_path(), "watch", "--json",
+        r = subprocess.run(nobody + [nobody_copy(self, sockview_path()),
+                                     "watch", "--json",
                                      "--duration", "1", "--interval", "150",
                                      str(target.pid)],
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
