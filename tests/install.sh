@@ -49,11 +49,24 @@ if $MAKE -s dist DISTDIR="$tmp" >"$tmp/log" 2>&1; then
 		src=$(ls -d "$tmp"/x/sockview-*)
 		[ -f "$src/VERSION" ] && ok "tarball has VERSION" || bad "tarball lacks VERSION"
 		[ ! -e "$src/.git" ] && ok "tarball has no .git" || bad "tarball has .git"
-		if $MAKE -s -C "$src" -j2 sockview man/sockview.8 >"$tmp/log" 2>&1; then
+		# as a packager builds: their CFLAGS, a fixed SOURCE_DATE_EPOCH
+		if SOURCE_DATE_EPOCH=86400 $MAKE -s -C "$src" -j2 CFLAGS="-O1 -Wno-error" \
+			sockview man/sockview.8 >"$tmp/log" 2>&1; then
 			ok "tarball builds on its own"
 			v=$("$src/sockview" --version)
 			[ "$v" = "sockview $(cat "$src/VERSION")" ] && ok "built from tarball: $v" ||
 				bad "tarball build says '$v', VERSION says '$(cat "$src/VERSION")'"
+			th=$(grep '^\.TH' "$src/man/sockview.8")
+			case $th in
+			*'"1970-01-02"'*) ok "man page dated by SOURCE_DATE_EPOCH" ;;
+			*) bad "SOURCE_DATE_EPOCH=86400 gave the man page '$th'" ;;
+			esac
+			cmds=$($MAKE -s -C "$src" -n -B CPPFLAGS=-DSV_PKG_CPP \
+				CFLAGS=-DSV_PKG_C LDFLAGS=-Wl,-O1,-zSV_PKG_LD sockview)
+			for f in CPPFLAGS:-DSV_PKG_CPP CFLAGS:-DSV_PKG_C LDFLAGS:-zSV_PKG_LD; do
+				grep -q -- "${f#*:}" <<<"$cmds" && ok "${f%%:*} honoured" ||
+					bad "${f%%:*} is not on make's command lines"
+			done
 		else
 			bad "tarball does not build: $(tail -5 "$tmp/log")"
 		fi
