@@ -14,11 +14,11 @@ set -eu
 APT_PKGS="git make gcc libc6-dev pkg-config libmnl-dev libnl-3-dev
 	libnl-route-3-dev libuv1-dev libmicrohttpd-dev libcmocka-dev iproute2 jq python3
 	procps util-linux mandoc zsh fish nodejs valgrind cppcheck clang-tidy
-	clang libclang-rt-dev net-tools prometheus"
+	clang libclang-rt-dev net-tools prometheus tcpdump strace"
 DNF_PKGS="git make gcc pkgconf-pkg-config libmnl-devel libnl3-devel
 	libuv-devel libmicrohttpd-devel libcmocka-devel iproute jq python3 procps-ng util-linux
 	mandoc zsh fish nodejs valgrind cppcheck clang-tools-extra clang
-	compiler-rt net-tools"
+	compiler-rt net-tools tcpdump strace"
 
 if [ "$(id -u)" = 0 ]; then
 	as_root=
