@@ -516,8 +516,12 @@ const struct sv_field sv_fields[] = {
 	TCPI(ato, TMR, "us", "delayed-ACK timeout"),
 	TCPI(snd_mss, WIN, "bytes", "send maximum segment size"),
 	TCPI(rcv_mss, WIN, "bytes", "estimated receive segment size"),
-	TCPI(unacked, ST, "segments", "segments in flight"),
-	TCPI(sacked, ST, "segments", "segments SACKed by the peer"),
+	TCPI(unacked, ST, "segments",
+	     "segments in flight; listeners: connections in the accept "
+	     "queue (table: accept_queue)"),
+	TCPI(sacked, ST, "segments",
+	     "segments SACKed by the peer; listeners: the accept queue's "
+	     "limit, the listen() backlog (table: backlog)"),
 	TCPI(lost, ST, "segments", "segments presumed lost"),
 	TCPI(retrans, ST, "segments", "segments retransmitted, in flight"),
 	TCPI(fackets, ST, "segments", "unused since Linux 4.15"),
@@ -585,6 +589,17 @@ const struct sv_field sv_fields[] = {
 };
 
 const size_t sv_nfields = sizeof(sv_fields) / sizeof(sv_fields[0]);
+
+const char *sv_field_header(const struct sv_field *f, const struct sv_sock *s)
+{
+	if (s->state != SV_TCP_LISTEN || f->get != get_tcpi)
+		return f->header;
+	if (f->arg == offsetof(struct sv_tcp_info, unacked))
+		return "accept_queue";
+	if (f->arg == offsetof(struct sv_tcp_info, sacked))
+		return "backlog";
+	return f->header;
+}
 
 const char *sv_addr_text(unsigned family, const uint8_t *addr, char *buf)
 {

@@ -77,6 +77,11 @@ struct sv_field {
 		    struct sv_val *v);
 };
 
+/* The heading of f on the table row of s: on a listener the kernel
+ * fills tcp_info's unacked and sacked with the accept queue and its
+ * limit, shown as accept_queue and backlog. */
+const char *sv_field_header(const struct sv_field *f, const struct sv_sock *s);
+
 /* A plain tcp_info number: arg is its offset, size its width.  Renderers
  * on the hot path read these directly instead of through get(). */
 bool sv_field_is_tcpi(const struct sv_field *f);

@@ -47,7 +47,9 @@ static const struct sv_option list_opts[] = {
 	{ 'l', "listening", NULL, SV_HINT_NONE,
 	  "States (default: connected sockets only):",
 	  "listening and unconnected sockets only",
-	  "Only listening and unconnected sockets." },
+	  "Only listening and unconnected sockets (closed: UDP and RAW "
+	  "sockets without a peer, TCP sockets bound but neither listening "
+	  "nor connecting)." },
 	{ 'a', "all", NULL, SV_HINT_NONE, NULL,
 	  "every state",
 	  "Sockets in every state." },

@@ -184,6 +184,14 @@ void sv_list_parse_opts(int argc, char **argv, struct list_opts *lo,
 	}
 	if (lo->filter)
 		lo->states = sv_filter_states(lo->filter, lo->states);
+	/* A TCP socket bound but neither listening nor connecting is
+	 * reported as closed, yet dumped only when the bound-inactive
+	 * pseudo-state is asked for: ask whenever closed is, so that -a,
+	 * -l, "state closed" and --load give one answer. */
+	if (lo->states & SV_SF(SV_TCP_CLOSE))
+		lo->states |= SV_SF(SV_TCP_BOUND_INACTIVE);
+	else
+		lo->states &= ~SV_SF(SV_TCP_BOUND_INACTIVE);
 	if (lo->netns && lo->netns_pid)
 		sv_usage_die("list: --netns and --netns-pid exclude each other");
 	if (lo->load && (lo->save || lo->netns || lo->netns_pid))

@@ -109,7 +109,7 @@ static void detail_text(struct sv_strbuf *b, const struct sv_sock *s)
 			sv_strbuf_adds(b, obj);
 			sv_strbuf_adds(b, ": ");
 		}
-		sv_strbuf_adds(b, f->header);
+		sv_strbuf_adds(b, sv_field_header(f, s));
 		sv_strbuf_addc(b, ':');
 		cell_text(b, s, f);
 	}

@@ -272,6 +272,41 @@ class TestHostileSetup(SockviewTestCase):
 
 class TestSelection(SockviewTestCase):
 
+    @in_netns
+    def test_bound_tcp_socket_one_answer(self):
+        """A TCP socket bound but neither listening nor connecting is
+        closed to the kernel: every selection of closed sockets finds it,
+        live and loaded; the connected-only default does not."""
+        b = socket.socket()
+        b.bind(("127.0.0.1", 7300))
+        ino = oracles.inode_of(b)
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        u.bind(("127.0.0.1", 7301))
+        path = os.path.join(self.make_tmpdir(), "cap")
+        sockview_json(self, "-ta", "--save", path)
+
+        def found(*args):
+            objs = sockview_json(self, *args)
+            return [o for o in objs if o.get("inode") == ino]
+
+        for args in (("-ta",), ("-tl",), ("-t", "state", "closed"),
+                     ("-t", "state", "all"), ("-ta", "sport", "=", ":7300"),
+                     ("-t", "exclude", "listening")):
+            for src in ((), ("--load", path)):
+                hits = found(*(args + src))
+                self.assertEqual(len(hits), 1, "%r finds the bound socket" %
+                                 ((args + src),))
+                self.assertEqual(hits[0]["state"], "closed")
+                self.assertEqual(hits[0]["local"],
+                                 {"addr": "127.0.0.1", "port": 7300})
+        for args in (("-t",), ("-t", "state", "listening"),
+                     ("-ta", "exclude", "closed")):
+            for src in ((), ("--load", path)):
+                self.assertEqual(found(*(args + src)), [], args + src)
+        # UDP's closed sockets are unchanged by it
+        objs = sockview_json(self, "-ul")
+        self.assertEqual([o["local"]["port"] for o in objs], [7301])
+
     @in_netns(sysctls=NOSYNCOOKIES)
     def test_combined_short_flags(self):
         z = full_zoo(self)
@@ -427,6 +462,38 @@ class TestTable(SockviewTestCase):
         self.assertEqual(p.returncode, 0, p.stderr)
         lines = p.stdout.decode("utf-8").rstrip("\n").split("\n")
         return lines[0], lines[1:]
+
+    @in_netns
+    def test_listener_queue_names(self):
+        """On a listener the kernel's tcp_info unacked and sacked are the
+        accept queue and the backlog: the -i line says so."""
+        l = socket.socket()
+        l.bind(("127.0.0.1", 7400))
+        l.listen(17)
+        cs = [socket.create_connection(("127.0.0.1", 7400))
+              for _ in range(2)]
+        a, _ = l.accept()  # one accepted: it shows the ordinary names
+        _, rows = self.table("-tai")
+        det = {}
+        for head, line in zip(rows, rows[1:]):
+            if line.startswith("\t"):
+                det[head.split()[1]] = line
+        lst = [v for k, v in det.items() if k == "LISTEN"]
+        self.assertEqual(len(lst), 1, rows)
+        self.assertIn(" accept_queue:1 backlog:17 ", lst[0])
+        self.assertNotIn(" unacked:", lst[0])
+        for k, v in det.items():
+            if k != "LISTEN":
+                self.assertIn(" unacked:", v)
+                self.assertNotIn("accept_queue", v)
+        # JSON keeps the kernel's names; ss shows the same queue
+        o = [o for o in sockview_json(self, "-tli")
+             if o["state"] == "listening"][0]
+        self.assertEqual((o["tcp"]["unacked"], o["tcp"]["sacked"]), (1, 17))
+        self.assertEqual((o["recv_q"], o["send_q"]), (1, 17))
+        p = subprocess.run(["ss", "-tlnH"], capture_output=True, text=True)
+        self.assertEqual(p.stdout.split()[1:3], ["1", "17"])
+        del cs, a
 
     def check_aligned(self, header, rows, ncols, what):
         starts = None
