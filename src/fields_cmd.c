@@ -21,6 +21,8 @@ static const char *show_name(unsigned show)
 		return "default";
 	if (show & SV_SHOW_EXT)
 		return "-e";
+	if (show & SV_SHOW_NETNS)
+		return "-e --all-netns";
 	if (show & SV_SHOW_MEM)
 		return "-m";
 	if (show & SV_SHOW_TIMER)

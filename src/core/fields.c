@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 
 #include "core/escape.h"
+#include "core/cgroup.h"
 #include "core/fields.h"
 #include "core/strbuf.h"
 #include "core/util.h"
@@ -188,6 +189,33 @@ static bool get_cgroup(const struct sv_sock *s, const struct sv_field *f,
 {
 	(void)f;
 	return s->has & SV_HAS_CGROUP ? set_u64(v, s->cgroup_id) : false;
+}
+
+static bool get_netns(const struct sv_sock *s, const struct sv_field *f,
+		      struct sv_val *v)
+{
+	if (!s->netns)
+		return false;
+	if (f->arg == 0)
+		return set_u64(v, s->netns->inode);
+	return s->netns->name ? set_str(v, s->netns->name, NULL) : false;
+}
+
+static bool get_container(const struct sv_sock *s, const struct sv_field *f,
+			  struct sv_val *v)
+{
+	const struct sv_container *c = s->netns ? s->netns->container : NULL;
+
+	if (!c)
+		return false;
+	switch (f->arg) {
+	case 0:
+		return c->runtime ? set_str(v, c->runtime, NULL) : false;
+	case 1:
+		return c->id[0] ? set_str(v, c->id, c->short_id) : false;
+	default:
+		return c->pod_uid[0] ? set_str(v, c->pod_uid, NULL) : false;
+	}
 }
 
 static bool get_mark(const struct sv_sock *s, const struct sv_field *f,
@@ -443,6 +471,20 @@ const struct sv_field sv_fields[] = {
 	  "kernel socket cookie, unique while the host is up", get_cookie },
 	{ "cgroup_id", NULL, "Cgroup", LNK, SV_SHOW_EXT, 0, 0, NULL,
 	  "cgroup v2 id of the creating process", get_cgroup },
+	{ "inode", "netns", "Netns", LNK, SV_SHOW_NETNS, 0, 0, NULL,
+	  "--all-netns: inode of the network namespace it was read in",
+	  get_netns },
+	{ "name", "netns", "Netns name", LNK, SV_SHOW_JSON_ONLY, 1, 0, NULL,
+	  "--all-netns: that namespace's name in /run/netns", get_netns },
+	{ "runtime", "container", "Runtime", LNK, SV_SHOW_JSON_ONLY, 0, 0, NULL,
+	  "--all-netns: container runtime (docker, containerd, cri-o, "
+	  "podman) of the first process in that namespace, from its cgroup",
+	  get_container },
+	{ "id", "container", "Container", LNK, SV_SHOW_NETNS, 1, 0, NULL,
+	  "--all-netns: that container's id (the table: 12 digits)",
+	  get_container },
+	{ "pod_uid", "container", "Pod", LNK, SV_SHOW_JSON_ONLY, 2, 0, NULL,
+	  "--all-netns: that process's Kubernetes pod UID", get_container },
 	{ "shutdown", NULL, "Shut", ST, SV_SHOW_EXT, 0, 0, NULL,
 	  "directions shut down: none, read, write, both (table: <-> --> <-- "
 	  "---)",

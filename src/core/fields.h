@@ -59,6 +59,7 @@ enum sv_show {
 	SV_SHOW_INFO = 1 << 4,	/* -i detail line */
 	SV_SHOW_PROC = 1 << 5,	/* -p column */
 	SV_SHOW_WATCH = 1 << 6, /* watch columns: rates, epoll interest */
+	SV_SHOW_NETNS = 1 << 7, /* -e with --all-netns: namespace, container */
 	SV_SHOW_JSON_ONLY = 0,
 };
 

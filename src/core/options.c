@@ -124,6 +124,13 @@ static const struct sv_option list_opts[] = {
 	  ".IR pid ,\n"
 	  "such as a container's.\n"
 	  "Entering another namespace needs CAP_SYS_ADMIN." },
+	{ SV_OPT_ALL_NETNS, "all-netns", NULL, SV_HINT_NONE, NULL,
+	  "every network namespace, each socket labeled with it",
+	  "Every network namespace of the host, each once: see NAMESPACES.\n"
+	  "Each socket carries its namespace (and container) in JSON, and\n"
+	  "under\n"
+	  ".B \\-e\n"
+	  "in the table; metrics carry it as a label." },
 	{ 'F', "filter-file", "FILE", SV_HINT_FILES, "Filter:",
 	  "read the filter expression from FILE",
 	  "Read the filter expression from\n"

@@ -44,6 +44,7 @@ enum sv_opt_id {
 	SV_OPT_LISTEN,
 	SV_OPT_SCRAPE_TIMEOUT,
 	SV_OPT_MAX_CONNECTIONS,
+	SV_OPT_ALL_NETNS,
 };
 
 /* serve's port when --listen names none: outside 9100-9999, the range

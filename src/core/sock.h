@@ -9,6 +9,7 @@
 #include "core/tcpinfo.h"
 
 struct sv_proc_ref;
+struct sv_netns_label;
 
 /* The one record every part of sockview passes around. */
 
@@ -92,6 +93,8 @@ struct sv_sock {
 	/* Joined after parsing: the device name of ifindex (or NULL), and
 	 * the owning processes (with SV_HAS_PROCS). */
 	const char *ifname;
+	/* --all-netns: the namespace it was read in, NULL otherwise */
+	const struct sv_netns_label *netns;
 	const struct sv_proc_ref *procs;
 	size_t nprocs;
 	/* watch: per-second rates over the last interval, and the events

@@ -108,6 +108,9 @@ void sv_list_parse_opts(int argc, char **argv, struct list_opts *lo,
 		case SV_OPT_NETNS:
 			lo->netns = optarg;
 			break;
+		case SV_OPT_ALL_NETNS:
+			lo->all_netns = true;
+			break;
 		case 'F':
 			filter_file = optarg;
 			break;
@@ -194,6 +197,13 @@ void sv_list_parse_opts(int argc, char **argv, struct list_opts *lo,
 		lo->states &= ~SV_SF(SV_TCP_BOUND_INACTIVE);
 	if (lo->netns && lo->netns_pid)
 		sv_usage_die("list: --netns and --netns-pid exclude each other");
+	if (lo->all_netns && (lo->netns || lo->netns_pid || lo->load))
+		sv_usage_die("list: --all-netns reads every namespace: it takes "
+			     "no %s",
+			     lo->load ? "--load" : "--netns or --netns-pid");
+	if (lo->all_netns && lo->save)
+		sv_usage_die("list: --save keeps one namespace's replies: it "
+			     "does not go with --all-netns");
 	if (lo->load && (lo->save || lo->netns || lo->netns_pid))
 		sv_usage_die("list: --load reads a capture: it takes no %s",
 			     lo->save ? "--save" : "namespace");
@@ -255,7 +265,8 @@ int sv_list_sock(struct sv_sock *s, void *arg)
 
 	/* Join: device names come from one link cache, loaded only when
 	 * some socket is bound to a device. */
-	if (s->ifindex) {
+	s->netns = run->ns;
+	if (s->ifindex && !run->foreign) {
 		if (!run->links_tried) {
 			run->links_tried = true;
 			if (sv_links_load(&run->links))
@@ -456,6 +467,57 @@ void sv_list_enter_netns(const struct list_opts *lo)
 		       strerror(-err));
 }
 
+/*
+ * --all-netns: one sock_diag socket per namespace, made by a worker
+ * thread (sys/netns.c), then every dump from here.  each() is told
+ * which namespace comes next.
+ */
+void sv_list_all_netns(const struct list_opts *lo, struct list_run *run,
+		       sv_sock_cb cb, bool note,
+		       void (*each)(void *ctx, const struct sv_netns_entry *e),
+		       void *ctx)
+{
+	struct sv_netns_set set;
+	uint64_t self = 0;
+	size_t i, denied = 0;
+	int err = sv_netns_scan(&set);
+
+	if (!err)
+		err = sv_netns_open_diags(&set);
+	if (err && !run->soft)
+		sv_die("cannot list the network namespaces: %s", strerror(-err));
+	if (err) {
+		run->err = err;
+		sv_netns_set_free(&set);
+		return;
+	}
+	sv_netns_self(&self);
+	for (i = 0; i < set.n; i++) {
+		const struct sv_netns_entry *e = &set.e[i];
+
+		if (!e->diag) {
+			denied++;
+			continue;
+		}
+		run->ns = &e->label;
+		run->foreign = e->label.inode != self;
+		if (each)
+			each(ctx, e);
+		dump_all(e->diag, lo, cb, run);
+	}
+	run->ns = NULL;
+	run->foreign = false;
+	if (note && (denied || set.unreadable))
+		fprintf(stderr,
+			"sockview: note: %zu network namespace%s could not be "
+			"entered (needs CAP_SYS_ADMIN) and the namespace of %zu "
+			"process%s could not be read; their sockets are "
+			"missing\n",
+			denied, denied == 1 ? "" : "s", set.unreadable,
+			set.unreadable == 1 ? "" : "es");
+	sv_netns_set_free(&set);
+}
+
 /* /proc is the pid namespace's, so owners are found whatever network
  * namespace their sockets live in. */
 int sv_list_scan_procs(struct list_run *run, bool note)
@@ -518,16 +580,26 @@ int sv_cmd_list(int argc, char **argv)
 				      lo.resolve_timeout_ms);
 		if (err)
 			sv_die("cannot start the resolver: %s", strerror(-err));
-		sv_list_sources(d, &cap, &lo, collect_addr, &run);
+		if (lo.all_netns)
+			sv_list_all_netns(&lo, &run, collect_addr, false, NULL,
+					  NULL);
+		else
+			sv_list_sources(d, &cap, &lo, collect_addr, &run);
 		sv_resolver_run(run.resolver);
 		pending = sv_resolver_pending(run.resolver) > 0;
 	}
 
 	run.render = lo.json ? sv_json_new(&out, lo.json - 1)
-			     : sv_table_new(&out, lo.show | (lo.procs ? SV_SHOW_PROC : 0));
+			     : sv_table_new(&out, lo.show | (lo.procs ? SV_SHOW_PROC : 0) |
+						       (lo.all_netns && (lo.show & SV_SHOW_EXT)
+								? SV_SHOW_NETNS
+								: 0));
 	if (lo.save)
 		sv_list_save_begin(&lo, &run, d);
-	sv_list_sources(d, &cap, &lo, sv_list_sock, &run);
+	if (lo.all_netns)
+		sv_list_all_netns(&lo, &run, sv_list_sock, true, NULL, NULL);
+	else
+		sv_list_sources(d, &cap, &lo, sv_list_sock, &run);
 	if (lo.save)
 		sv_list_save_end(&lo, &run);
 	run.render->end(run.render);

@@ -21,6 +21,7 @@ struct list_opts {
 	bool resolve;	   /* -r */
 	const char *netns;
 	int netns_pid;
+	bool all_netns; /* --all-netns */
 	unsigned resolver_threads;
 	unsigned resolve_timeout_ms;
 	struct sv_filter *filter; /* trailing arguments or -F FILE */
@@ -43,6 +44,10 @@ struct list_run {
 	struct sv_capture_writer save;
 	bool saving;
 	bool soft; /* a dump error is kept in err, not fatal */
+	/* --all-netns: the namespace being read, and whether it is not
+	 * ours (our interface names do not apply there) */
+	const struct sv_netns_label *ns;
+	bool foreign;
 	int err;
 };
 
@@ -64,6 +69,11 @@ void sv_list_parse_opts(int argc, char **argv, struct list_opts *lo,
 void sv_list_enter_netns(const struct list_opts *lo);
 /* Builds run->procs from /proc; note: print how many were unreadable. */
 int sv_list_scan_procs(struct list_run *run, bool note);
+struct sv_netns_entry;
+void sv_list_all_netns(const struct list_opts *lo, struct list_run *run,
+		       sv_sock_cb cb, bool note,
+		       void (*each)(void *ctx, const struct sv_netns_entry *e),
+		       void *ctx);
 /* The socket passes filter f (pid and comm through run->procs). */
 bool sv_list_match(const struct list_run *run, const struct sv_filter *f,
 		   const struct sv_sock *s);

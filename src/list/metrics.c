@@ -80,6 +80,12 @@ int sv_metrics_opt(int c, const char *arg, void *ctx)
 	return metrics_opt(c, arg, ctx);
 }
 
+static void each_netns(void *ctx, const struct sv_netns_entry *e)
+{
+	sv_metrics_netns(ctx, e->label.inode, e->label.name,
+			 e->label.container);
+}
+
 static bool per_socket(const struct sv_sock *s, void *arg)
 {
 	const struct sv_metrics_job *j = arg;
@@ -140,6 +146,7 @@ int sv_metrics_collect(struct sv_metrics_job *j, struct sv_diag *d,
 		.states = j->lo->states,
 		.top = j->mo->top,
 		.max_series = j->mo->max_series,
+		.netns_info = j->lo->all_netns,
 	};
 	double t0 = now();
 	uint64_t ino = 0;
@@ -166,11 +173,17 @@ int sv_metrics_collect(struct sv_metrics_job *j, struct sv_diag *d,
 	/* a capture does not say which namespace it came from */
 	if (!cap->data && sv_netns_self(&ino))
 		ino = 0;
-	sv_metrics_netns(run->render, ino, NULL);
 	j->seen = 0;
 	j->deadline = t0 + j->budget_ms / 1000.0;
-	sv_list_sources(d, cap, j->lo, j->budget_ms ? budget_sock : sv_list_sock,
-			run);
+	if (j->lo->all_netns) {
+		sv_list_all_netns(j->lo, run,
+				  j->budget_ms ? budget_sock : sv_list_sock,
+				  !soft, each_netns, run->render);
+	} else {
+		sv_metrics_netns(run->render, ino, NULL, NULL);
+		sv_list_sources(d, cap, j->lo,
+				j->budget_ms ? budget_sock : sv_list_sock, run);
+	}
 	err = run->err;
 	if (!err) {
 		j->last_duration = now() - t0;

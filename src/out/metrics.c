@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "core/cgroup.h"
 #include "core/escape.h"
 #include "core/fields.h"
 #include "core/strbuf.h"
@@ -388,7 +389,8 @@ static void metrics_sock(struct sv_render *r, const struct sv_sock *s)
 		per_socket(m, s);
 }
 
-void sv_metrics_netns(struct sv_render *r, uint64_t inode, const char *name)
+void sv_metrics_netns(struct sv_render *r, uint64_t inode, const char *name,
+		      const struct sv_container *c)
 {
 	struct metrics_render *m = (struct metrics_render *)r;
 	char num[24];
@@ -403,6 +405,12 @@ void sv_metrics_netns(struct sv_render *r, uint64_t inode, const char *name)
 	sv_strbuf_add(&m->nsinfo, m->ns.p, m->ns.len);
 	if (name)
 		label_s(&m->nsinfo, "name", name);
+	if (c && c->runtime)
+		label_s(&m->nsinfo, "runtime", c->runtime);
+	if (c && c->id[0])
+		label_s(&m->nsinfo, "container", c->id);
+	if (c && c->pod_uid[0])
+		label_s(&m->nsinfo, "pod_uid", c->pod_uid);
 	sv_strbuf_add(&m->nsinfo, "} 1\n", 4);
 }
 
@@ -645,8 +653,9 @@ static void metrics_end(struct sv_render *r)
 	socket_metrics(m);
 	if (m->nsinfo.len) {
 		family(m, "sockview_netns_info", "gauge", NULL,
-		       "Each network namespace listed: its inode and, when "
-		       "/run/netns has one, its name.");
+		       "Each network namespace read (--all-netns): its inode, "
+		       "its /run/netns name, and the container of its first "
+		       "process as its cgroup names it.");
 		sv_out_mem(m->o, m->nsinfo.p, m->nsinfo.len);
 	}
 	if (m->has_duration) {

@@ -1,0 +1,83 @@
+# SPDX-License-Identifier: MIT
+"""Run by bench/allnetns.sh inside its private namespaces."""
+
+import ctypes
+import os
+import resource
+import socket
+import statistics
+import subprocess
+import sys
+
+N = int(os.environ.get("BENCH_NS", "10"))
+M = int(os.environ.get("BENCH_SOCKS", "200"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+SV = os.path.abspath(os.environ.get("SOCKVIEW", "./sockview"))
+BUILD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "build")
+libc = ctypes.CDLL("libc.so.6", use_errno=True)
+CLONE_NEWNET = 0x40000000
+MS_REC, MS_PRIVATE = 0x4000, 1 << 18
+
+
+def sh(*argv):
+    subprocess.run(argv, check=True)
+
+
+def timeit(*argv):
+    """Wall milliseconds of one run, through bench/build/timeit."""
+    p = subprocess.run([os.path.join(BUILD, "timeit"), "--"] + list(argv),
+                       stderr=subprocess.PIPE, check=True)
+    f = p.stderr.decode().strip().splitlines()[-1].split()
+    if f[4] != "0":
+        sys.exit("bench: %s exited %s" % (" ".join(argv), f[4]))
+    return int(f[0]) / 1e6
+
+
+def main():
+    libc.mount(b"none", b"/", None, ctypes.c_ulong(MS_REC | MS_PRIVATE), None)
+    os.makedirs("/run/netns", exist_ok=True)
+    if libc.mount(b"tmpfs", b"/run/netns", b"tmpfs", 0, None) != 0:
+        sys.exit("bench: cannot mount a private /run/netns")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (N * M + 1024,) * 2)
+    home = os.open("/proc/self/ns/net", os.O_RDONLY)
+    keep = []
+    names = ["bench%d" % i for i in range(N)]
+    for name in names:
+        sh("ip", "netns", "add", name)
+        sh("ip", "-n", name, "link", "set", "lo", "up")
+        fd = os.open("/run/netns/" + name, os.O_RDONLY)
+        libc.setns(fd, CLONE_NEWNET)
+        os.close(fd)
+        l = socket.socket()
+        l.bind(("127.0.0.1", 5000))
+        l.listen(4096)
+        keep.append(l)
+        for _ in range((M - 1) // 2):
+            c = socket.create_connection(("127.0.0.1", 5000))
+            a, _ = l.accept()
+            keep += [c, a]
+    libc.setns(home, CLONE_NEWNET)
+    floor = os.path.join(BUILD, "floor")
+    all_ms, floors, singles = [], [], []
+    for _ in range(ROUNDS):
+        all_ms.append(timeit(SV, "list", "-ta", "--all-netns"))
+        floors.append(sum(timeit("nsenter", "--net=/run/netns/" + n, floor)
+                          for n in names))
+        singles.append(sum(timeit(SV, "list", "-ta", "--netns", n)
+                           for n in names))
+    # the cost of nsenter's own exec, to read the floors without it
+    enter = statistics.median(timeit("nsenter", "--net=/run/netns/bench0",
+                                     "/bin/true") for _ in range(5))
+    a, f, s = (statistics.median(x) for x in (all_ms, floors, singles))
+    print("namespaces %d, sockets each %d (total %d), rounds %d"
+          % (N, M, len(keep), ROUNDS))
+    print("list -ta --all-netns              %8.1f ms" % a)
+    print("sum of %d floors (nsenter floor)  %8.1f ms  all-netns/floors %.2f"
+          % (N, f, a / f))
+    print("  less nsenter's exec (%.2f ms each) %6.1f ms  ratio %.2f"
+          % (enter, f - N * enter, a / (f - N * enter)))
+    print("sum of %d list -ta --netns NAME   %8.1f ms  all-netns/singles %.2f"
+          % (N, s, a / s))
+
+
+main()
