@@ -132,3 +132,16 @@ size_t sv_u64_to_text(uint64_t v, char *buf)
 	}
 	return n;
 }
+
+unsigned sv_uv_threadpool_size(const char *value)
+{
+	long v;
+
+	if (!value)
+		return SV_UV_THREADPOOL_DEFAULT;
+	v = strtol(value, NULL, 10);
+	if (v == 0)
+		return 1;
+	/* libuv keeps atoi()'s value in an unsigned: negative is huge */
+	return v < 0 || v > 1024 ? 1024 : (unsigned)v;
+}

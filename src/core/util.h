@@ -29,4 +29,14 @@ int sv_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 /* Decimal text of v into buf (at least 21 bytes); returns its length. */
 size_t sv_u64_to_text(uint64_t v, char *buf);
 
+
+/*
+ * The threadpool size libuv picks from a UV_THREADPOOL_SIZE value (NULL:
+ * unset): atoi() as libuv does, 0 counts as 1, at most 1024 (a
+ * negative value too, as libuv keeps it unsigned); unset is
+ * libuv's default of 4.
+ */
+#define SV_UV_THREADPOOL_DEFAULT 4
+unsigned sv_uv_threadpool_size(const char *value);
+
 #endif
