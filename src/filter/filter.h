@@ -101,6 +101,18 @@ bool sv_filter_match_unchecked(const struct sv_filter *f,
 			       const struct sv_filter_proc *procs,
 			       size_t nprocs);
 
+/*
+ * Kernel bytecode that passes inet sockets whose local port is one of
+ * ports[0..n) (any order, repeats allowed): watch's dumps of one
+ * process's sockets.  Neighbouring ports merge into ranges; beyond
+ * max_ranges the last range widens, so the program may pass more, never
+ * less.  With no port it passes nothing.  *bc is malloc'ed.  Returns 0
+ * or -ENOMEM.
+ */
+#define SV_FILTER_PORT_RANGES_MAX 3000
+int sv_filter_port_ranges(const uint16_t *ports, size_t n,
+			  size_t max_ranges, uint8_t **bc, size_t *len);
+
 bool sv_filter_needs_procs(const struct sv_filter *f); /* pid or comm */
 bool sv_filter_uses_mark(const struct sv_filter *f);   /* needs NET_ADMIN */
 

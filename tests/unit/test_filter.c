@@ -719,6 +719,67 @@ static bool model_verdict(const struct sv_filter *f, int family,
 	return r;
 }
 
+/* Does the port-range program pass local port p? */
+static bool ports_pass(const uint8_t *bc, size_t len, unsigned p)
+{
+	struct model_entry e;
+
+	memset(&e, 0, sizeof(e));
+	e.family = AF_INET;
+	e.sport = p;
+	e.dport = 40000;
+	return model_run(bc, (int)len, &e);
+}
+
+/* watch's filter: exactly the ports given while the ranges fit, a
+ * superset when they do not, nothing for no port; always audited. */
+static void test_port_ranges(void **state)
+{
+	static const uint16_t few[] = { 8080, 22, 8081, 65535, 0, 22, 443 };
+	uint16_t many[4000];
+	size_t len, i;
+	uint8_t *bc;
+	unsigned p;
+
+	(void)state;
+	assert_int_equal(sv_filter_port_ranges(few, 7, 3000, &bc, &len), 0);
+	assert_int_equal(model_audit(bc, (int)len, false), 0);
+	for (p = 0; p <= 65535; p++) {
+		bool want = p == 0 || p == 22 || p == 443 || p == 8080 ||
+			    p == 8081 || p == 65535;
+
+		assert_int_equal(ports_pass(bc, len, p), want);
+	}
+	free(bc);
+
+	assert_int_equal(sv_filter_port_ranges(NULL, 0, 3000, &bc, &len), 0);
+	assert_int_equal(model_audit(bc, (int)len, false), 0);
+	for (p = 0; p <= 65535; p += 97)
+		assert_false(ports_pass(bc, len, p));
+	free(bc);
+
+	/* every other port: 4,000 ranges wanted, 3,000 allowed */
+	for (i = 0; i < 4000; i++)
+		many[i] = (uint16_t)(1000 + 2 * i);
+	assert_int_equal(sv_filter_port_ranges(many, 4000, 3000, &bc, &len),
+			 0);
+	assert_int_equal(model_audit(bc, (int)len, false), 0);
+	assert_true(len <= 65535);
+	for (i = 0; i < 4000; i++)
+		assert_true(ports_pass(bc, len, many[i]));
+	assert_false(ports_pass(bc, len, 999));
+	assert_false(ports_pass(bc, len, 1001));
+	assert_false(ports_pass(bc, len, 9000));
+	free(bc);
+
+	/* a small limit widens the last range */
+	assert_int_equal(sv_filter_port_ranges(few, 7, 2, &bc, &len), 0);
+	assert_int_equal(model_audit(bc, (int)len, false), 0);
+	assert_true(ports_pass(bc, len, 0) && ports_pass(bc, len, 443) &&
+		    ports_pass(bc, len, 65535) && ports_pass(bc, len, 30000));
+	free(bc);
+}
+
 static void test_bytecode_shapes(void **state)
 {
 	struct sv_filter *f;
@@ -1405,6 +1466,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_bytecode_long),
 		cmocka_unit_test(test_bytecode_agrees),
 		cmocka_unit_test(test_bytecode_kernel),
+		cmocka_unit_test(test_port_ranges),
 	};
 
 	if (unit_filter(argc, argv, tests, UNIT_COUNT(tests)))
