@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Events: readiness edges, and what changed between two diag replies. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -11,14 +12,6 @@
 #include "out/jsonstr.h"
 #include "out/render.h"
 #include "watch/watch.h"
-
-uint64_t sv_watch_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 /* RFC 3339, UTC, microseconds: 2026-11-26T12:34:56.123456Z */
 static void time_text(char *buf, size_t len)
@@ -34,13 +27,11 @@ static void time_text(char *buf, size_t len)
 		 (unsigned)(ns % 1000000000ull / 1000));
 }
 
-void sv_watch_count_event(struct sv_watch *w)
+static void count_event(struct sv_watch *w)
 {
 	w->events++;
-	if (w->count && w->events >= w->count && !w->stopping) {
-		w->stopping = true;
-		uv_stop(w->loop);
-	}
+	if (w->count && w->events >= w->count && !w->stopping)
+		sv_watch_stop(w);
 }
 
 static const char *const sock_keys[] = { "protocol", "state", "local", "peer",
@@ -76,10 +67,45 @@ static void plain_sock(struct sv_strbuf *b, const struct wsock *ws)
 	sv_strbuf_adds(b, sv_state_short(s->state));
 }
 
+/* The latest lines, kept for the full-screen view to read. */
+static void keep_line(struct sv_watch *w, const char *line, size_t n)
+{
+	char *copy = malloc(n + 1);
+
+	if (!copy)
+		return;
+	memcpy(copy, line, n);
+	copy[n] = '\0';
+	free(w->event_lines[w->event_head]);
+	w->event_lines[w->event_head] = copy;
+	w->event_head = (w->event_head + 1) % SV_WATCH_EVENT_LINES;
+	if (w->event_count < SV_WATCH_EVENT_LINES)
+		w->event_count++;
+}
+
+const char *sv_watch_event_line(const struct sv_watch *w, size_t i)
+{
+	size_t k = (w->event_head + SV_WATCH_EVENT_LINES - w->event_count + i) %
+		   SV_WATCH_EVENT_LINES;
+
+	return w->event_lines[k];
+}
+
+void sv_watch_events_free(struct sv_watch *w)
+{
+	size_t i;
+
+	for (i = 0; i < SV_WATCH_EVENT_LINES; i++) {
+		free(w->event_lines[i]);
+		w->event_lines[i] = NULL;
+	}
+	w->event_count = 0;
+}
+
 static void emit_plain(struct sv_watch *w, struct sv_strbuf *b)
 {
 	if (w->mode == SV_WATCH_TERM) {
-		sv_watch_view_event_line(w, b->p, b->len);
+		keep_line(w, b->p, b->len);
 		return;
 	}
 	sv_strbuf_addc(b, '\n');
@@ -169,11 +195,11 @@ void sv_watch_event_sock(struct sv_watch *w, const char *event,
 		emit_plain(w, &b);
 		sv_strbuf_free(&b);
 	}
-	sv_watch_count_event(w);
+	count_event(w);
 }
 
 /* A tick's sample of one socket: every list field, rates and interest. */
-void sv_watch_event_sample(struct sv_watch *w, const struct wsock *ws)
+static void sample(struct sv_watch *w, const struct wsock *ws)
 {
 	bool first;
 
@@ -182,6 +208,24 @@ void sv_watch_event_sample(struct sv_watch *w, const struct wsock *ws)
 	sv_out_u64(&w->out, (uint64_t)ws->fd);
 	sv_json_sock_members(&w->out, &ws->cur, NULL, &first);
 	sv_out_str(&w->out, "}\n");
+}
+
+/* NDJSON: a sample of every socket the tick read, in fd order. */
+void sv_watch_samples(struct sv_watch *w)
+{
+	struct wsock **v = sv_watch_ordered(w);
+	size_t i;
+
+	if (!v)
+		return;
+	for (i = 0; i < w->nsocks; i++) {
+		if (!v[i]->have)
+			continue;
+		sv_watch_join_names(w, v[i]);
+		sample(w, v[i]);
+	}
+	sv_out_flush(&w->out);
+	free(v);
 }
 
 void sv_watch_event_state(struct sv_watch *w, const struct wsock *ws,
@@ -213,7 +257,7 @@ void sv_watch_event_state(struct sv_watch *w, const struct wsock *ws,
 		emit_plain(w, &b);
 		sv_strbuf_free(&b);
 	}
-	sv_watch_count_event(w);
+	count_event(w);
 }
 
 void sv_watch_event_exit(struct sv_watch *w)
@@ -235,7 +279,7 @@ void sv_watch_event_exit(struct sv_watch *w)
 		emit_plain(w, &b);
 		sv_strbuf_free(&b);
 	}
-	sv_watch_count_event(w);
+	count_event(w);
 }
 
 void sv_watch_readiness(struct sv_watch *w, struct wsock *ws, uint32_t ev,
@@ -255,6 +299,18 @@ void sv_watch_readiness(struct sv_watch *w, struct wsock *ws, uint32_t ev,
 		if (ev & names[i].bit)
 			sv_watch_event_sock(w, names[i].name, ws, source, NULL,
 					    NULL, NULL, 0);
+}
+
+/* The events one wakeup meant (edges.c decided them). */
+void sv_watch_edges(struct sv_watch *w, struct wsock *ws,
+		    const struct sv_edge *e, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		sv_watch_readiness(w, ws, e[i].bit,
+				   e[i].source == SV_EDGE_EPOLL ? "epoll"
+								: "inferred");
 }
 
 static bool tcpi(const struct sv_sock *s, size_t end)

@@ -4,28 +4,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "core/escape.h"
 #include "core/fields.h"
 #include "out/render.h"
+#include "sys/term.h"
 #include "watch/watch.h"
-
-void sv_watch_join_names(struct sv_watch *w, struct wsock *ws)
-{
-	struct sv_sock *s = &ws->cur;
-
-	static const uint8_t zero[16];
-
-	if (w->numeric || !w->names || !(s->has & SV_HAS_PORTS) ||
-	    !memcmp(s->peer.addr, zero, s->family == AF_INET ? 4 : 16))
-		return;
-	/* never waits: a name not known yet shows on a later tick */
-	s->host[1] = sv_resolver_name_async(w->names, w->loop, s->family,
-					    s->peer.addr);
-}
 
 static void header(struct sv_watch *w, struct sv_strbuf *b)
 {
@@ -59,49 +45,7 @@ static void header(struct sv_watch *w, struct sv_strbuf *b)
 		     w->names ? sv_resolver_pending(w->names) : (size_t)0,
 		     w->ready_ok ? "" : ", readiness inferred");
 	sv_strbuf_add(b, line, (size_t)n);
-}
-
-static uint64_t sort_key(const struct wsock *ws, int sort)
-{
-	const struct sv_sock *s = &ws->cur;
-
-	switch (sort) {
-	case 1:
-		return s->recv_q;
-	case 2:
-		return s->send_q;
-	case 3:
-		return s->rates.bytes_in;
-	case 4:
-		return s->rates.bytes_out;
-	}
-	return 0;
-}
-
-static int g_sort;
-
-static int cmp_ws(const void *x, const void *y)
-{
-	const struct wsock *a = *(struct wsock *const *)x;
-	const struct wsock *b = *(struct wsock *const *)y;
-	uint64_t ka = sort_key(a, g_sort), kb = sort_key(b, g_sort);
-
-	if (ka != kb)
-		return ka > kb ? -1 : 1;
-	return a->fd - b->fd;
-}
-
-/* The sockets in display order: by fd, or by the chosen key. */
-struct wsock **sv_watch_ordered(struct sv_watch *w)
-{
-	struct wsock **v = malloc((w->nsocks ? w->nsocks : 1) * sizeof(*v));
-
-	if (!v)
-		return NULL;
-	memcpy(v, w->socks, w->nsocks * sizeof(*v));
-	g_sort = w->sort;
-	qsort(v, w->nsocks, sizeof(*v), cmp_ws);
-	return v;
+	sv_watch_hooks_header(w, b);
 }
 
 /* At most max rows: a screen shows a few dozen of 16,000 sockets. */
@@ -119,16 +63,6 @@ static void table(struct sv_watch *w, struct wsock **v, struct sv_out *o,
 	}
 	r->end(r);
 	r->free(r);
-}
-
-static void samples(struct sv_watch *w, struct wsock **v)
-{
-	size_t i;
-
-	for (i = 0; i < w->nsocks; i++)
-		if (v[i]->have)
-			sv_watch_event_sample(w, v[i]);
-	sv_out_flush(&w->out);
 }
 
 /* Writes line truncated to cols display columns. */
@@ -149,27 +83,24 @@ static void put_clipped(struct sv_out *o, const char *p, size_t n, size_t cols)
 /* Rows of the terminal the socket table may use. */
 size_t sv_watch_table_rows(void)
 {
-	struct winsize ws = { 0 };
+	unsigned rows = 24, cols = 80;
 
-	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row)
-		return ws.ws_row;
-	return 24;
+	sv_term_size(STDOUT_FILENO, &rows, &cols);
+	return rows;
 }
 
 static void screen(struct sv_watch *w, struct wsock **v)
 {
-	struct winsize ws = { 0 };
-	size_t rows = 24, cols = 80, used = 0, evrows, i;
+	unsigned trows = 24, tcols = 80;
+	size_t rows, cols, used = 0, evrows, i;
 	struct sv_out *tmp = malloc(sizeof(*tmp));
 	const char *p, *end;
 
 	if (!tmp)
 		return;
-	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row &&
-	    ws.ws_col) {
-		rows = ws.ws_row;
-		cols = ws.ws_col;
-	}
+	sv_term_size(STDOUT_FILENO, &trows, &tcols);
+	rows = trows;
+	cols = tcols;
 	w->screen.len = 0;
 	header(w, &w->screen);
 	sv_out_init_mem(tmp, &w->screen);
@@ -193,9 +124,7 @@ static void screen(struct sv_watch *w, struct wsock **v)
 	}
 	sv_out_str(&w->out, "-- events (q quits, s sorts) --\r\n");
 	for (i = w->event_count - evrows; i < w->event_count; i++) {
-		size_t k = (w->event_head + SV_WATCH_EVENT_LINES -
-			    w->event_count + i) % SV_WATCH_EVENT_LINES;
-		const char *line = w->event_lines[k];
+		const char *line = sv_watch_event_line(w, i);
 
 		put_clipped(&w->out, line, strlen(line), cols);
 		sv_out_str(&w->out, i + 1 < w->event_count ? "\r\n" : "");
@@ -217,8 +146,7 @@ void sv_watch_view_tick(struct sv_watch *w)
 			sv_watch_join_names(w, v[i]);
 	switch (w->mode) {
 	case SV_WATCH_JSON:
-		samples(w, v);
-		break;
+		break; /* samples are events (events.c) */
 	case SV_WATCH_PLAIN:
 		w->screen.len = 0;
 		header(w, &w->screen);
@@ -234,21 +162,6 @@ void sv_watch_view_tick(struct sv_watch *w)
 	free(v);
 }
 
-void sv_watch_view_event_line(struct sv_watch *w, const char *line, size_t n)
-{
-	char *copy = malloc(n + 1);
-
-	if (!copy)
-		return;
-	memcpy(copy, line, n);
-	copy[n] = '\0';
-	free(w->event_lines[w->event_head]);
-	w->event_lines[w->event_head] = copy;
-	w->event_head = (w->event_head + 1) % SV_WATCH_EVENT_LINES;
-	if (w->event_count < SV_WATCH_EVENT_LINES)
-		w->event_count++;
-}
-
 void sv_watch_view_begin(struct sv_watch *w)
 {
 	if (w->mode != SV_WATCH_TERM)
@@ -260,15 +173,9 @@ void sv_watch_view_begin(struct sv_watch *w)
 
 void sv_watch_view_end(struct sv_watch *w)
 {
-	size_t i;
-
 	if (w->mode == SV_WATCH_TERM) {
 		sv_out_str(&w->out, "\033[?25h\033[?1049l");
 		sv_out_flush(&w->out);
-	}
-	for (i = 0; i < SV_WATCH_EVENT_LINES; i++) {
-		free(w->event_lines[i]);
-		w->event_lines[i] = NULL;
 	}
 	sv_strbuf_free(&w->screen);
 }

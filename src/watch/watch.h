@@ -12,6 +12,7 @@
 #include "out/outbuf.h"
 #include "sys/diag.h"
 #include "sys/resolve.h"
+#include "watch/edges.h"
 #include "watch/ready.h"
 #include "watch/target.h"
 
@@ -32,13 +33,12 @@ struct wsock {
 	bool have_prev;	    /* prev holds the one before */
 	bool registered;    /* in the readiness epoll (or tried) */
 	bool pending_open;  /* its open event waits for a diag reply */
-	uint32_t last_ev;   /* readiness mask of the last edge seen */
-	bool reg_report;    /* the registration's own report is to come */
+	struct sv_edge_state edge; /* what the last wakeup showed */
 	uint32_t edges_unclaimed; /* listener: a seen edge no accept used */
 	uint16_t port;	    /* local port from getsockname or diag */
 	uint8_t family;	    /* AF_*, 0 unknown, SV_FAMILY_OTHER: no diag */
 	uint8_t proto;	    /* SV_PROTO_*, SV_PROTO_MAX unknown */
-	uint64_t cur_ns, prev_ns; /* when cur and prev were read */
+	uint64_t cur_ns, prev_ns; /* when cur and prev were read (monotonic) */
 	struct sv_sock cur, prev;
 	char path[112]; /* cur.path points here (UNIX name) */
 };
@@ -95,7 +95,7 @@ struct sv_watch {
 	/* the tick under way */
 	bool tick_busy;
 	bool tick_again; /* a rescan asked for a tick while one ran */
-	int phase;
+	int phase;	 /* enum in tick.c */
 	bool full_dump;
 	bool need_dump[4]; /* tcp4, tcp6, udp4, udp6: any socket there? */
 	bool light;	   /* this tick reads only the sockets on screen */
@@ -108,20 +108,48 @@ struct sv_watch {
 	size_t bytecode_len;
 	uint64_t *unix_q;
 	size_t unix_n, unix_off;
-	uint64_t tick_ns;
+	uint64_t tick_mono_ns; /* when the tick began */
 
 	struct sv_resolver *names;
 
 	/* output */
 	struct sv_out out;
 	struct sv_strbuf screen;
-	char *event_lines[SV_WATCH_EVENT_LINES];
+	char *event_lines[SV_WATCH_EVENT_LINES]; /* for the view to read */
 	size_t event_head, event_count;
 	int sort; /* 0 none, 1 recv_q, 2 send_q, 3 in/s, 4 out/s */
 };
 
-/* watch/events.c */
-uint64_t sv_watch_now_ns(void);
+/* watch/watch.c: setup, and the one way to end */
+void sv_watch_stop(struct sv_watch *w);
+uint64_t sv_watch_now_ns(void);	 /* wall clock, for event times */
+uint64_t sv_watch_mono_ns(void); /* monotonic, for rates and periods */
+
+/* watch/options.c */
+void sv_watch_parse_opts(int argc, char **argv, struct sv_watch *w);
+
+/* watch/socks.c: the socket set and the target's fd table */
+struct wsock *sv_watch_find(struct sv_watch *w, uint64_t inode);
+int sv_watch_scan_fds(struct sv_watch *w);
+void sv_watch_socks_free(struct sv_watch *w);
+/* Peer names for a socket about to be shown (never waits). */
+void sv_watch_join_names(struct sv_watch *w, struct wsock *ws);
+/* The sockets in display order: by fd, or by the chosen key. */
+struct wsock **sv_watch_ordered(struct sv_watch *w);
+
+/* watch/readiness.c: edges from our epoll of the target's sockets */
+void sv_watch_register(struct sv_watch *w, struct wsock *ws);
+void sv_watch_on_ready(uv_poll_t *p, int status, int events);
+void sv_watch_drain_ready(struct sv_watch *w);
+void sv_watch_rescan_soon(struct sv_watch *w);
+
+/* watch/tick.c: the scheduler */
+void sv_watch_start_tick(struct sv_watch *w);
+void sv_watch_on_tick(uv_timer_t *t);
+void sv_watch_on_diag(uv_poll_t *p, int status, int events);
+void sv_watch_tick_free(struct sv_watch *w);
+
+/* watch/events.c: every event, and the samples of a tick */
 void sv_watch_event_sock(struct sv_watch *w, const char *event,
 			 const struct wsock *ws, const char *source,
 			 const char *extra_key, const char *extra_val,
@@ -129,20 +157,28 @@ void sv_watch_event_sock(struct sv_watch *w, const char *event,
 void sv_watch_event_state(struct sv_watch *w, const struct wsock *ws,
 			  unsigned from, unsigned to);
 void sv_watch_event_exit(struct sv_watch *w);
-void sv_watch_event_sample(struct sv_watch *w, const struct wsock *ws);
+void sv_watch_samples(struct sv_watch *w);
 void sv_watch_diff(struct sv_watch *w, struct wsock *ws);
 void sv_watch_rates(struct wsock *ws);
 void sv_watch_readiness(struct sv_watch *w, struct wsock *ws, uint32_t ev,
 			const char *source);
-void sv_watch_count_event(struct sv_watch *w);
+void sv_watch_edges(struct sv_watch *w, struct wsock *ws,
+		    const struct sv_edge *e, size_t n);
+void sv_watch_events_free(struct sv_watch *w);
+/* The latest event lines, oldest first: i < w->event_count. */
+const char *sv_watch_event_line(const struct sv_watch *w, size_t i);
 
-/* watch/view.c */
+/* watch/view.c: the table, as plain text or full screen */
 void sv_watch_view_tick(struct sv_watch *w);
 void sv_watch_view_begin(struct sv_watch *w);
 void sv_watch_view_end(struct sv_watch *w);
-void sv_watch_view_event_line(struct sv_watch *w, const char *line, size_t n);
-void sv_watch_join_names(struct sv_watch *w, struct wsock *ws);
-struct wsock **sv_watch_ordered(struct sv_watch *w);
 size_t sv_watch_table_rows(void);
+
+/*
+ * watch/hooks.c: work beside the sockets, once per tick, and what it
+ * adds to the header (the target's loop thread and threadpool).
+ */
+void sv_watch_hooks_tick(struct sv_watch *w);
+void sv_watch_hooks_header(struct sv_watch *w, struct sv_strbuf *b);
 
 #endif

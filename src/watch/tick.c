@@ -1,0 +1,435 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The tick: every interval the target's fd table is read when due, then
+ * its sockets are asked of sock_diag one request after another, each
+ * reply read in libuv's poll phase (the netlink socket is non-blocking).
+ * The phases, in order:
+ *   EXACT_TCP, EXACT_UDP  a light tick: the rows on screen, by cookie
+ *   TCP4 .. UDP6          dumps filtered by the target's local ports
+ *   UNIX                  the UNIX sockets no dump claimed, by inode
+ *   DONE                  rates, differences, the view, the hooks
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "core/util.h"
+#include "filter/filter.h"
+#include "watch/watch.h"
+
+enum tick_phase {
+	PH_EXACT_TCP,
+	PH_EXACT_UDP,
+	PH_TCP4,
+	PH_TCP6,
+	PH_UDP4,
+	PH_UDP6,
+	PH_UNIX,
+	PH_DONE,
+};
+
+/* The kernel-side filter: local ports of the target's inet sockets. */
+static int build_bytecode(struct sv_watch *w)
+{
+	uint16_t *ports = malloc((w->nsocks + 1) * sizeof(*ports));
+	size_t n = 0, i;
+	int err;
+
+	free(w->bytecode);
+	w->bytecode = NULL;
+	w->bytecode_len = 0;
+	if (!ports)
+		return -ENOMEM;
+	for (i = 0; i < w->nsocks; i++) {
+		struct wsock *ws = w->socks[i];
+
+		if (ws->family == AF_INET || ws->family == AF_INET6)
+			ports[n++] = ws->port;
+	}
+	err = sv_filter_port_ranges(ports, n, SV_FILTER_PORT_RANGES_MAX,
+				    &w->bytecode, &w->bytecode_len);
+	free(ports);
+	return err;
+}
+
+static void keep_reply(struct sv_watch *w, struct wsock *ws,
+		       const struct sv_sock *s)
+{
+	if (ws->seen_tick != w->tick_gen && ws->have) {
+		ws->prev = ws->cur;
+		ws->prev.path = NULL; /* only cur's name is kept */
+		ws->prev_ns = ws->cur_ns;
+		ws->have_prev = true;
+	}
+	ws->cur = *s;
+	ws->cur.path = NULL;
+	if (s->path && s->path_len) {
+		size_t n = s->path_len < sizeof(ws->path) ? s->path_len
+							  : sizeof(ws->path);
+
+		memcpy(ws->path, s->path, n);
+		ws->cur.path = ws->path;
+		ws->cur.path_len = n;
+	}
+}
+
+static int on_diag_sock(struct sv_sock *s, void *arg)
+{
+	struct sv_watch *w = arg;
+	struct wsock *ws = sv_watch_find(w, s->inode);
+	int known;
+
+	if (!ws || !(s->has & SV_HAS_INODE))
+		return 0; /* another process's socket on a shared port */
+	keep_reply(w, ws, s);
+	ws->cur.interest = sv_target_interest(&w->scan, ws->inode, &known);
+	if (known)
+		ws->cur.has |= SV_HAS_INTEREST;
+	ws->cur_ns = w->tick_mono_ns;
+	ws->have = true;
+	ws->seen_tick = w->tick_gen;
+	if (s->family == AF_INET || s->family == AF_INET6 ||
+	    s->family == AF_UNIX)
+		ws->family = s->family;
+	if (s->has & SV_HAS_PORTS)
+		ws->port = s->local.port;
+	ws->proto = s->proto;
+	return 0;
+}
+
+static void finish_tick(struct sv_watch *w)
+{
+	size_t i;
+
+	w->tick_busy = false;
+	if (!w->light)
+		w->full_cost_ns = sv_watch_mono_ns() - w->tick_mono_ns;
+	for (i = 0; i < w->nsocks && !w->stopping; i++) {
+		struct wsock *ws = w->socks[i];
+
+		/* found by a scan during this tick's dumps: its open waits
+		 * for a tick that read it */
+		if (ws->pending_open && ws->seen_tick == w->tick_gen) {
+			ws->pending_open = false;
+			sv_watch_event_sock(w, "open", ws, NULL, NULL, NULL,
+					    NULL, 0);
+		}
+		if (ws->seen_tick != w->tick_gen) {
+			if (w->light)
+				continue; /* not asked for this tick */
+			/* not found by any request: not a socket we can see,
+			 * or one that is gone and whose fd number may now
+			 * hold another: read that link again */
+			if (w->full_dump && !ws->have)
+				ws->family = SV_FAMILY_OTHER;
+			if (ws->have) {
+				sv_target_forget_fd(&w->scan, ws->fd);
+				w->need_scan = true;
+			}
+			continue;
+		}
+		sv_watch_rates(ws);
+		sv_watch_diff(w, ws);
+	}
+	if (!w->stopping) {
+		sv_watch_hooks_tick(w);
+		if (w->mode == SV_WATCH_JSON)
+			sv_watch_samples(w);
+		else
+			sv_watch_view_tick(w);
+	}
+	if (w->tick_again && !w->stopping) {
+		w->tick_again = false;
+		sv_watch_start_tick(w);
+	}
+}
+
+/* UNIX sockets by inode: those no inet dump claimed this tick. */
+static bool begin_unix(struct sv_watch *w)
+{
+	size_t n = 0, i;
+	int err;
+
+	if (w->unix_off == 0 && !w->unix_ready) {
+		free(w->unix_q);
+		w->unix_q = malloc((w->nsocks + 1) * sizeof(*w->unix_q));
+		if (!w->unix_q)
+			return false;
+		for (i = 0; i < w->nsocks; i++) {
+			struct wsock *ws = w->socks[i];
+
+			if (ws->seen_tick == w->tick_gen ||
+			    ws->family == SV_FAMILY_OTHER ||
+			    ws->family == AF_INET || ws->family == AF_INET6)
+				continue;
+			if (ws->inode <= UINT32_MAX)
+				w->unix_q[n++] = ws->inode;
+		}
+		w->unix_n = n;
+	}
+	if (w->unix_off >= w->unix_n)
+		return false;
+	n = w->unix_n - w->unix_off;
+	if (n > SV_DIAG_EXACT_MAX)
+		n = SV_DIAG_EXACT_MAX;
+	err = sv_diag_begin_unix_inodes(w->diag, w->unix_q + w->unix_off, n,
+					on_diag_sock, w);
+	w->unix_off += n;
+	return err == 0;
+}
+
+static bool begin_exact(struct sv_watch *w, int k)
+{
+	return w->nexact[k] &&
+	       sv_diag_begin_inet_exact(w->diag,
+					k ? SV_PROTO_UDP : SV_PROTO_TCP,
+					w->exact[k], w->nexact[k],
+					on_diag_sock, w) == 0;
+}
+
+static bool begin_dump(struct sv_watch *w, int phase)
+{
+	static const struct {
+		uint8_t proto, family;
+	} inet[] = {
+		[PH_TCP4] = { SV_PROTO_TCP, AF_INET },
+		[PH_TCP6] = { SV_PROTO_TCP, AF_INET6 },
+		[PH_UDP4] = { SV_PROTO_UDP, AF_INET },
+		[PH_UDP6] = { SV_PROTO_UDP, AF_INET6 },
+	};
+	struct sv_diag_req req = {
+		.proto = inet[phase].proto,
+		.family = inet[phase].family,
+		/* not bound-inactive: asking for it makes the kernel walk its
+		 * whole bind table as well */
+		.states = SV_STATES_ALL & ~SV_SF(SV_TCP_BOUND_INACTIVE),
+		.bytecode = w->full_dump ? NULL : w->bytecode,
+		.bytecode_len = w->full_dump ? 0 : w->bytecode_len,
+	};
+
+	/* the target has no socket there: no table walk */
+	if (!w->full_dump && !w->need_dump[phase - PH_TCP4])
+		return false;
+	return sv_diag_begin(w->diag, &req, on_diag_sock, w) == 0;
+}
+
+/* Starts the next request of the tick, or finishes it. */
+static void next_phase(struct sv_watch *w)
+{
+	while (w->phase < PH_DONE) {
+		int phase = w->phase;
+		bool started = false;
+
+		switch (phase) {
+		case PH_EXACT_TCP:
+		case PH_EXACT_UDP:
+			started = w->light && begin_exact(w, phase);
+			break;
+		case PH_TCP4:
+		case PH_TCP6:
+		case PH_UDP4:
+		case PH_UDP6:
+			started = !w->light && begin_dump(w, phase);
+			break;
+		case PH_UNIX:
+			/* in pieces of SV_DIAG_EXACT_MAX: stays in phase */
+			if (begin_unix(w))
+				return;
+			break;
+		}
+		w->phase++;
+		if (started)
+			return;
+	}
+	finish_tick(w);
+}
+
+/*
+ * Reading /proc/PID/fd costs a dentry lookup per descriptor: with 16,000
+ * sockets that is most of a tick.  A large table is read once a second,
+ * and at once when a socket left the kernel's replies or a listener got a
+ * connection; a small one every tick.
+ */
+#define SCAN_EVERY_TICK_MAX 1024
+
+/*
+ * How often everything is read when not every tick: at least once a
+ * second, and no more often than keeps that work to a twentieth of the
+ * time (a pass over 16,000 sockets among 120,000 takes the kernel about
+ * 150 ms), at most every 10 s.
+ */
+static uint64_t full_period_ns(const struct sv_watch *w)
+{
+	uint64_t p = w->interval_ms < 1000 ? 1000000000ull
+					   : w->interval_ms * 1000000ull;
+
+	if (20 * w->full_cost_ns > p)
+		p = 20 * w->full_cost_ns;
+	return p < 10000000000ull ? p : 10000000000ull;
+}
+
+/*
+ * In a terminal only the rows on screen need fresh numbers every tick:
+ * they are read with exact requests (a hash lookup each), and everything
+ * else once a second with dumps, which walk the kernel's whole socket
+ * table.  Readiness events come from epoll and are never delayed.
+ */
+#define LIGHT_MIN_SOCKETS 256
+
+static bool fill_exact(struct sv_watch *w, struct wsock **v, size_t rows)
+{
+	size_t i, k;
+
+	for (k = 0; k < 2; k++) {
+		free(w->exact[k]);
+		w->exact[k] = malloc((rows + 1) * sizeof(*w->exact[k]));
+		w->nexact[k] = 0;
+	}
+	free(w->unix_q);
+	w->unix_q = malloc((rows + 1) * sizeof(*w->unix_q));
+	w->unix_n = 0;
+	if (!w->exact[0] || !w->exact[1] || !w->unix_q)
+		return false;
+	for (i = 0; i < w->nsocks && i < rows; i++) {
+		const struct sv_sock *s = &v[i]->cur;
+
+		if (s->proto == SV_PROTO_TCP || s->proto == SV_PROTO_UDP) {
+			k = s->proto == SV_PROTO_UDP;
+			w->exact[k][w->nexact[k]++] = s;
+		} else if (s->proto == SV_PROTO_UNIX &&
+			   v[i]->inode <= UINT32_MAX) {
+			w->unix_q[w->unix_n++] = v[i]->inode;
+		}
+	}
+	return true;
+}
+
+static void plan_light_tick(struct sv_watch *w)
+{
+	uint64_t now = sv_watch_mono_ns();
+	struct wsock **v;
+	size_t i;
+
+	w->light = false;
+	w->unix_ready = false;
+	if (w->mode != SV_WATCH_TERM || w->nsocks <= LIGHT_MIN_SOCKETS ||
+	    w->need_scan || w->full_dump ||
+	    now - w->last_full_ns >= full_period_ns(w))
+		return;
+	for (i = 0; i < w->nsocks; i++)
+		if (!w->socks[i]->have)
+			return; /* something new: read it all */
+	v = sv_watch_ordered(w);
+	if (!v)
+		return;
+	if (fill_exact(w, v, sv_watch_table_rows())) {
+		w->unix_ready = true;
+		w->light = true;
+	}
+	free(v);
+}
+
+static bool scan_due(struct sv_watch *w)
+{
+	uint64_t now = sv_watch_mono_ns();
+
+	return !w->first_scan_done || w->need_scan ||
+	       w->scan.n <= SCAN_EVERY_TICK_MAX || w->mode != SV_WATCH_TERM ||
+	       now - w->last_scan_ns >= full_period_ns(w);
+}
+
+/* Which dumps the tick needs; a socket we know nothing of yet needs one
+ * without filter. */
+static void plan_dumps(struct sv_watch *w)
+{
+	size_t i;
+
+	w->full_dump = false;
+	memset(w->need_dump, 0, sizeof(w->need_dump));
+	for (i = 0; i < w->nsocks; i++) {
+		const struct wsock *ws = w->socks[i];
+		int v6 = ws->family == AF_INET6;
+
+		if (!ws->family)
+			w->full_dump = true;
+		if (ws->family != AF_INET && ws->family != AF_INET6)
+			continue;
+		if (ws->proto != SV_PROTO_UDP)
+			w->need_dump[v6] = true;
+		if (ws->proto != SV_PROTO_TCP)
+			w->need_dump[2 + v6] = true;
+	}
+}
+
+void sv_watch_start_tick(struct sv_watch *w)
+{
+	int err;
+
+	if (w->tick_busy || w->stopping)
+		return;
+	if (scan_due(w)) {
+		err = sv_watch_scan_fds(w);
+		if (err == -ESRCH) {
+			/* gone: the pidfd reports the exit, if there is one */
+			if (w->ready.pidfd < 0) {
+				sv_watch_event_exit(w);
+				sv_watch_stop(w);
+			}
+			return;
+		}
+		if (err) {
+			sv_warn("cannot read the descriptors of pid %d: %s",
+				w->pid, strerror(-err));
+			return;
+		}
+	}
+	plan_dumps(w);
+	plan_light_tick(w);
+	if (!w->light && !w->full_dump && build_bytecode(w))
+		w->full_dump = true;
+	w->tick_gen++;
+	w->tick_mono_ns = sv_watch_mono_ns();
+	if (!w->light)
+		w->last_full_ns = w->tick_mono_ns;
+	w->tick_busy = true;
+	w->phase = PH_EXACT_TCP;
+	w->unix_off = 0;
+	next_phase(w);
+}
+
+void sv_watch_on_tick(uv_timer_t *t)
+{
+	sv_watch_start_tick(t->data);
+}
+
+void sv_watch_on_diag(uv_poll_t *p, int status, int events)
+{
+	struct sv_watch *w = p->data;
+	int r;
+
+	(void)events;
+	w->wakeups++;
+	if (status < 0 || !w->tick_busy)
+		return;
+	r = sv_diag_step(w->diag);
+	if (r == 1)
+		return;
+	if (r < 0) {
+		sv_warn("sock_diag: %s", strerror(-r));
+		w->tick_busy = false;
+		return;
+	}
+	next_phase(w);
+}
+
+void sv_watch_tick_free(struct sv_watch *w)
+{
+	free(w->bytecode);
+	free(w->unix_q);
+	free(w->exact[0]);
+	free(w->exact[1]);
+	w->bytecode = NULL;
+	w->unix_q = NULL;
+	w->exact[0] = w->exact[1] = NULL;
+}
