@@ -58,7 +58,7 @@ int sv_filter_port_ranges(const uint16_t *ports, size_t n,
 			  size_t max_ranges, uint8_t **bc, size_t *len)
 {
 	uint16_t *sorted, *lo, *hi;
-	size_t nr, i, total = 0, off = 0;
+	size_t nr, i, total, off = 0;
 	uint8_t *p;
 
 	*bc = NULL;
@@ -74,8 +74,8 @@ int sv_filter_port_ranges(const uint16_t *ports, size_t n,
 		memcpy(sorted, ports, n * sizeof(*sorted));
 	qsort(sorted, n, sizeof(*sorted), cmp_u16);
 	nr = ranges(sorted, n, max_ranges, lo, hi);
-	for (i = 0; i < nr; i++)
-		total += 16 + (i + 1 < nr ? 4 : 0);
+	/* ranges() gives at least one: 20 bytes each, the last 16 */
+	total = 16 + 20 * (nr - 1);
 	p = malloc(total);
 	if (!p)
 		goto nomem;

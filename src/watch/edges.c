@@ -26,9 +26,12 @@ static size_t put(struct sv_edge *out, size_t n, const struct sv_edge_in *in,
 		out[n].bit = bit;
 		out[n].source = source;
 		/* hangups and errors reach the target whatever it asked */
-		out[n].interest = !in->interest_known ? -1
-				  : (bit & (EPOLLHUP | EPOLLERR)) ? 1
-				  : (in->interest & bit) != 0;
+		if (!in->interest_known)
+			out[n].interest = -1;
+		else if (bit & (EPOLLHUP | EPOLLERR))
+			out[n].interest = 1;
+		else
+			out[n].interest = (in->interest & bit) ? 1 : 0;
 		out[n].time_ns = in->now_ns;
 		n++;
 	}

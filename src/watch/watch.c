@@ -192,6 +192,30 @@ static void close_all(uv_handle_t *h, void *arg)
 		uv_close(h, close_cb);
 }
 
+static void on_grace(uv_timer_t *t)
+{
+	(void)t;
+}
+
+/*
+ * Name lookups still in the threadpool at the end: libuv would join them,
+ * and a slow DNS server would hold us.  Give them a moment (most answer
+ * from /etc/hosts or a cache at once), then leave without them.
+ */
+static void wait_lookups(struct sv_watch *w)
+{
+	uint64_t end;
+
+	if (!w->names || !sv_resolver_pending(w->names))
+		return;
+	uv_update_time(w->loop);
+	end = uv_now(w->loop) + 500;
+	uv_timer_start(&w->stop_timer, on_grace, 20, 20);
+	while (sv_resolver_pending(w->names) && uv_now(w->loop) < end)
+		uv_run(w->loop, UV_RUN_ONCE);
+	uv_timer_stop(&w->stop_timer);
+}
+
 int sv_cmd_watch(int argc, char **argv)
 {
 	static struct sv_watch w;
@@ -256,6 +280,7 @@ int sv_cmd_watch(int argc, char **argv)
 		uv_tty_reset_mode();
 	sv_watch_view_end(&w);
 	sv_out_flush(&w.out);
+	wait_lookups(&w);
 	if (w.names && sv_resolver_pending(w.names)) {
 		/* lookups still in the threadpool: libuv would join them */
 		_exit(w.exit_code);
