@@ -730,3 +730,77 @@ int sv_diag_step(struct sv_diag *d)
 {
 	return d->cur ? step(d, d->cur) : 0;
 }
+
+int sv_diag_destroy_open(void)
+{
+	static const int groups[] = {
+		SKNLGRP_INET_TCP_DESTROY,
+		SKNLGRP_INET_UDP_DESTROY,
+		SKNLGRP_INET6_TCP_DESTROY,
+		SKNLGRP_INET6_UDP_DESTROY,
+	};
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	int fd, err;
+	size_t i;
+
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		    NETLINK_SOCK_DIAG);
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		goto fail;
+	for (i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
+		if (setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP,
+			       &groups[i], sizeof(groups[i])) < 0)
+			goto fail;
+	return fd;
+fail:
+	err = -errno;
+	close(fd);
+	return err;
+}
+
+static unsigned destroy_proto(const struct nlmsghdr *nlh)
+{
+	const struct nlattr *a;
+
+	mnl_attr_for_each(a, nlh, sizeof(struct inet_diag_msg))
+		if (mnl_attr_get_type(a) == INET_DIAG_PROTOCOL &&
+		    mnl_attr_get_payload_len(a) >= 1)
+			return *(const uint8_t *)mnl_attr_get_payload(a) ==
+					       IPPROTO_UDP
+				       ? SV_PROTO_UDP
+				       : SV_PROTO_TCP;
+	return SV_PROTO_TCP;
+}
+
+int sv_diag_destroy_read(int fd, sv_sock_cb cb, void *arg)
+{
+	static char buf[65536] __attribute__((aligned(8)));
+	int dropped = 0;
+
+	for (;;) {
+		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+		const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
+		int len;
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == ENOBUFS) {
+				dropped = -ENOBUFS;
+				continue;
+			}
+			return errno == EAGAIN ? dropped : -errno;
+		}
+		for (len = (int)n; mnl_nlmsg_ok(nlh, len);
+		     nlh = mnl_nlmsg_next(nlh, &len)) {
+			struct sv_sock s;
+
+			if (nlh->nlmsg_type != SOCK_DIAG_BY_FAMILY ||
+			    sv_diag_parse_inet(nlh, destroy_proto(nlh), &s))
+				continue;
+			cb(&s, arg);
+		}
+	}
+}

@@ -58,6 +58,16 @@ int sv_diag_step(struct sv_diag *d);
 void sv_diag_learn_listeners_inline(struct sv_diag *d);
 
 /*
+ * sock_diag's destroy multicast groups (INET and INET6, TCP and UDP): the
+ * kernel sends each socket's last record as it frees it (inode 0 by
+ * then; the cookie identifies it).  Open gives a non-blocking socket in
+ * the calling thread's network namespace, or -errno.  Read hands every
+ * waiting message to cb; 0, or -ENOBUFS when the kernel dropped some.
+ */
+int sv_diag_destroy_open(void);
+int sv_diag_destroy_read(int fd, sv_sock_cb cb, void *arg);
+
+/*
  * --save sees what the kernel is asked and answers: req (buf NULL) when a
  * request goes out, then each received buffer; internal marks our own
  * LISTEN-only dump.
