@@ -155,8 +155,9 @@ static bool wanted(const struct sv_field *f, const char *const *only)
 {
 	if (!only)
 		return true;
+	/* a top-level key, or an object's name for all of it */
 	for (; *only; only++)
-		if (!f->obj && !strcmp(*only, f->key))
+		if (!strcmp(*only, f->obj ? f->obj : f->key))
 			return true;
 	return false;
 }

@@ -55,8 +55,9 @@ void sv_metrics_label(struct sv_strbuf *b, const char *name, const char *v,
 /* One socket as a JSON object, no newline (shared by list and watch). */
 void sv_json_sock_object(struct sv_out *o, const struct sv_sock *s);
 /* Its members without the braces, into an object under way; only: the
- * top-level keys wanted (NULL-terminated), NULL for all.  *first tracks
- * whether a comma is due. */
+ * top-level keys wanted (an object's name, such as "tcp", gives all of
+ * it; NULL-terminated), NULL for all.  *first tracks whether a comma is
+ * due. */
 void sv_json_sock_members(struct sv_out *o, const struct sv_sock *s,
 			  const char *const *only, bool *first);
 /* "key": with the comma a member needs. */
