@@ -47,6 +47,8 @@ struct sv_edge {
 	uint32_t bit;	 /* one EPOLL* bit */
 	uint8_t source;	 /* enum sv_edge_source */
 	int8_t interest; /* 1 the target waits for it, 0 it does not, -1 ? */
+	bool kernel_time;	  /* time_ns from the kernel's counters */
+	bool before_registration; /* it was there when we registered */
 	uint64_t time_ns;
 };
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* Events: readiness edges, and what changed between two diag replies. */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,9 +15,8 @@
 #include "watch/watch.h"
 
 /* RFC 3339, UTC, microseconds: 2026-11-26T12:34:56.123456Z */
-static void time_text(char *buf, size_t len)
+static void time_text(char *buf, size_t len, uint64_t ns)
 {
-	uint64_t ns = sv_watch_now_ns();
 	time_t sec = (time_t)(ns / 1000000000ull);
 	struct tm tm;
 	size_t n;
@@ -35,20 +35,25 @@ static void count_event(struct sv_watch *w)
 }
 
 static const char *const sock_keys[] = { "protocol", "state", "local", "peer",
-					 "inode", NULL };
+					 NULL };
 
 /* The socket part of a plain event line: proto local -> peer STATE */
-static void plain_sock(struct sv_strbuf *b, const struct wsock *ws)
+static void plain_sock(struct sv_strbuf *b, const struct wsock *ws,
+		       bool no_state)
 {
-	const struct sv_sock *s = &ws->cur;
+	const struct sv_sock *s = ws->have || ws->named ? &ws->cur : NULL;
 	size_t i;
 	char num[24];
 
-	sv_strbuf_adds(b, " fd=");
-	sv_strbuf_add(b, num, sv_u64_to_text((uint64_t)ws->fd, num));
-	sv_strbuf_adds(b, " inode=");
-	sv_strbuf_add(b, num, sv_u64_to_text(ws->inode, num));
-	if (!ws->have)
+	if (ws->fd >= 0) {
+		sv_strbuf_adds(b, " fd=");
+		sv_strbuf_add(b, num, sv_u64_to_text((uint64_t)ws->fd, num));
+	}
+	if (ws->inode) {
+		sv_strbuf_adds(b, " inode=");
+		sv_strbuf_add(b, num, sv_u64_to_text(ws->inode, num));
+	}
+	if (!s)
 		return;
 	sv_strbuf_addc(b, ' ');
 	sv_strbuf_adds(b, sv_proto_name(s->proto));
@@ -63,6 +68,8 @@ static void plain_sock(struct sv_strbuf *b, const struct wsock *ws)
 		sv_strbuf_adds(b, strcmp(f->key, "peer") ? " " : " -> ");
 		sv_endpoint_text(b, &v);
 	}
+	if (no_state)
+		return;
 	sv_strbuf_addc(b, ' ');
 	sv_strbuf_adds(b, sv_state_short(s->state));
 }
@@ -113,11 +120,12 @@ static void emit_plain(struct sv_watch *w, struct sv_strbuf *b)
 	sv_out_flush(&w->out);
 }
 
-static void json_begin(struct sv_watch *w, const char *event, bool *first)
+static void json_begin(struct sv_watch *w, const char *event, bool *first,
+		       uint64_t ns)
 {
 	char t[40];
 
-	time_text(t, sizeof(t));
+	time_text(t, sizeof(t), ns ? ns : sv_watch_now_ns());
 	*first = true;
 	sv_out_char(&w->out, '{');
 	sv_json_key(&w->out, "time", first);
@@ -134,16 +142,139 @@ static void json_end(struct sv_watch *w)
 	sv_out_flush(&w->out);
 }
 
-static void json_sock(struct sv_watch *w, const struct wsock *ws, bool *first)
+/* What an event can say of its socket: a diag reply, or the names the
+ * socket gave itself when we first saw it. */
+static const struct sv_sock *known_sock(const struct wsock *ws)
 {
-	sv_json_key(&w->out, "fd", first);
-	sv_out_u64(&w->out, (uint64_t)ws->fd);
-	if (ws->have) {
-		sv_json_sock_members(&w->out, &ws->cur, sock_keys, first);
-	} else {
+	return ws->have || ws->named ? &ws->cur : NULL;
+}
+
+static void json_sock(struct sv_watch *w, const struct wsock *ws, bool *first,
+		      bool no_state)
+{
+	static const char *const named_keys[] = { "protocol", "local", "peer",
+						  NULL };
+	const struct sv_sock *s = known_sock(ws);
+
+	if (ws->fd >= 0) {
+		sv_json_key(&w->out, "fd", first);
+		sv_out_u64(&w->out, (uint64_t)ws->fd);
+	}
+	if (ws->inode) {
 		sv_json_key(&w->out, "inode", first);
 		sv_out_u64(&w->out, ws->inode);
 	}
+	if (s)
+		sv_json_sock_members(&w->out, s,
+				     no_state ? named_keys : sock_keys, first);
+}
+
+/* A closed socket's last numbers, as the kernel gave them when it
+ * destroyed the socket. */
+static const char *const final_keys[] = { "tcp", NULL };
+
+static void json_event(struct sv_watch *w, const struct sv_watch_ev *e)
+{
+	bool first;
+
+	json_begin(w, e->event, &first, e->time_ns);
+	if (e->kernel_time) {
+		sv_json_key(&w->out, "time_from", &first);
+		sv_out_str(&w->out, "\"kernel\"");
+	}
+	if (e->source) {
+		sv_json_key(&w->out, "source", &first);
+		sv_json_string(&w->out, e->source, strlen(e->source));
+	}
+	if (e->interest >= 0) {
+		sv_json_key(&w->out, "interested", &first);
+		sv_out_str(&w->out, e->interest ? "true" : "false");
+	}
+	if (e->before_registration) {
+		sv_json_key(&w->out, "before_registration", &first);
+		sv_out_str(&w->out, "true");
+	}
+	json_sock(w, e->ws, &first, e->no_state);
+	if (e->final && e->ws->have && e->ws->cur.tcpi_len)
+		sv_json_sock_members(&w->out, &e->ws->cur, final_keys, &first);
+	if (e->key) {
+		sv_json_key(&w->out, e->key, &first);
+		sv_json_string(&w->out, e->val, strlen(e->val));
+	}
+	if (e->numkey) {
+		sv_json_key(&w->out, e->numkey, &first);
+		sv_out_u64(&w->out, e->num);
+	}
+	json_end(w);
+}
+
+static void plain_num(struct sv_strbuf *b, const char *key, uint64_t v)
+{
+	char num[24];
+
+	sv_strbuf_addc(b, ' ');
+	sv_strbuf_adds(b, key);
+	sv_strbuf_addc(b, '=');
+	sv_strbuf_add(b, num, sv_u64_to_text(v, num));
+}
+
+/* close: the final counters a plain line has room for */
+static void plain_final(struct sv_strbuf *b, const struct sv_sock *s)
+{
+	if (s->proto != SV_PROTO_TCP ||
+	    s->tcpi_len < offsetof(struct sv_tcp_info, segs_in) +
+				  sizeof(s->tcpi.segs_in))
+		return;
+	plain_num(b, "bytes_received", s->tcpi.bytes_received);
+	plain_num(b, "bytes_acked", s->tcpi.bytes_acked);
+	plain_num(b, "segs_in", s->tcpi.segs_in);
+	plain_num(b, "segs_out", s->tcpi.segs_out);
+	plain_num(b, "total_retrans", s->tcpi.total_retrans);
+	plain_num(b, "rtt_us", s->tcpi.rtt);
+}
+
+static void plain_event(struct sv_watch *w, const struct sv_watch_ev *e)
+{
+	struct sv_strbuf b = { 0 };
+	char t[40];
+
+	time_text(t, sizeof(t), e->time_ns ? e->time_ns : sv_watch_now_ns());
+	sv_strbuf_adds(&b, t);
+	sv_strbuf_addc(&b, ' ');
+	sv_strbuf_adds(&b, e->event);
+	if (e->source && strcmp(e->source, "epoll")) {
+		sv_strbuf_adds(&b, " (");
+		sv_strbuf_adds(&b, e->source);
+		sv_strbuf_addc(&b, ')');
+	}
+	plain_sock(&b, e->ws, e->no_state);
+	if (e->interest == 0)
+		sv_strbuf_adds(&b, " interested=no");
+	if (e->kernel_time)
+		sv_strbuf_adds(&b, " time=kernel");
+	if (e->before_registration)
+		sv_strbuf_adds(&b, " before_registration");
+	if (e->final && e->ws->have)
+		plain_final(&b, &e->ws->cur);
+	if (e->key) {
+		sv_strbuf_addc(&b, ' ');
+		sv_strbuf_adds(&b, e->key);
+		sv_strbuf_addc(&b, '=');
+		sv_strbuf_adds(&b, e->val);
+	}
+	if (e->numkey)
+		plain_num(&b, e->numkey, e->num);
+	emit_plain(w, &b);
+	sv_strbuf_free(&b);
+}
+
+void sv_watch_emit(struct sv_watch *w, const struct sv_watch_ev *e)
+{
+	if (w->mode == SV_WATCH_JSON)
+		json_event(w, e);
+	else
+		plain_event(w, e);
+	count_event(w);
 }
 
 void sv_watch_event_sock(struct sv_watch *w, const char *event,
@@ -151,51 +282,18 @@ void sv_watch_event_sock(struct sv_watch *w, const char *event,
 			 const char *extra_key, const char *extra_val,
 			 const char *extra_key2, uint64_t extra_num)
 {
-	struct sv_strbuf b = { 0 };
-	char t[40];
-	char num[24];
-	bool first;
+	struct sv_watch_ev e = {
+		.event = event,
+		.ws = ws,
+		.source = source,
+		.interest = -1,
+		.key = extra_key,
+		.val = extra_val,
+		.numkey = extra_key2,
+		.num = extra_num,
+	};
 
-	if (w->mode == SV_WATCH_JSON) {
-		json_begin(w, event, &first);
-		if (source) {
-			sv_json_key(&w->out, "source", &first);
-			sv_json_string(&w->out, source, strlen(source));
-		}
-		json_sock(w, ws, &first);
-		if (extra_key) {
-			sv_json_key(&w->out, extra_key, &first);
-			sv_json_string(&w->out, extra_val, strlen(extra_val));
-		}
-		if (extra_key2) {
-			sv_json_key(&w->out, extra_key2, &first);
-			sv_out_u64(&w->out, extra_num);
-		}
-		json_end(w);
-	} else {
-		time_text(t, sizeof(t));
-		sv_strbuf_adds(&b, t);
-		sv_strbuf_addc(&b, ' ');
-		sv_strbuf_adds(&b, event);
-		if (source && strcmp(source, "epoll"))
-			sv_strbuf_adds(&b, " (inferred)");
-		plain_sock(&b, ws);
-		if (extra_key) {
-			sv_strbuf_addc(&b, ' ');
-			sv_strbuf_adds(&b, extra_key);
-			sv_strbuf_addc(&b, '=');
-			sv_strbuf_adds(&b, extra_val);
-		}
-		if (extra_key2) {
-			sv_strbuf_addc(&b, ' ');
-			sv_strbuf_adds(&b, extra_key2);
-			sv_strbuf_addc(&b, '=');
-			sv_strbuf_add(&b, num, sv_u64_to_text(extra_num, num));
-		}
-		emit_plain(w, &b);
-		sv_strbuf_free(&b);
-	}
-	count_event(w);
+	sv_watch_emit(w, &e);
 }
 
 /* A tick's sample of one socket: every list field, rates and interest. */
@@ -203,7 +301,7 @@ static void sample(struct sv_watch *w, const struct wsock *ws)
 {
 	bool first;
 
-	json_begin(w, "sample", &first);
+	json_begin(w, "sample", &first, 0);
 	sv_json_key(&w->out, "fd", &first);
 	sv_out_u64(&w->out, (uint64_t)ws->fd);
 	sv_json_sock_members(&w->out, &ws->cur, NULL, &first);
@@ -236,8 +334,8 @@ void sv_watch_event_state(struct sv_watch *w, const struct wsock *ws,
 	bool first;
 
 	if (w->mode == SV_WATCH_JSON) {
-		json_begin(w, "state", &first);
-		json_sock(w, ws, &first);
+		json_begin(w, "state", &first, 0);
+		json_sock(w, ws, &first, false);
 		sv_json_key(&w->out, "from", &first);
 		sv_json_string(&w->out, sv_state_name(from),
 			       strlen(sv_state_name(from)));
@@ -246,10 +344,10 @@ void sv_watch_event_state(struct sv_watch *w, const struct wsock *ws,
 			       strlen(sv_state_name(to)));
 		json_end(w);
 	} else {
-		time_text(t, sizeof(t));
+		time_text(t, sizeof(t), sv_watch_now_ns());
 		sv_strbuf_adds(&b, t);
 		sv_strbuf_adds(&b, " state");
-		plain_sock(&b, ws);
+		plain_sock(&b, ws, false);
 		sv_strbuf_adds(&b, " from=");
 		sv_strbuf_adds(&b, sv_state_short(from));
 		sv_strbuf_adds(&b, " to=");
@@ -267,12 +365,12 @@ void sv_watch_event_exit(struct sv_watch *w)
 	bool first;
 
 	if (w->mode == SV_WATCH_JSON) {
-		json_begin(w, "exit", &first);
+		json_begin(w, "exit", &first, 0);
 		sv_json_key(&w->out, "pid", &first);
 		sv_out_u64(&w->out, (uint64_t)w->pid);
 		json_end(w);
 	} else {
-		time_text(t, sizeof(t));
+		time_text(t, sizeof(t), sv_watch_now_ns());
 		sv_strbuf_adds(&b, t);
 		sv_strbuf_adds(&b, " exit pid=");
 		sv_strbuf_add(&b, num, sv_u64_to_text((uint64_t)w->pid, num));
@@ -282,23 +380,36 @@ void sv_watch_event_exit(struct sv_watch *w)
 	count_event(w);
 }
 
+static const struct {
+	uint32_t bit;
+	const char *name;
+} edge_names[] = {
+	{ EPOLLIN, "readable" }, { EPOLLOUT, "writable" },
+	{ EPOLLRDHUP, "rdhup" }, { EPOLLHUP, "hup" },
+	{ EPOLLERR, "error" },	 { EPOLLPRI, "pri" },
+};
+
+const char *sv_watch_edge_name(uint32_t bit)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(edge_names) / sizeof(edge_names[0]); i++)
+		if (bit == edge_names[i].bit)
+			return edge_names[i].name;
+	return "?";
+}
+
 void sv_watch_readiness(struct sv_watch *w, struct wsock *ws, uint32_t ev,
 			const char *source)
 {
-	static const struct {
-		uint32_t bit;
-		const char *name;
-	} names[] = {
-		{ EPOLLIN, "readable" }, { EPOLLOUT, "writable" },
-		{ EPOLLRDHUP, "rdhup" }, { EPOLLHUP, "hup" },
-		{ EPOLLERR, "error" },	 { EPOLLPRI, "pri" },
-	};
 	size_t i;
 
-	for (i = 0; i < sizeof(names) / sizeof(names[0]) && !w->stopping; i++)
-		if (ev & names[i].bit)
-			sv_watch_event_sock(w, names[i].name, ws, source, NULL,
-					    NULL, NULL, 0);
+	for (i = 0; i < sizeof(edge_names) / sizeof(edge_names[0]) &&
+		    !w->stopping;
+	     i++)
+		if (ev & edge_names[i].bit)
+			sv_watch_event_sock(w, edge_names[i].name, ws, source,
+					    NULL, NULL, NULL, 0);
 }
 
 /* The events one wakeup meant (edges.c decided them). */
@@ -307,10 +418,20 @@ void sv_watch_edges(struct sv_watch *w, struct wsock *ws,
 {
 	size_t i;
 
-	for (i = 0; i < n; i++)
-		sv_watch_readiness(w, ws, e[i].bit,
-				   e[i].source == SV_EDGE_EPOLL ? "epoll"
-								: "inferred");
+	for (i = 0; i < n && !w->stopping; i++) {
+		struct sv_watch_ev ev = {
+			.event = sv_watch_edge_name(e[i].bit),
+			.ws = ws,
+			.source = e[i].source == SV_EDGE_EPOLL ? "epoll"
+							       : "inferred",
+			.time_ns = e[i].time_ns,
+			.kernel_time = e[i].kernel_time,
+			.before_registration = e[i].before_registration,
+			.interest = e[i].interest,
+		};
+
+		sv_watch_emit(w, &ev);
+	}
 }
 
 static bool tcpi(const struct sv_sock *s, size_t end)

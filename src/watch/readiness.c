@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * Readiness: each target socket registered in our epoll instance, and
- * its wakeups turned into events by the pure rules of edges.c.
+ * Readiness: each target socket registered in our epoll instance, its
+ * wakeups turned into events by the pure rules of edges.c, and the looks
+ * at the target's fd table that wakeups call for: a listener's edge means
+ * an accept is coming, a hangup that a close may follow.
  */
 #include <errno.h>
 #include <linux/sock_diag.h>
@@ -12,20 +14,57 @@
 
 #include "watch/watch.h"
 
+static void apply_names(struct sv_watch *w, struct wsock *ws,
+			const struct sv_ready_info *in)
+{
+	struct sv_sock *s = &ws->cur;
+	bool inet = in->family == AF_INET || in->family == AF_INET6;
+
+	(void)w;
+	if (!in->family)
+		return;
+	ws->family = (uint8_t)in->family;
+	ws->port = in->port;
+	if (inet && in->type == SOCK_STREAM)
+		ws->proto = SV_PROTO_TCP;
+	else if (inet && in->type == SOCK_DGRAM)
+		ws->proto = SV_PROTO_UDP;
+	else if (in->family == AF_UNIX)
+		ws->proto = SV_PROTO_UNIX;
+	if (!inet && in->family != AF_UNIX)
+		ws->family = SV_FAMILY_OTHER;
+	/* a socket bound or connected later is asked again */
+	ws->unnamed = inet && !in->port;
+	if (ws->have || ws->proto == SV_PROTO_MAX || in->state < 0 ||
+	    (inet && !in->port))
+		return;
+	memset(s, 0, offsetof(struct sv_sock, tcpi));
+	s->proto = ws->proto;
+	s->family = (uint8_t)in->family;
+	s->type = (uint8_t)in->type;
+	s->state = (uint8_t)in->state;
+	s->inode = ws->inode;
+	if (inet) {
+		memcpy(s->local.addr, in->local, 16);
+		memcpy(s->peer.addr, in->peer, 16);
+		s->local.port = in->port;
+		s->peer.port = in->peer_port;
+		s->has |= SV_HAS_PORTS;
+	}
+	ws->named = true;
+}
+
 void sv_watch_register(struct sv_watch *w, struct wsock *ws)
 {
-	int family = 0, type = 0, err;
-	uint16_t port = 0;
-	uint32_t mask = 0;
+	struct sv_ready_info info;
+	int err;
 
 	if (ws->registered || !w->ready_ok)
 		return;
 	ws->registered = true;
-	err = sv_ready_add(&w->ready, ws->fd, ws->inode, &family, &type, &port,
-			   &mask);
-	/* the registration reports the socket's state once */
+	err = sv_ready_add(&w->ready, ws->fd, ws->inode, &info);
 	if (!err)
-		sv_edges_registered(&ws->edge, mask);
+		sv_edges_registered(&ws->edge, info.mask);
 	if (err == -EPERM || err == -EACCES || err == -ENOSYS) {
 		w->ready_ok = false;
 		fprintf(stderr,
@@ -36,17 +75,19 @@ void sv_watch_register(struct sv_watch *w, struct wsock *ws)
 			strerror(-err), w->pid);
 		return;
 	}
-	if (!err && family) {
-		ws->family = (uint8_t)family;
-		ws->port = port;
-		if (type == SOCK_STREAM && family != AF_UNIX)
-			ws->proto = SV_PROTO_TCP;
-		else if (type == SOCK_DGRAM && family != AF_UNIX)
-			ws->proto = SV_PROTO_UDP;
-		if (family != AF_INET && family != AF_INET6 &&
-		    family != AF_UNIX)
-			ws->family = SV_FAMILY_OTHER;
-	}
+	if (!err)
+		apply_names(w, ws, &info);
+}
+
+/* A socket seen without a port: has it been bound or connected since? */
+void sv_watch_rename(struct sv_watch *w, struct wsock *ws)
+{
+	struct sv_ready_info info;
+
+	if (!ws->unnamed || !w->ready_ok || ws->have)
+		return;
+	if (sv_ready_names(&w->ready, ws->fd, &info) == 0)
+		apply_names(w, ws, &info);
 }
 
 /* At the last reply, was the send buffer at least half full? */
@@ -63,7 +104,7 @@ static uint8_t edge_kind(const struct wsock *ws)
 {
 	const struct sv_sock *s = &ws->cur;
 
-	if (!ws->have)
+	if (!ws->have && !ws->named)
 		return SV_EDGE_UNKNOWN;
 	switch (s->proto) {
 	case SV_PROTO_TCP:
@@ -77,6 +118,75 @@ static uint8_t edge_kind(const struct wsock *ws)
 			       : SV_EDGE_UNIX_DGRAM;
 	}
 	return SV_EDGE_UNKNOWN;
+}
+
+/*
+ * Looks at the fd table until what a wakeup announced shows: the socket a
+ * listener's edge promised, the close a hangup foretold.  1 ms after the
+ * wakeup, then doubling to at most LOOK_MAX_MS apart, so a close is seen
+ * within that of the target's close(2); given up after LOOK_FOR_MS.
+ */
+#define LOOK_MAX_MS 16
+#define LOOK_FOR_MS 2000
+
+static void on_look(uv_timer_t *t)
+{
+	struct sv_watch *w = t->data;
+	uint64_t now = sv_watch_mono_ns();
+
+	if (w->stopping)
+		return;
+	if (sv_watch_scan_fds(w) == 0 && w->new_socks) {
+		/* new sockets: read them now rather than at the next tick */
+		if (w->tick_busy)
+			w->tick_again = true;
+		else
+			sv_watch_start_tick(w);
+	}
+	if (w->accepts_due > w->new_socks)
+		w->accepts_due -= w->new_socks;
+	else
+		w->accepts_due = 0;
+	if ((!w->accepts_due && !w->closings) || now >= w->look_until_ns) {
+		w->accepts_due = 0;
+		w->look_delay_ms = 0;
+		return;
+	}
+	w->look_delay_ms = w->look_delay_ms ? 2 * w->look_delay_ms : 1;
+	if (w->look_delay_ms > LOOK_MAX_MS)
+		w->look_delay_ms = LOOK_MAX_MS;
+	uv_timer_start(&w->look_timer, on_look, w->look_delay_ms, 0);
+}
+
+static void look_soon(struct sv_watch *w)
+{
+	w->look_until_ns = sv_watch_mono_ns() + LOOK_FOR_MS * 1000000ull;
+	if (w->look_delay_ms && w->look_delay_ms <= 1)
+		return; /* one is due at once already */
+	w->look_delay_ms = 1;
+	uv_timer_start(&w->look_timer, on_look, 1, 0);
+}
+
+void sv_watch_look_for_accept(struct sv_watch *w)
+{
+	w->accepts_due++;
+	look_soon(w);
+}
+
+/*
+ * A hangup, a peer's FIN or an error: the target is about to close the
+ * socket, or has.  If its descriptor holds another socket already (or
+ * none), the close happened first: report it, not the hangup the
+ * target's loop never got.  Otherwise look until it closes.
+ */
+static bool closed_already(struct sv_watch *w, struct wsock *ws)
+{
+	uint64_t ino;
+
+	if (sv_target_fd_inode(w->pid, ws->fd, &ino) || ino == ws->inode)
+		return false;
+	sv_watch_closed(w, ws, NULL);
+	return true;
 }
 
 static void on_wakeup(struct sv_watch *w, struct wsock *ws, uint32_t ev)
@@ -95,30 +205,6 @@ static void on_wakeup(struct sv_watch *w, struct wsock *ws, uint32_t ev)
 	sv_watch_edges(w, ws, out, sv_edges(&ws->edge, &in, out));
 }
 
-/* After a listener's edge the target accepts on its next loop turn: look
- * at its fd table 1, 4 and 16 ms later. */
-static void on_rescan(uv_timer_t *t)
-{
-	struct sv_watch *w = t->data;
-
-	if (!w->stopping && sv_watch_scan_fds(w) == 0 && w->new_socks) {
-		/* new sockets: read them now rather than at the next tick */
-		if (w->tick_busy)
-			w->tick_again = true;
-		else
-			sv_watch_start_tick(w);
-	}
-	if (++w->rescans < 3)
-		uv_timer_start(&w->rescan_timer, on_rescan,
-			       4u << (2 * (w->rescans - 1)), 0);
-}
-
-void sv_watch_rescan_soon(struct sv_watch *w)
-{
-	w->rescans = 0;
-	uv_timer_start(&w->rescan_timer, on_rescan, 1, 0);
-}
-
 static void on_edge(uint64_t inode, uint32_t ev, void *arg)
 {
 	struct sv_watch *w = arg;
@@ -127,12 +213,19 @@ static void on_edge(uint64_t inode, uint32_t ev, void *arg)
 
 	if (!ws || w->stopping)
 		return;
+	if ((ev & (EPOLLHUP | EPOLLRDHUP | EPOLLERR)) && closed_already(w, ws))
+		return;
+	listener = (ws->have || ws->named) && ws->cur.state == SV_TCP_LISTEN;
 	on_wakeup(w, ws, ev);
-	listener = ws->have && ws->cur.state == SV_TCP_LISTEN;
 	/* a readable listener: the accepted socket shows up at once */
 	if ((ev & EPOLLIN) && listener) {
 		ws->edges_unclaimed = 1;
-		sv_watch_rescan_soon(w);
+		sv_watch_look_for_accept(w);
+	}
+	if ((ev & (EPOLLHUP | EPOLLRDHUP | EPOLLERR)) && !ws->closing) {
+		ws->closing = true;
+		w->closings++;
+		look_soon(w);
 	}
 }
 
@@ -151,5 +244,5 @@ void sv_watch_on_ready(uv_poll_t *p, int status, int events)
 	/* Woken with nothing to harvest: the target consumed the edge first
 	 * (epoll re-checks the state); a listener's shows as a new socket. */
 	if (status >= 0 && sv_ready_drain(&w->ready, on_edge, w) == 0)
-		sv_watch_rescan_soon(w);
+		sv_watch_look_for_accept(w);
 }

@@ -2,6 +2,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <string.h>
 #include <poll.h>
 #include <sys/epoll.h>
@@ -36,19 +37,65 @@ int sv_ready_open(struct sv_ready *r, int pid)
 	return 0;
 }
 
-static void local_name(int fd, int *family, uint16_t *port)
+static void inet_name(const struct sockaddr_storage *ss, uint8_t *addr,
+		      uint16_t *port)
+{
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *a = (const struct sockaddr_in *)ss;
+
+		memcpy(addr, &a->sin_addr, 4);
+		*port = ntohs(a->sin_port);
+	} else if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)ss;
+
+		memcpy(addr, &a->sin6_addr, 16);
+		*port = ntohs(a->sin6_port);
+	}
+}
+
+/* The state sock_diag would report: TCP's own, else listening,
+ * connected (established) or not (close). */
+static int sock_state(int fd, const struct sv_ready_info *info)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+	int on = 0;
+
+	if (info->type == SOCK_STREAM &&
+	    (info->family == AF_INET || info->family == AF_INET6)) {
+		if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0 ||
+		    len < 1)
+			return -1;
+		return ti.tcpi_state;
+	}
+	len = sizeof(on);
+	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) == 0 && on)
+		return 10; /* TCP_LISTEN */
+	if (info->has_peer)
+		return 1; /* TCP_ESTABLISHED */
+	return info->family == AF_UNIX ? -1 : 7; /* TCP_CLOSE */
+}
+
+static void names(int fd, struct sv_ready_info *info)
 {
 	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
+	socklen_t len = sizeof(ss), tlen = sizeof(info->type);
 
 	memset(&ss, 0, sizeof(ss));
-	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
-		return;
-	*family = ss.ss_family;
-	if (ss.ss_family == AF_INET)
-		*port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
-	else if (ss.ss_family == AF_INET6)
-		*port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0) {
+		info->family = ss.ss_family;
+		inet_name(&ss, info->local, &info->port);
+	}
+	len = sizeof(ss);
+	memset(&ss, 0, sizeof(ss));
+	if (getpeername(fd, (struct sockaddr *)&ss, &len) == 0 &&
+	    (ss.ss_family == AF_INET || ss.ss_family == AF_INET6)) {
+		info->has_peer = true;
+		inet_name(&ss, info->peer, &info->peer_port);
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &info->type, &tlen) < 0)
+		info->type = 0;
+	info->state = sock_state(fd, info);
 }
 
 /* The socket's readiness now, without touching its data. */
@@ -62,37 +109,56 @@ static uint32_t current_mask(int fd)
 	return (uint32_t)p.revents;
 }
 
-int sv_ready_add(struct sv_ready *r, int fd, uint64_t inode, int *family,
-		 int *type, uint16_t *port, uint32_t *mask)
+static int get_fd(struct sv_ready *r, int fd)
 {
-	socklen_t tlen = sizeof(*type);
+	int dup;
+
+	if (r->denied)
+		return r->denied;
+	dup = (int)syscall(SYS_pidfd_getfd, r->pidfd, fd, 0);
+	if (dup < 0) {
+		int err = -errno;
+
+		if (err == -EPERM || err == -EACCES || err == -ENOSYS)
+			r->denied = err;
+		return err;
+	}
+	return dup;
+}
+
+int sv_ready_add(struct sv_ready *r, int fd, uint64_t inode,
+		 struct sv_ready_info *info)
+{
 	struct epoll_event ev = {
 		.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLPRI | EPOLLET,
 		.data.u64 = inode,
 	};
 	int dup, err = 0;
 
-	*port = 0;
-	*family = 0;
-	*type = 0;
-	if (r->denied)
-		return r->denied;
-	dup = (int)syscall(SYS_pidfd_getfd, r->pidfd, fd, 0);
-	if (dup < 0) {
-		err = -errno;
-		if (err == -EPERM || err == -EACCES || err == -ENOSYS)
-			r->denied = err;
-		return err;
-	}
-	local_name(dup, family, port);
-	if (getsockopt(dup, SOL_SOCKET, SO_TYPE, type, &tlen) < 0)
-		*type = 0;
-	*mask = current_mask(dup);
+	memset(info, 0, sizeof(*info));
+	dup = get_fd(r, fd);
+	if (dup < 0)
+		return dup;
+	names(dup, info);
+	info->mask = current_mask(dup);
 	if (epoll_ctl(r->epfd, EPOLL_CTL_ADD, dup, &ev) < 0 && errno != EEXIST)
 		err = -errno;
 	/* the registration outlives our duplicate: the target owns it */
 	close(dup);
 	return err;
+}
+
+int sv_ready_names(struct sv_ready *r, int fd, struct sv_ready_info *info)
+{
+	int dup;
+
+	memset(info, 0, sizeof(*info));
+	dup = get_fd(r, fd);
+	if (dup < 0)
+		return dup;
+	names(dup, info);
+	close(dup);
+	return 0;
 }
 
 int sv_ready_drain(struct sv_ready *r,

@@ -20,15 +20,27 @@ struct sv_ready {
 };
 
 int sv_ready_open(struct sv_ready *r, int pid);
+
+/* What the duplicate says of itself (zeros where it says nothing). */
+struct sv_ready_info {
+	int family, type;	/* AF_*, SO_TYPE */
+	uint8_t local[16], peer[16]; /* inet: network order */
+	uint16_t port, peer_port;
+	bool has_peer;	/* connected */
+	int state;	/* kernel TCP_* numbering as sock_diag gives it, -1 ? */
+	uint32_t mask;	/* readiness at that moment (EPOLL* bits) */
+};
+
 /*
- * Registers the target's fd (socket inode).  On success fills *family,
- * *type (SO_TYPE) and *port from getsockname() on the duplicate (0 when unknown), and *mask
- * with its readiness at that moment (poll(2) bits, as EPOLL* bits are):
- * the first report of an edge-triggered registration is that state, not
- * an event.  -EPERM/-EACCES: no ptrace permission; -EBADF: fd gone.
+ * Registers the target's fd (socket inode) and fills *info.  The mask is
+ * the socket's state at that moment: the first report of an
+ * edge-triggered registration is that state, not an event.
+ * -EPERM/-EACCES: no ptrace permission; -EBADF: fd gone.
  */
-int sv_ready_add(struct sv_ready *r, int fd, uint64_t inode, int *family,
-		 int *type, uint16_t *port, uint32_t *mask);
+int sv_ready_add(struct sv_ready *r, int fd, uint64_t inode,
+		 struct sv_ready_info *info);
+/* The same names without registering: for a socket that had none yet. */
+int sv_ready_names(struct sv_ready *r, int fd, struct sv_ready_info *info);
 /* Calls cb for every pending edge, without blocking; returns how many. */
 int sv_ready_drain(struct sv_ready *r,
 		   void (*cb)(uint64_t inode, uint32_t events, void *arg),

@@ -4,6 +4,7 @@
  * inode, found and lost by reading the target's fd table.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -48,10 +49,88 @@ static void remove_sock(struct sv_watch *w, size_t i)
 	struct wsock *ws = w->socks[i];
 
 	sv_imap_del(&w->by_inode, ws->inode);
+	if (ws->cookie_known)
+		sv_imap_del(&w->by_cookie, ws->cur.cookie);
 	free(ws);
 	w->socks[i] = w->socks[--w->nsocks];
-	if (i < w->nsocks)
-		sv_imap_put(&w->by_inode, w->socks[i]->inode, (uint32_t)i);
+	if (i < w->nsocks) {
+		ws = w->socks[i];
+		sv_imap_put(&w->by_inode, ws->inode, (uint32_t)i);
+		if (ws->cookie_known)
+			sv_imap_put(&w->by_cookie, ws->cur.cookie, (uint32_t)i);
+	}
+}
+
+void sv_watch_cookie(struct sv_watch *w, struct wsock *ws)
+{
+	uint32_t i;
+
+	if (ws->cookie_known || !(ws->cur.has & SV_HAS_COOKIE) ||
+	    !ws->cur.cookie || !sv_imap_get(&w->by_inode, ws->inode, &i))
+		return;
+	if (sv_imap_put(&w->by_cookie, ws->cur.cookie, i) == 0)
+		ws->cookie_known = true;
+}
+
+/* What a destroy message of a socket we already closed will match. */
+static void remember_gone(struct sv_watch *w, const struct wsock *ws)
+{
+	struct sv_watch_gone *g = &w->gone[w->gone_next];
+	const struct sv_sock *s = &ws->cur;
+
+	w->gone_next = (w->gone_next + 1) % (sizeof(w->gone) / sizeof(*g));
+	memset(g, 0, sizeof(*g));
+	if (!ws->have && !ws->named)
+		return;
+	g->cookie = ws->cookie_known ? s->cookie : 0;
+	if (s->has & SV_HAS_PORTS) {
+		g->family = s->family;
+		g->port = s->local.port;
+		g->peer_port = s->peer.port;
+		memcpy(g->peer, s->peer.addr, 16);
+	}
+}
+
+static bool is_gone(const struct sv_watch *w, const struct sv_sock *s)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(w->gone) / sizeof(w->gone[0]); i++) {
+		const struct sv_watch_gone *g = &w->gone[i];
+
+		if (g->cookie && g->cookie == s->cookie)
+			return true;
+		if (g->family && g->family == s->family &&
+		    g->port == s->local.port && g->peer_port == s->peer.port &&
+		    !memcmp(g->peer, s->peer.addr, 16))
+			return true;
+	}
+	return false;
+}
+
+void sv_watch_closed(struct sv_watch *w, struct wsock *ws, const char *source)
+{
+	struct sv_watch_ev close = {
+		.event = "close",
+		.ws = ws,
+		.source = source,
+		.interest = -1,
+		.final = source != NULL,
+	};
+	uint32_t i;
+
+	if (!w->stopping) {
+		/* gone before a tick read it: open, then close */
+		if (ws->pending_open)
+			sv_watch_event_sock(w, "open", ws, NULL, NULL, NULL,
+					    NULL, 0);
+		sv_watch_emit(w, &close);
+	}
+	if (ws->closing && w->closings)
+		w->closings--;
+	remember_gone(w, ws);
+	if (sv_imap_get(&w->by_inode, ws->inode, &i))
+		remove_sock(w, i);
 }
 
 /*
@@ -103,29 +182,40 @@ int sv_watch_scan_fds(struct sv_watch *w)
 			ws = add_sock(w, t->inode, t->fd);
 			if (!ws)
 				return -ENOMEM;
+			ws->found_ns = sv_watch_now_ns();
 			sv_watch_register(w, ws);
-			/* reported with its addresses once diag has it */
+			w->new_socks += w->first_scan_done;
+			/* reported at once with the names it gave, or with
+			 * its addresses once diag has it */
 			ws->pending_open = w->first_scan_done;
-			w->new_socks += ws->pending_open;
+		} else if (ws->unnamed) {
+			sv_watch_rename(w, ws);
 		}
 		ws->fd = t->fd;
 		ws->seen_scan = w->scan_gen;
 	}
 	if (w->new_socks && w->ready_ok)
 		missed_accepts(w, first_new);
+	for (i = first_new; i < w->nsocks && !w->stopping; i++) {
+		struct wsock *ws = w->socks[i];
+
+		if (ws->pending_open && ws->named) {
+			struct sv_watch_ev open = {
+				.event = "open",
+				.ws = ws,
+				.time_ns = ws->found_ns,
+				.interest = -1,
+			};
+
+			ws->pending_open = false;
+			sv_watch_emit(w, &open);
+		}
+	}
 	for (i = w->nsocks; i-- > 0;) {
 		struct wsock *ws = w->socks[i];
 
-		if (ws->seen_scan == w->scan_gen)
-			continue;
-		/* gone before the kernel told us more: open, then close */
-		if (ws->pending_open && !w->stopping)
-			sv_watch_event_sock(w, "open", ws, NULL, NULL, NULL,
-					    NULL, 0);
-		if (!w->stopping)
-			sv_watch_event_sock(w, "close", ws, NULL, NULL, NULL,
-					    NULL, 0);
-		remove_sock(w, i);
+		if (ws->seen_scan != w->scan_gen)
+			sv_watch_closed(w, ws, NULL);
 	}
 	w->first_scan_done = true;
 	return 0;
@@ -138,6 +228,121 @@ void sv_watch_socks_free(struct sv_watch *w)
 	free(w->socks);
 	w->socks = NULL;
 	sv_imap_free(&w->by_inode);
+	sv_imap_free(&w->by_cookie);
+}
+
+/*
+ * sock_diag's destroy groups report every TCP and UDP socket of the
+ * namespace as the kernel frees it, with its last tcp_info; the inode is
+ * gone by then (0), the cookie is not.  A socket of ours: its close, with
+ * that record.  One we never saw whose local port is one of the target's
+ * listeners: a connection it accepted and closed between two looks.
+ */
+static struct wsock *listener_of(struct sv_watch *w, const struct sv_sock *s)
+{
+	static const uint8_t any[16];
+	size_t i, alen = s->family == AF_INET ? 4 : 16;
+
+	if (s->proto != SV_PROTO_TCP || !(s->has & SV_HAS_PORTS))
+		return NULL;
+	for (i = 0; i < w->nsocks; i++) {
+		struct wsock *l = w->socks[i];
+		const struct sv_sock *ls = &l->cur;
+
+		if ((!l->have && !l->named) || ls->state != SV_TCP_LISTEN ||
+		    ls->local.port != s->local.port)
+			continue;
+		/* a wildcard listener takes both families (unless v6only) */
+		if (!memcmp(ls->local.addr, any, 16) ||
+		    (ls->family == s->family &&
+		     !memcmp(ls->local.addr, s->local.addr, alen)))
+			return l;
+	}
+	return NULL;
+}
+
+/* A socket we know by its names only (no diag reply yet) */
+static struct wsock *by_names(struct sv_watch *w, const struct sv_sock *s)
+{
+	size_t i;
+
+	for (i = 0; i < w->nsocks; i++) {
+		struct wsock *ws = w->socks[i];
+		const struct sv_sock *k = &ws->cur;
+
+		if (ws->named && !ws->have && k->family == s->family &&
+		    k->proto == s->proto && k->local.port == s->local.port &&
+		    k->peer.port == s->peer.port &&
+		    !memcmp(k->peer.addr, s->peer.addr, 16))
+			return ws;
+	}
+	return NULL;
+}
+
+static int on_destroyed(struct sv_sock *s, void *arg)
+{
+	struct sv_watch *w = arg;
+	struct wsock *ws = NULL, tmp;
+	uint32_t i;
+
+	if (w->stopping)
+		return 0;
+	if (s->cookie && sv_imap_get(&w->by_cookie, s->cookie, &i))
+		ws = w->socks[i];
+	if (!ws)
+		ws = by_names(w, s);
+	if (ws) {
+		uint64_t inode = ws->inode;
+
+		ws->cur = *s;
+		ws->cur.path = NULL;
+		ws->cur.inode = inode;
+		ws->have = true;
+		sv_watch_closed(w, ws, "destroy");
+		return 0;
+	}
+	if (is_gone(w, s) || !listener_of(w, s))
+		return 0;
+	memset(&tmp, 0, sizeof(tmp));
+	tmp.fd = -1;
+	tmp.cur = *s;
+	tmp.cur.path = NULL;
+	tmp.have = true;
+	{
+		struct sv_watch_ev open = {
+			.event = "open", .ws = &tmp, .source = "destroy",
+			.interest = -1, .no_state = true,
+		};
+		struct sv_watch_ev close = {
+			.event = "close", .ws = &tmp, .source = "destroy",
+			.interest = -1, .final = true,
+		};
+
+		sv_watch_emit(w, &open);
+		sv_watch_emit(w, &close);
+	}
+	remember_gone(w, &tmp);
+	return 0;
+}
+
+void sv_watch_on_destroy(uv_poll_t *p, int status, int events)
+{
+	struct sv_watch *w = p->data;
+	int err;
+
+	(void)events;
+	w->wakeups++;
+	if (status < 0)
+		return;
+	err = sv_diag_destroy_read(w->destroy_fd, on_destroyed, w);
+	if (err == -ENOBUFS && !w->destroy_overrun) {
+		/* the kernel dropped some: those closes come from the fd
+		 * table instead, without their last numbers */
+		w->destroy_overrun = true;
+		fprintf(stderr, "sockview: note: the kernel dropped sock_diag "
+				"destroy messages (too many closes at once); "
+				"some closes lack their final record\n");
+	}
 }
 
 void sv_watch_join_names(struct sv_watch *w, struct wsock *ws)

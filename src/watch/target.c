@@ -31,8 +31,6 @@ static int add_interest(struct sv_target_scan *sc, uint64_t inode,
 	return 0;
 }
 
-enum { FD_UNKNOWN, FD_SOCKET, FD_OTHER };
-
 static uint64_t hex_after(const char *line, const char *key)
 {
 	const char *p = strstr(line, key);
@@ -83,39 +81,6 @@ static void read_epoll(struct sv_target_scan *sc, int fdinfo_dir,
 	fclose(f);
 }
 
-static int remember(struct sv_target_scan *sc, int fd, uint8_t state,
-		    uint64_t inode)
-{
-	size_t need = (size_t)fd + 1;
-
-	if (need > sc->fd_cap) {
-		size_t cap = sc->fd_cap, cap2 = cap, cap3 = cap;
-
-		if (sv_grow((void **)&sc->fd_inode, &cap, need,
-			    sizeof(*sc->fd_inode)) ||
-		    sv_grow((void **)&sc->fd_state, &cap2, need,
-			    sizeof(*sc->fd_state)) ||
-		    sv_grow((void **)&sc->fd_seen, &cap3, need,
-			    sizeof(*sc->fd_seen)))
-			return -ENOMEM;
-		memset(sc->fd_state + sc->fd_cap, 0,
-		       (cap - sc->fd_cap) * sizeof(*sc->fd_state));
-		memset(sc->fd_seen + sc->fd_cap, 0,
-		       (cap - sc->fd_cap) * sizeof(*sc->fd_seen));
-		sc->fd_cap = cap;
-	}
-	sc->fd_inode[fd] = inode;
-	sc->fd_state[fd] = state;
-	sc->fd_seen[fd] = sc->gen;
-	return 0;
-}
-
-void sv_target_forget_fd(struct sv_target_scan *sc, int fd)
-{
-	if (fd >= 0 && (size_t)fd < sc->fd_cap)
-		sc->fd_state[fd] = FD_UNKNOWN;
-}
-
 static int add_sock(struct sv_target_scan *sc, int fd, uint64_t ino)
 {
 	if (sv_grow((void **)&sc->socks, &sc->cap, sc->n + 1,
@@ -138,7 +103,6 @@ int sv_target_scan(int pid, struct sv_target_scan *sc)
 	sc->n = 0;
 	sc->ni = 0;
 	sc->epolls = 0;
-	sc->gen++;
 	sv_imap_clear(&sc->interest_by_inode);
 	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
 	fddir = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -163,14 +127,8 @@ int sv_target_scan(int pid, struct sv_target_scan *sc)
 		if (sv_parse_u64(de->d_name, 0, INT32_MAX, &v))
 			continue;
 		fd = (int)v;
-		/* a socket stays a socket until we learn it is gone: listed
-		 * in the scan before this one, and not forgotten since */
-		if ((size_t)fd < sc->fd_cap && sc->fd_state[fd] == FD_SOCKET &&
-		    sc->fd_seen[fd] + 1 == sc->gen) {
-			sc->fd_seen[fd] = sc->gen;
-			err = add_sock(sc, fd, sc->fd_inode[fd]);
-			continue;
-		}
+		/* every link, every look: a number the target closed and
+		 * reused holds another socket (a close and an open) */
 		n = readlinkat(fddir, de->d_name, link, sizeof(link) - 1);
 		sc->readlinks++;
 		if (n < 0) {
@@ -180,17 +138,11 @@ int sv_target_scan(int pid, struct sv_target_scan *sc)
 		}
 		link[n] = '\0';
 		if (sv_proc_socket_inode(link, (size_t)n, &ino)) {
-			err = remember(sc, fd, FD_SOCKET, ino);
-			if (!err)
-				err = add_sock(sc, fd, ino);
-		} else {
-			/* other files are read each time: the number may
-			 * come back as a socket */
-			if (!strcmp(link, "anon_inode:[eventpoll]") &&
-			    infodir >= 0) {
-				sc->epolls++;
-				read_epoll(sc, infodir, de->d_name);
-			}
+			err = add_sock(sc, fd, ino);
+		} else if (!strcmp(link, "anon_inode:[eventpoll]") &&
+			   infodir >= 0) {
+			sc->epolls++;
+			read_epoll(sc, infodir, de->d_name);
 		}
 	}
 	closedir(d);
@@ -203,9 +155,6 @@ void sv_target_scan_free(struct sv_target_scan *sc)
 {
 	free(sc->socks);
 	free(sc->interest);
-	free(sc->fd_inode);
-	free(sc->fd_state);
-	free(sc->fd_seen);
 	sv_imap_free(&sc->interest_by_inode);
 	memset(sc, 0, sizeof(*sc));
 }
@@ -222,7 +171,6 @@ uint32_t sv_target_interest(const struct sv_target_scan *sc, uint64_t inode,
 int sv_target_info(int pid, char *comm, size_t commlen, uint64_t *netns)
 {
 	char path[64];
-	struct stat st;
 	ssize_t n;
 	int fd;
 
@@ -237,7 +185,47 @@ int sv_target_info(int pid, char *comm, size_t commlen, uint64_t *netns)
 	if (n > 0 && comm[n - 1] == '\n')
 		n--;
 	comm[n] = '\0';
-	snprintf(path, sizeof(path), "/proc/%d/ns/net", pid);
-	*netns = stat(path, &st) == 0 ? (uint64_t)st.st_ino : 0;
+	*netns = sv_target_netns(pid);
 	return 0;
+}
+
+int sv_target_fd_inode(int pid, int fd, uint64_t *inode)
+{
+	char path[64], link[64];
+	ssize_t n;
+
+	*inode = 0;
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", pid, fd);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0)
+		return errno == ENOENT ? 0 : -errno;
+	link[n] = '\0';
+	sv_proc_socket_inode(link, (size_t)n, inode);
+	return 0;
+}
+
+uint64_t sv_target_netns(int pid)
+{
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", pid);
+	return stat(path, &st) == 0 ? (uint64_t)st.st_ino : 0;
+}
+
+int sv_target_tgid(int pid)
+{
+	char path[64], line[128];
+	int tgid = -ESRCH;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return errno == ENOENT ? -ESRCH : -errno;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Tgid: %d", &tgid) == 1)
+			break;
+	fclose(f);
+	return tgid;
 }

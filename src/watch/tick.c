@@ -10,6 +10,7 @@
  *   DONE                  rates, differences, the view, the hooks
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -88,6 +89,7 @@ static int on_diag_sock(struct sv_sock *s, void *arg)
 		ws->cur.has |= SV_HAS_INTEREST;
 	ws->cur_ns = w->tick_mono_ns;
 	ws->have = true;
+	sv_watch_cookie(w, ws);
 	ws->seen_tick = w->tick_gen;
 	if (s->family == AF_INET || s->family == AF_INET6 ||
 	    s->family == AF_UNIX)
@@ -119,14 +121,11 @@ static void finish_tick(struct sv_watch *w)
 			if (w->light)
 				continue; /* not asked for this tick */
 			/* not found by any request: not a socket we can see,
-			 * or one that is gone and whose fd number may now
-			 * hold another: read that link again */
+			 * or one that is gone: look at the fd table */
 			if (w->full_dump && !ws->have)
 				ws->family = SV_FAMILY_OTHER;
-			if (ws->have) {
-				sv_target_forget_fd(&w->scan, ws->fd);
+			if (ws->have)
 				w->need_scan = true;
-			}
 			continue;
 		}
 		sv_watch_rates(ws);
@@ -362,6 +361,24 @@ static void plan_dumps(struct sv_watch *w)
 	}
 }
 
+/*
+ * Our netlink sockets answer for the namespace the target was in when we
+ * started.  A target that moved (setns, unshare) holds sockets there we
+ * cannot ask about: say so once.
+ */
+static void check_netns(struct sv_watch *w)
+{
+	uint64_t ns = sv_target_netns(w->pid);
+
+	if (w->netns_moved || !ns || !w->netns || ns == w->netns)
+		return;
+	w->netns_moved = true;
+	fprintf(stderr,
+		"sockview: note: pid %d moved to another network namespace "
+		"(%llu, was %llu): its sockets there are out of view\n",
+		w->pid, (unsigned long long)ns, (unsigned long long)w->netns);
+}
+
 void sv_watch_start_tick(struct sv_watch *w)
 {
 	int err;
@@ -369,6 +386,7 @@ void sv_watch_start_tick(struct sv_watch *w)
 	if (w->tick_busy || w->stopping)
 		return;
 	if (scan_due(w)) {
+		check_netns(w);
 		err = sv_watch_scan_fds(w);
 		if (err == -ESRCH) {
 			/* gone: the pidfd reports the exit, if there is one */

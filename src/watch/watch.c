@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "core/util.h"
+#include "sys/netns.h"
 #include "watch/cmd.h"
 #include "watch/watch.h"
 
@@ -110,45 +111,37 @@ static void on_key(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 
 /* setup */
 
-static int open_diag_in_netns(struct sv_watch *w)
+/*
+ * A netlink socket answers for the namespace it was made in: both of
+ * ours are made in the target's.  We stay there (name lookups of its
+ * peers belong there too); /proc and pidfds do not care.
+ */
+static int enter_target_netns(struct sv_watch *w)
 {
-	char path[64];
-	int self, target, err;
+	const char *what;
 
-	snprintf(path, sizeof(path), "/proc/%d/ns/net", w->pid);
-	target = open(path, O_RDONLY | O_CLOEXEC);
-	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (target < 0 || self < 0 || w->netns == 0) {
-		if (target >= 0)
-			close(target);
-		if (self >= 0)
-			close(self);
-		return sv_diag_open(&w->diag);
-	}
-	/* a netlink socket answers for the namespace it was made in */
-	if (setns(target, CLONE_NEWNET) < 0) {
-		err = -errno;
-		close(target);
-		close(self);
-		/* same namespace as ours needs no switch */
-		if (err == -EPERM || err == -EINVAL)
-			return sv_diag_open(&w->diag);
-		return err;
-	}
-	err = sv_diag_open(&w->diag);
-	if (setns(self, CLONE_NEWNET) < 0)
-		sv_die("cannot return to our own network namespace: %s",
-		       strerror(errno));
-	close(target);
-	close(self);
-	return err;
+	if (!w->netns || w->netns == sv_target_netns(getpid()))
+		return 0;
+	return sv_netns_enter_pid(w->pid, &what);
+}
+
+static void open_destroy(struct sv_watch *w)
+{
+	w->destroy_fd = sv_diag_destroy_open();
+	if (w->destroy_fd < 0)
+		fprintf(stderr,
+			"sockview: note: no sock_diag destroy messages here "
+			"(%s): closes are seen in the fd table, without their "
+			"final record, and connections accepted and closed "
+			"between two looks are not seen\n",
+			strerror(-w->destroy_fd));
 }
 
 static void init_handles(struct sv_watch *w)
 {
-	w->tick_timer.data = w->rescan_timer.data = w->stop_timer.data = w;
+	w->tick_timer.data = w->look_timer.data = w->stop_timer.data = w;
 	uv_timer_init(w->loop, &w->tick_timer);
-	uv_timer_init(w->loop, &w->rescan_timer);
+	uv_timer_init(w->loop, &w->look_timer);
 	uv_timer_init(w->loop, &w->stop_timer);
 	uv_poll_init(w->loop, &w->diag_poll, sv_diag_fd(w->diag));
 	w->diag_poll.data = w;
@@ -160,6 +153,12 @@ static void init_handles(struct sv_watch *w)
 		uv_poll_init(w->loop, &w->ready_poll, w->ready.epfd);
 		w->ready_poll.data = w;
 		uv_poll_start(&w->ready_poll, UV_READABLE, sv_watch_on_ready);
+	}
+	if (w->destroy_fd >= 0) {
+		uv_poll_init(w->loop, &w->destroy_poll, w->destroy_fd);
+		w->destroy_poll.data = w;
+		uv_poll_start(&w->destroy_poll, UV_READABLE,
+			      sv_watch_on_destroy);
 	}
 	uv_signal_init(w->loop, &w->sigint);
 	uv_signal_init(w->loop, &w->sigterm);
@@ -216,14 +215,33 @@ static void wait_lookups(struct sv_watch *w)
 	uv_timer_stop(&w->stop_timer);
 }
 
+/* A thread id names a thread of some process: the sockets, the pidfd and
+ * the exit are the process's, so watch that (and say so). */
+static void follow_thread_group(struct sv_watch *w)
+{
+	int tgid = sv_target_tgid(w->pid);
+
+	if (tgid == -ESRCH)
+		sv_die("no process with pid %d", w->pid);
+	if (tgid <= 0 || tgid == w->pid)
+		return;
+	fprintf(stderr,
+		"sockview: note: %d is a thread of process %d; watching "
+		"process %d\n",
+		w->pid, tgid, tgid);
+	w->pid = tgid;
+}
+
 int sv_cmd_watch(int argc, char **argv)
 {
 	static struct sv_watch w;
 	int err;
 
 	w.mode = isatty(STDOUT_FILENO) ? SV_WATCH_TERM : SV_WATCH_PLAIN;
+	w.destroy_fd = -1;
 	sv_watch_parse_opts(argc, argv, &w);
 	sv_out_init(&w.out, STDOUT_FILENO);
+	follow_thread_group(&w);
 
 	err = sv_target_info(w.pid, w.comm, sizeof(w.comm), &w.netns);
 	if (err == -ESRCH)
@@ -249,11 +267,16 @@ int sv_cmd_watch(int argc, char **argv)
 		sv_die("cannot open a pidfd for process %d: %s", w.pid,
 		       strerror(-err));
 	}
-	err = open_diag_in_netns(&w);
+	err = enter_target_netns(&w);
+	if (err)
+		sv_die("cannot enter the network namespace of pid %d: %s",
+		       w.pid, strerror(-err));
+	err = sv_diag_open(&w.diag);
 	if (err)
 		sv_die("cannot open a sock_diag socket in the network namespace "
 		       "of pid %d: %s",
 		       w.pid, strerror(-err));
+	open_destroy(&w);
 	err = sv_diag_set_nonblock(w.diag);
 	if (err)
 		sv_die("sock_diag: %s", strerror(-err));
@@ -290,6 +313,8 @@ int sv_cmd_watch(int argc, char **argv)
 	uv_loop_close(w.loop);
 	sv_ready_close(&w.ready);
 	sv_diag_close(w.diag);
+	if (w.destroy_fd >= 0)
+		close(w.destroy_fd);
 	sv_target_scan_free(&w.scan);
 	sv_resolver_free(w.names);
 	sv_watch_socks_free(&w);

@@ -30,11 +30,16 @@ struct wsock {
 	uint32_t seen_scan; /* last fd-table scan that listed it */
 	uint32_t seen_tick; /* last tick whose diag reply had it */
 	bool have;	    /* cur holds a diag reply */
+	bool named;	    /* or at least the names the socket gave us */
+	bool unnamed;	    /* inet without a port yet: ask again */
+	bool closing;	    /* a hangup: look until the target closes it */
+	bool cookie_known;  /* in by_cookie */
 	bool have_prev;	    /* prev holds the one before */
 	bool registered;    /* in the readiness epoll (or tried) */
 	bool pending_open;  /* its open event waits for a diag reply */
 	struct sv_edge_state edge; /* what the last wakeup showed */
 	uint32_t edges_unclaimed; /* listener: a seen edge no accept used */
+	uint64_t found_ns;  /* wall clock when a look first found it */
 	uint16_t port;	    /* local port from getsockname or diag */
 	uint8_t family;	    /* AF_*, 0 unknown, SV_FAMILY_OTHER: no diag */
 	uint8_t proto;	    /* SV_PROTO_*, SV_PROTO_MAX unknown */
@@ -64,8 +69,8 @@ struct sv_watch {
 
 	/* libuv */
 	uv_loop_t *loop;
-	uv_timer_t tick_timer, rescan_timer, stop_timer;
-	uv_poll_t diag_poll, ready_poll, pidfd_poll;
+	uv_timer_t tick_timer, look_timer, stop_timer;
+	uv_poll_t diag_poll, ready_poll, pidfd_poll, destroy_poll;
 	uv_signal_t sigint, sigterm, sigwinch;
 	uv_check_t check;
 	uv_tty_t tty_in;
@@ -89,8 +94,24 @@ struct sv_watch {
 	bool first_scan_done;
 	bool need_scan;	       /* a socket left the kernel's replies */
 	uint64_t last_scan_ns; /* the last read of the whole fd table */
-	unsigned rescans; /* after a listener's edge */
 	size_t new_socks; /* opened since the last scan */
+	unsigned accepts_due; /* listener edges no new socket explained yet */
+	unsigned closings;    /* sockets that hung up, still held */
+	unsigned look_delay_ms;
+	uint64_t look_until_ns;
+	bool netns_moved;     /* said once: the target left our view */
+
+	/* sock_diag's destroy groups: each TCP/UDP socket's last record */
+	int destroy_fd;
+	bool destroy_overrun;
+	struct sv_imap by_cookie; /* cookie -> index in socks */
+	struct sv_watch_gone {
+		uint64_t cookie;
+		uint8_t family;
+		uint16_t port, peer_port;
+		uint8_t peer[16];
+	} gone[256]; /* recently closed: their destroy is no news */
+	size_t gone_next;
 
 	/* the tick under way */
 	bool tick_busy;
@@ -132,6 +153,13 @@ void sv_watch_parse_opts(int argc, char **argv, struct sv_watch *w);
 struct wsock *sv_watch_find(struct sv_watch *w, uint64_t inode);
 int sv_watch_scan_fds(struct sv_watch *w);
 void sv_watch_socks_free(struct sv_watch *w);
+/* The target closed it: its events, and it is forgotten.  source:
+ * NULL (seen in the fd table) or "destroy" (with its final record). */
+void sv_watch_closed(struct sv_watch *w, struct wsock *ws,
+		     const char *source);
+/* A diag reply gave its cookie: destroy messages find it by that. */
+void sv_watch_cookie(struct sv_watch *w, struct wsock *ws);
+void sv_watch_on_destroy(uv_poll_t *p, int status, int events);
 /* Peer names for a socket about to be shown (never waits). */
 void sv_watch_join_names(struct sv_watch *w, struct wsock *ws);
 /* The sockets in display order: by fd, or by the chosen key. */
@@ -141,7 +169,8 @@ struct wsock **sv_watch_ordered(struct sv_watch *w);
 void sv_watch_register(struct sv_watch *w, struct wsock *ws);
 void sv_watch_on_ready(uv_poll_t *p, int status, int events);
 void sv_watch_drain_ready(struct sv_watch *w);
-void sv_watch_rescan_soon(struct sv_watch *w);
+void sv_watch_look_for_accept(struct sv_watch *w);
+void sv_watch_rename(struct sv_watch *w, struct wsock *ws);
 
 /* watch/tick.c: the scheduler */
 void sv_watch_start_tick(struct sv_watch *w);
@@ -150,6 +179,22 @@ void sv_watch_on_diag(uv_poll_t *p, int status, int events);
 void sv_watch_tick_free(struct sv_watch *w);
 
 /* watch/events.c: every event, and the samples of a tick */
+struct sv_watch_ev {
+	const char *event;
+	const struct wsock *ws;
+	const char *source;	  /* epoll, inferred, destroy; NULL: none */
+	uint64_t time_ns;	  /* wall clock; 0: now */
+	bool kernel_time;	  /* from the kernel's "ms ago" counters */
+	bool before_registration; /* happened before we registered it */
+	bool final;		  /* close: print the final record */
+	bool no_state;		  /* the socket's state is not this event's */
+	int8_t interest;	  /* 1, 0: the target waits for it; -1 ? */
+	const char *key, *val;	  /* one more text member, or NULL */
+	const char *numkey;	  /* one more number, or NULL */
+	uint64_t num;
+};
+void sv_watch_emit(struct sv_watch *w, const struct sv_watch_ev *e);
+const char *sv_watch_edge_name(uint32_t bit);
 void sv_watch_event_sock(struct sv_watch *w, const char *event,
 			 const struct wsock *ws, const char *source,
 			 const char *extra_key, const char *extra_val,
