@@ -250,6 +250,21 @@ static const struct sv_option watch_opts[] = {
 	{ SV_OPT_JSON, "json", NULL, SV_HINT_NONE, NULL,
 	  "NDJSON: one event object per line",
 	  "NDJSON: one event object per line." },
+	{ SV_OPT_SAMPLES, "samples", "changed|all|none", SV_HINT_NONE, NULL,
+	  "which sockets get a sample each tick (default changed)",
+	  "Which sockets get a\n"
+	  ".B sample\n"
+	  "each tick: those whose counters or state moved since their last "
+	  "sample\n"
+	  "(changed, the default; every socket at the first tick), all the "
+	  "sockets\n"
+	  "the tick read, or none.\n"
+	  "Plain output's table has the same rows." },
+	{ SV_OPT_EVENTS, "events", "LIST", SV_HINT_NONE, NULL,
+	  "only these kinds of event (comma separated)",
+	  "Only these kinds of event, comma separated (see WATCH), for "
+	  "example\n"
+	  ".BR open,close,state ." },
 	{ 0 },
 };
 

@@ -45,6 +45,8 @@ enum sv_opt_id {
 	SV_OPT_SCRAPE_TIMEOUT,
 	SV_OPT_MAX_CONNECTIONS,
 	SV_OPT_ALL_NETNS,
+	SV_OPT_SAMPLES,
+	SV_OPT_EVENTS,
 };
 
 /* serve's port when --listen names none: outside 9100-9999, the range

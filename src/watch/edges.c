@@ -1,83 +1,178 @@
 // SPDX-License-Identifier: MIT
+#include <string.h>
 #include <sys/epoll.h>
 
 #include "watch/edges.h"
 
+#define IN_BITS (EPOLLIN | EPOLLRDHUP | EPOLLPRI | EPOLLHUP | EPOLLERR)
+#define MAIN_BITS (IN_BITS | EPOLLOUT)
+#define OUT_BITS (EPOLLOUT | EPOLLHUP | EPOLLERR)
 #define STICKY (EPOLLRDHUP | EPOLLHUP | EPOLLERR | EPOLLPRI)
 
-void sv_edges_registered(struct sv_edge_state *st, uint32_t mask)
+static int8_t interest_of(bool known, uint32_t interest, uint32_t bit)
 {
-	st->last_ev = mask;
-	st->reg_report = true;
+	if (!known)
+		return -1;
+	/* hangups and errors reach the target whatever it asked */
+	if (bit & (EPOLLHUP | EPOLLERR))
+		return 1;
+	return (interest & bit) ? 1 : 0;
 }
 
-static size_t put(struct sv_edge *out, size_t n, const struct sv_edge_in *in,
-		  uint32_t bits, uint8_t source)
+static size_t put(struct sv_edge *out, size_t n, uint32_t bits,
+		  const struct sv_edge *tmpl, bool known, uint32_t interest)
 {
 	static const uint32_t order[] = { EPOLLIN,  EPOLLOUT, EPOLLRDHUP,
 					  EPOLLHUP, EPOLLERR, EPOLLPRI };
 	size_t i;
 
 	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
-		uint32_t bit = order[i];
-
-		if (!(bits & bit) || n == SV_EDGE_MAX)
+		if (!(bits & order[i]) || n == SV_EDGE_MAX)
 			continue;
-		out[n].bit = bit;
-		out[n].source = source;
-		/* hangups and errors reach the target whatever it asked */
-		if (!in->interest_known)
-			out[n].interest = -1;
-		else if (bit & (EPOLLHUP | EPOLLERR))
-			out[n].interest = 1;
-		else
-			out[n].interest = (in->interest & bit) ? 1 : 0;
-		out[n].time_ns = in->now_ns;
+		out[n] = *tmpl;
+		out[n].bit = order[i];
+		out[n].interest = interest_of(known, interest, order[i]);
 		n++;
 	}
 	return n;
 }
 
+/* "ms ago" from the kernel, as a wall-clock time */
+static uint64_t ago(uint64_t now_ns, uint32_t ms)
+{
+	uint64_t d = (uint64_t)ms * 1000000ull;
+
+	return d < now_ns ? now_ns - d : now_ns;
+}
+
 /*
- * An edge-triggered wakeup reports the socket's whole current mask, not
- * what changed, and the target may act before we look.  The first report
- * after adding a socket is its state at that moment: data or a hangup
- * already there is news, writable is not.  Later:
- * - data there: readable;
- * - writable newly set, or set on a wakeup without data while the send
- *   buffer was filling (the kernel wakes writers only as a full buffer
- *   drains): writable;
- * - any other wakeup without data: data came and the target read it
- *   before we looked: readable, marked inferred;
- * - the sticky hangup and error bits when they appear.
+ * Each entry's first report after EPOLL_CTL_ADD is the state at that
+ * moment, not an event: it is swallowed when it comes.  What was there
+ * already is reported now, as before the registration: a TCP socket that
+ * has received bytes (the first request is often read by the target
+ * before we find the socket) at the time the kernel says they came;
+ * other data, a pending connection or a hangup at our time.
  */
+size_t sv_edges_registered(struct sv_edge_state *st,
+			   const struct sv_edge_reg *reg, struct sv_edge *out)
+{
+	struct sv_edge t = {
+		.source = SV_EDGE_EPOLL,
+		.before_registration = true,
+		.time_ns = reg->now_ns,
+	};
+	uint32_t bits = reg->mask & (EPOLLIN | STICKY);
+	size_t n = 0;
+
+	memset(st, 0, sizeof(*st));
+	st->last_in = reg->mask & IN_BITS;
+	st->last_out = reg->mask & OUT_BITS;
+	st->in_reg = (reg->mask & MAIN_BITS) != 0;
+	st->out_reg = st->last_out != 0;
+	st->eof = (reg->mask & EPOLLRDHUP) != 0;
+	if (reg->has_rx) {
+		st->rx_known = true;
+		st->rx_bytes = reg->rx_bytes;
+		if (reg->kind == SV_EDGE_TCP) {
+			bits &= ~EPOLLIN;
+			if (reg->rx_bytes) {
+				struct sv_edge k = t;
+
+				k.source = (reg->mask & EPOLLIN)
+						   ? SV_EDGE_EPOLL
+						   : SV_EDGE_INFERRED;
+				k.kernel_time = true;
+				k.time_ns = ago(reg->now_ns, reg->last_recv_ms);
+				n = put(out, n, EPOLLIN, &k, false, 0);
+			}
+		}
+	}
+	return put(out, n, bits, &t, false, 0);
+}
+
+/*
+ * Data, or data the target took before we looked; and the hangups.  A
+ * wakeup with no data left is data the target read first, unless the
+ * receive counters say no byte came or the output entry woke in the
+ * same drain (freed send space, not data).
+ */
+static size_t input(struct sv_edge_state *st, const struct sv_edge_in *in,
+		    struct sv_edge *out)
+{
+	uint32_t ev = in->ev & IN_BITS;
+	uint32_t fresh = ev & ~st->last_in & STICKY;
+	struct sv_edge t = { .source = SV_EDGE_EPOLL, .time_ns = in->now_ns };
+	bool data;
+	size_t n = 0;
+
+	st->last_in = ev;
+	if (st->in_reg) {
+		st->in_reg = false;
+		return 0;
+	}
+	if (in->has_rx) {
+		/* the receive counters say whether bytes came */
+		data = !st->rx_known || in->rx_bytes > st->rx_bytes;
+		st->rx_known = true;
+		st->rx_bytes = in->rx_bytes;
+		if (data && !(ev & EPOLLIN)) {
+			t.source = SV_EDGE_INFERRED;
+			t.kernel_time = true;
+			t.time_ns = ago(in->now_ns, in->last_recv_ms);
+		}
+	} else {
+		data = !st->eof &&
+		       ((ev & EPOLLIN) ||
+			(!fresh && st->out_drain != in->drain &&
+			 in->kind != SV_EDGE_LISTENER));
+		if (data && !(ev & EPOLLIN))
+			t.source = SV_EDGE_INFERRED;
+	}
+	/* the peer's FIN makes the socket readable (end of file) once */
+	if ((fresh & EPOLLRDHUP) && (ev & EPOLLIN) && !st->eof)
+		data = true, t.source = SV_EDGE_EPOLL;
+	if (data)
+		n = put(out, n, EPOLLIN, &t, in->interest_known, in->interest);
+	if (fresh) {
+		struct sv_edge h = { .source = SV_EDGE_EPOLL,
+				     .time_ns = in->now_ns };
+
+		n = put(out, n, fresh, &h, in->interest_known, in->interest);
+	}
+	if (ev & EPOLLRDHUP)
+		st->eof = true;
+	return n;
+}
+
+/*
+ * Freed send space.  TCP wakes writers only after one found the buffer
+ * full, so each wakeup is one the target waits for.  UDP and UNIX wake
+ * on every datagram sent: that is writable news only while the target
+ * asks for it.  After the peer's FIN a wakeup here is the state change.
+ */
+static size_t output(struct sv_edge_state *st, const struct sv_edge_in *in,
+		     struct sv_edge *out)
+{
+	uint32_t ev = in->ev & OUT_BITS;
+	struct sv_edge t = { .source = SV_EDGE_EPOLL, .time_ns = in->now_ns };
+
+	st->last_out = ev;
+	st->out_drain = in->drain;
+	if (st->out_reg) {
+		st->out_reg = false;
+		return 0;
+	}
+	if (!(ev & EPOLLOUT) || (ev & (EPOLLHUP | EPOLLERR)) || st->eof ||
+	    in->kind == SV_EDGE_LISTENER)
+		return 0;
+	if (in->kind != SV_EDGE_TCP &&
+	    !(in->interest_known && (in->interest & EPOLLOUT)))
+		return 0;
+	return put(out, 0, EPOLLOUT, &t, in->interest_known, in->interest);
+}
+
 size_t sv_edges(struct sv_edge_state *st, const struct sv_edge_in *in,
 		struct sv_edge *out)
 {
-	uint32_t ev = in->ev, fresh = ev & ~st->last_ev, bits = 0;
-	bool consumed = false;
-	size_t n;
-
-	if (st->reg_report) {
-		st->reg_report = false;
-		st->last_ev = ev;
-		return put(out, 0, in, ev & (EPOLLIN | STICKY), SV_EDGE_EPOLL);
-	}
-	if (ev & EPOLLIN) {
-		if (!(fresh & EPOLLOUT) || (fresh & EPOLLIN))
-			bits |= EPOLLIN;
-		if (fresh & EPOLLOUT)
-			bits |= EPOLLOUT;
-	} else if ((ev & EPOLLOUT) &&
-		   ((fresh & EPOLLOUT) || in->send_filling)) {
-		bits |= EPOLLOUT;
-	} else if (!(fresh & STICKY)) {
-		consumed = true;
-	}
-	bits |= fresh & STICKY;
-	st->last_ev = ev;
-	n = put(out, 0, in, bits, SV_EDGE_EPOLL);
-	if (consumed)
-		n = put(out, n, in, EPOLLIN, SV_EDGE_INFERRED);
-	return n;
+	return in->out_entry ? output(st, in, out) : input(st, in, out);
 }

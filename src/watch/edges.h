@@ -9,9 +9,13 @@
 /*
  * What one readiness wakeup of a target's socket means, decided without
  * any I/O so it can be tested on its own: the caller passes what it
- * knows (the wakeup's EPOLL* bits, the socket's kind, the target's
- * interest, what the last diag reply said) and gets the events to
- * report, each with its source and time.
+ * knows (the wakeup's EPOLL* bits and which of the socket's two entries
+ * woke, the socket's kind, the target's interest, its receive counters)
+ * and gets the events to report, each with its source and time.
+ *
+ * Each socket is registered twice (watch/ready.h): a main entry woken
+ * by everything, and an output entry woken only by freed send space (and
+ * by state changes, which carry no wakeup key).
  */
 
 enum sv_edge_kind {
@@ -30,16 +34,34 @@ enum sv_edge_source {
 
 /* Kept by the caller for each socket between wakeups. */
 struct sv_edge_state {
-	uint32_t last_ev; /* the bits of the last wakeup or registration */
-	bool reg_report;  /* the registration's own report is still to come */
+	uint32_t last_in, last_out; /* each entry's last report */
+	bool in_reg, out_reg;	    /* its first report is still to come */
+	bool rx_known;
+	bool eof;		    /* the peer's FIN was reported */
+	uint64_t rx_bytes;	    /* TCP bytes_received at the last look */
+	uint64_t out_drain;	    /* the drain that saw freed space */
+};
+
+/* What is known at registration. */
+struct sv_edge_reg {
+	uint32_t mask;	  /* readiness then (EPOLL* bits) */
+	uint8_t kind;	  /* enum sv_edge_kind */
+	bool has_rx;	  /* TCP: the receive counters below */
+	uint64_t rx_bytes;
+	uint32_t last_recv_ms; /* data last came this long ago */
+	uint64_t now_ns;
 };
 
 struct sv_edge_in {
 	uint32_t ev;	   /* this wakeup's EPOLL* bits */
+	bool out_entry;	   /* the output entry woke, else the main one */
 	uint8_t kind;	   /* enum sv_edge_kind */
-	bool send_filling; /* the last reply had the send buffer half full */
 	bool interest_known;
 	uint32_t interest; /* the target's EPOLL* interest, when known */
+	bool has_rx;	   /* TCP: receive counters read at the wakeup */
+	uint64_t rx_bytes;
+	uint32_t last_recv_ms;
+	uint64_t drain;	   /* which drain of our epoll this is */
 	uint64_t now_ns;   /* wall clock of the wakeup */
 };
 
@@ -54,11 +76,12 @@ struct sv_edge {
 
 #define SV_EDGE_MAX 8
 
-/* Fills out (at most SV_EDGE_MAX) and updates st; returns the count. */
+/* At registration: resets st and reports what was there already. */
+size_t sv_edges_registered(struct sv_edge_state *st,
+			   const struct sv_edge_reg *reg, struct sv_edge *out);
+/* A wakeup: fills out (at most SV_EDGE_MAX), updates st, returns the
+ * count. */
 size_t sv_edges(struct sv_edge_state *st, const struct sv_edge_in *in,
 		struct sv_edge *out);
-
-/* The registration's first report is the socket's state, not an event. */
-void sv_edges_registered(struct sv_edge_state *st, uint32_t mask);
 
 #endif

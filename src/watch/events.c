@@ -115,9 +115,16 @@ static void emit_plain(struct sv_watch *w, struct sv_strbuf *b)
 		keep_line(w, b->p, b->len);
 		return;
 	}
+	if (w->dropped) {
+		char num[24];
+
+		sv_strbuf_adds(b, " dropped=");
+		sv_strbuf_add(b, num, sv_u64_to_text(w->dropped, num));
+		w->dropped = 0;
+	}
 	sv_strbuf_addc(b, '\n');
 	sv_out_mem(&w->out, b->p, b->len);
-	sv_out_flush(&w->out);
+	sv_watch_flush(w);
 }
 
 static void json_begin(struct sv_watch *w, const char *event, bool *first,
@@ -134,12 +141,18 @@ static void json_begin(struct sv_watch *w, const char *event, bool *first,
 	sv_out_char(&w->out, '"');
 	sv_json_key(&w->out, "event", first);
 	sv_json_string(&w->out, event, strlen(event));
+	if (w->dropped) {
+		/* what the output left out since the last line */
+		sv_json_key(&w->out, "dropped", first);
+		sv_out_u64(&w->out, w->dropped);
+		w->dropped = 0;
+	}
 }
 
 static void json_end(struct sv_watch *w)
 {
 	sv_out_str(&w->out, "}\n");
-	sv_out_flush(&w->out);
+	sv_watch_flush(w);
 }
 
 /* What an event can say of its socket: a diag reply, or the names the
@@ -205,6 +218,10 @@ static void json_event(struct sv_watch *w, const struct sv_watch_ev *e)
 		sv_json_key(&w->out, e->numkey, &first);
 		sv_out_u64(&w->out, e->num);
 	}
+	if (e->count > 1) {
+		sv_json_key(&w->out, "count", &first);
+		sv_out_u64(&w->out, e->count);
+	}
 	json_end(w);
 }
 
@@ -264,12 +281,16 @@ static void plain_event(struct sv_watch *w, const struct sv_watch_ev *e)
 	}
 	if (e->numkey)
 		plain_num(&b, e->numkey, e->num);
+	if (e->count > 1)
+		plain_num(&b, "count", e->count);
 	emit_plain(w, &b);
 	sv_strbuf_free(&b);
 }
 
 void sv_watch_emit(struct sv_watch *w, const struct sv_watch_ev *e)
 {
+	if (!sv_watch_event_wanted(w, e->event))
+		return;
 	if (w->mode == SV_WATCH_JSON)
 		json_event(w, e);
 	else
@@ -308,21 +329,59 @@ static void sample(struct sv_watch *w, const struct wsock *ws)
 	sv_out_str(&w->out, "}\n");
 }
 
-/* NDJSON: a sample of every socket the tick read, in fd order. */
-void sv_watch_samples(struct sv_watch *w)
+/* What a sample shows moving: a socket whose hash did not change has
+ * nothing new to say. */
+static uint64_t sample_hash(const struct wsock *ws)
 {
-	struct wsock **v = sv_watch_ordered(w);
+	const struct sv_sock *s = &ws->cur;
+	uint64_t v[] = { s->state, s->recv_q, s->send_q, s->timer,
+			 s->tcpi_len ? s->tcpi.bytes_received : 0,
+			 s->tcpi_len ? s->tcpi.bytes_acked : 0,
+			 s->tcpi_len ? s->tcpi.segs_in : 0,
+			 s->tcpi_len ? s->tcpi.segs_out : 0,
+			 s->tcpi_len ? s->tcpi.total_retrans : 0,
+			 s->interest, s->skmem_n ? s->skmem[0] : 0 };
+	uint64_t h = 14695981039346656037ull;
 	size_t i;
 
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		h = (h ^ v[i]) * 1099511628211ull;
+	return h | 1; /* 0: never sampled */
+}
+
+/*
+ * NDJSON: a sample of the sockets the tick read, in fd order: with
+ * --samples changed (the default) those whose counters or state moved,
+ * and all of them at the first tick.
+ */
+void sv_watch_samples(struct sv_watch *w)
+{
+	struct wsock **v;
+	size_t i;
+
+	if (w->samples == SV_SAMPLES_NONE ||
+	    !sv_watch_event_wanted(w, "sample"))
+		return;
+	v = sv_watch_ordered(w);
 	if (!v)
 		return;
 	for (i = 0; i < w->nsocks; i++) {
-		if (!v[i]->have)
+		uint64_t h;
+
+		if (!v[i]->have || v[i]->seen_tick != w->tick_gen)
 			continue;
+		h = sample_hash(v[i]);
+		if (w->samples == SV_SAMPLES_CHANGED && h == v[i]->sampled)
+			continue;
+		if (!sv_watch_room(w, SV_CLASS_SAMPLE)) {
+			w->dropped++;
+			continue;
+		}
+		v[i]->sampled = h;
 		sv_watch_join_names(w, v[i]);
 		sample(w, v[i]);
 	}
-	sv_out_flush(&w->out);
+	sv_watch_flush(w);
 	free(v);
 }
 
@@ -412,6 +471,69 @@ void sv_watch_readiness(struct sv_watch *w, struct wsock *ws, uint32_t ev,
 					    NULL, NULL, NULL, 0);
 }
 
+static int edge_index(uint32_t bit)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(edge_names) / sizeof(edge_names[0]); i++)
+		if (bit == edge_names[i].bit)
+			return (int)i;
+	return -1;
+}
+
+/* The output is full: count the edge on its socket, to be said later in
+ * one line with a count. */
+static bool fold(struct sv_watch *w, struct wsock *ws, const struct sv_edge *e)
+{
+	int k = edge_index(e->bit);
+	size_t j;
+	bool any = false;
+
+	if (k < 0 || !ws->inode || sv_watch_room(w, SV_CLASS_EDGE))
+		return false;
+	for (j = 0; j < 6; j++)
+		any |= ws->held[j] != 0;
+	if (!any)
+		w->held_edges++;
+	if (!ws->held[k]++)
+		ws->held_ns[k] = e->time_ns;
+	return true;
+}
+
+void sv_watch_release_edges(struct sv_watch *w)
+{
+	size_t i, k;
+
+	for (i = 0; i < w->nsocks && w->held_edges; i++) {
+		struct wsock *ws = w->socks[i];
+		bool any = false;
+
+		for (k = 0; k < 6; k++) {
+			struct sv_watch_ev ev = {
+				.event = edge_names[k].name,
+				.ws = ws,
+				.source = "epoll",
+				.time_ns = ws->held_ns[k],
+				.interest = -1,
+				.count = ws->held[k],
+			};
+
+			if (!ws->held[k])
+				continue;
+			if (!sv_watch_room(w, SV_CLASS_EDGE))
+				return;
+			/* one line says them all: the others are left out */
+			w->dropped += ws->held[k] - 1;
+			ws->held[k] = 0;
+			any = true;
+			sv_watch_emit(w, &ev);
+		}
+		if (any && w->held_edges)
+			w->held_edges--;
+	}
+	w->held_edges = 0;
+}
+
 /* The events one wakeup meant (edges.c decided them). */
 void sv_watch_edges(struct sv_watch *w, struct wsock *ws,
 		    const struct sv_edge *e, size_t n)
@@ -419,6 +541,9 @@ void sv_watch_edges(struct sv_watch *w, struct wsock *ws,
 	size_t i;
 
 	for (i = 0; i < n && !w->stopping; i++) {
+		if (!sv_watch_event_wanted(w, sv_watch_edge_name(e[i].bit)) ||
+		    fold(w, ws, &e[i]))
+			continue;
 		struct sv_watch_ev ev = {
 			.event = sv_watch_edge_name(e[i].bit),
 			.ws = ws,
@@ -512,4 +637,31 @@ void sv_watch_diff(struct sv_watch *w, struct wsock *ws)
 		if (ev)
 			sv_watch_readiness(w, ws, ev, "inferred");
 	}
+}
+
+/* Every kind of event, for --events. */
+static const char *const kinds[] = {
+	"open",	  "close",    "state",	     "readable", "writable",
+	"rdhup",  "hup",      "error",	     "pri",	 "retransmit",
+	"zero-window", "persist", "overflow", "exit",	 "sample",
+};
+
+int sv_watch_event_kind(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (!strcmp(kinds[i], name))
+			return (int)i;
+	return -1;
+}
+
+bool sv_watch_event_wanted(const struct sv_watch *w, const char *name)
+{
+	int k;
+
+	if (!w->events_mask)
+		return true;
+	k = sv_watch_event_kind(name);
+	return k < 0 || (w->events_mask & (1u << k));
 }

@@ -10,6 +10,47 @@
 #include "watch/cmd.h"
 #include "watch/watch.h"
 
+static void parse_samples(const char *arg, struct sv_watch *w)
+{
+	if (!strcmp(arg, "changed"))
+		w->samples = SV_SAMPLES_CHANGED;
+	else if (!strcmp(arg, "all"))
+		w->samples = SV_SAMPLES_ALL;
+	else if (!strcmp(arg, "none"))
+		w->samples = SV_SAMPLES_NONE;
+	else
+		sv_usage_die("watch: --samples takes changed, all or none, "
+			     "not '%s'",
+			     arg);
+}
+
+static void parse_events(const char *arg, struct sv_watch *w)
+{
+	char name[32];
+	const char *p = arg;
+
+	while (*p) {
+		size_t n = strcspn(p, ",");
+		int k;
+
+		if (n == 0 || n >= sizeof(name))
+			sv_usage_die("watch: --events takes a comma-separated "
+				     "list of event kinds, not '%s'",
+				     arg);
+		memcpy(name, p, n);
+		name[n] = '\0';
+		k = sv_watch_event_kind(name);
+		if (k < 0)
+			sv_usage_die("watch: --events: no event is called "
+				     "'%s'",
+				     name);
+		w->events_mask |= 1u << k;
+		p += n + (p[n] == ',');
+	}
+	if (!w->events_mask)
+		sv_usage_die("watch: --events needs at least one kind");
+}
+
 void sv_watch_parse_opts(int argc, char **argv, struct sv_watch *w)
 {
 	struct sv_getopt g;
@@ -49,6 +90,12 @@ void sv_watch_parse_opts(int argc, char **argv, struct sv_watch *w)
 			break;
 		case SV_OPT_JSON:
 			w->mode = SV_WATCH_JSON;
+			break;
+		case SV_OPT_SAMPLES:
+			parse_samples(optarg, w);
+			break;
+		case SV_OPT_EVENTS:
+			parse_events(optarg, w);
 			break;
 		}
 	}

@@ -6,7 +6,6 @@
  * an accept is coming, a hangup that a close may follow.
  */
 #include <errno.h>
-#include <linux/sock_diag.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -54,6 +53,30 @@ static void apply_names(struct sv_watch *w, struct wsock *ws,
 	ws->named = true;
 }
 
+static uint8_t edge_kind(const struct wsock *ws);
+
+/* What was there at registration, kept until the open is out. */
+static void registered(struct sv_watch *w, struct wsock *ws,
+		       const struct sv_ready_info *info)
+{
+	struct sv_edge e[SV_EDGE_MAX];
+	struct sv_edge_reg reg = {
+		.mask = info->mask,
+		.kind = edge_kind(ws),
+		.has_rx = info->has_rx,
+		.rx_bytes = info->rx.bytes_received,
+		.last_recv_ms = info->rx.last_data_recv_ms,
+		.now_ns = sv_watch_now_ns(),
+	};
+	size_t n = sv_edges_registered(&ws->edge, &reg, e), i;
+
+	ws->nreg_edges = 0;
+	if (!w->first_scan_done)
+		return; /* the state at start is no event */
+	for (i = 0; i < n && i < SV_WATCH_REG_EDGES; i++)
+		ws->reg_edges[ws->nreg_edges++] = e[i];
+}
+
 void sv_watch_register(struct sv_watch *w, struct wsock *ws)
 {
 	struct sv_ready_info info;
@@ -63,8 +86,6 @@ void sv_watch_register(struct sv_watch *w, struct wsock *ws)
 		return;
 	ws->registered = true;
 	err = sv_ready_add(&w->ready, ws->fd, ws->inode, &info);
-	if (!err)
-		sv_edges_registered(&ws->edge, info.mask);
 	if (err == -EPERM || err == -EACCES || err == -ENOSYS) {
 		w->ready_ok = false;
 		fprintf(stderr,
@@ -75,8 +96,10 @@ void sv_watch_register(struct sv_watch *w, struct wsock *ws)
 			strerror(-err), w->pid);
 		return;
 	}
-	if (!err)
+	if (!err) {
 		apply_names(w, ws, &info);
+		registered(w, ws, &info);
+	}
 }
 
 /* A socket seen without a port: has it been bound or connected since? */
@@ -86,18 +109,8 @@ void sv_watch_rename(struct sv_watch *w, struct wsock *ws)
 
 	if (!ws->unnamed || !w->ready_ok || ws->have)
 		return;
-	if (sv_ready_names(&w->ready, ws->fd, &info) == 0)
+	if (sv_ready_names(&w->ready, ws->fd, ws->inode, &info) == 0)
 		apply_names(w, ws, &info);
-}
-
-/* At the last reply, was the send buffer at least half full? */
-static bool send_buffer_filling(const struct wsock *ws)
-{
-	const struct sv_sock *s = &ws->cur;
-
-	return ws->have && s->skmem_n > SK_MEMINFO_WMEM_QUEUED &&
-	       2ull * s->skmem[SK_MEMINFO_WMEM_QUEUED] >=
-		       s->skmem[SK_MEMINFO_SNDBUF];
 }
 
 static uint8_t edge_kind(const struct wsock *ws)
@@ -189,34 +202,49 @@ static bool closed_already(struct sv_watch *w, struct wsock *ws)
 	return true;
 }
 
-static void on_wakeup(struct sv_watch *w, struct wsock *ws, uint32_t ev)
+static void on_wakeup(struct sv_watch *w, struct wsock *ws, uint32_t ev,
+		      bool out_entry)
 {
 	struct sv_edge out[SV_EDGE_MAX];
 	struct sv_edge_in in = {
 		.ev = ev,
+		.out_entry = out_entry,
 		.kind = edge_kind(ws),
-		.send_filling = send_buffer_filling(ws),
+		.drain = w->drains,
 		.now_ns = sv_watch_now_ns(),
 	};
+	struct sv_ready_rx rx;
 	int known;
 
 	in.interest = sv_target_interest(&w->scan, ws->inode, &known);
 	in.interest_known = known;
+	/* did bytes come?  The counters say, the wakeup alone does not */
+	if (!out_entry && in.kind == SV_EDGE_TCP &&
+	    sv_ready_rx(&w->ready, ws->fd, ws->inode, &rx) == 0) {
+		in.has_rx = true;
+		in.rx_bytes = rx.bytes_received;
+		in.last_recv_ms = rx.last_data_recv_ms;
+	}
 	sv_watch_edges(w, ws, out, sv_edges(&ws->edge, &in, out));
 }
 
-static void on_edge(uint64_t inode, uint32_t ev, void *arg)
+static void on_edge(uint64_t key, uint32_t ev, void *arg)
 {
 	struct sv_watch *w = arg;
-	struct wsock *ws = sv_watch_find(w, inode);
+	bool out_entry = key & SV_READY_OUT;
+	struct wsock *ws = sv_watch_find(w, key & ~SV_READY_OUT);
 	bool listener;
 
 	if (!ws || w->stopping)
 		return;
+	if (out_entry) {
+		on_wakeup(w, ws, ev, true);
+		return;
+	}
 	if ((ev & (EPOLLHUP | EPOLLRDHUP | EPOLLERR)) && closed_already(w, ws))
 		return;
 	listener = (ws->have || ws->named) && ws->cur.state == SV_TCP_LISTEN;
-	on_wakeup(w, ws, ev);
+	on_wakeup(w, ws, ev, false);
 	/* a readable listener: the accepted socket shows up at once */
 	if ((ev & EPOLLIN) && listener) {
 		ws->edges_unclaimed = 1;
@@ -231,6 +259,7 @@ static void on_edge(uint64_t inode, uint32_t ev, void *arg)
 
 void sv_watch_drain_ready(struct sv_watch *w)
 {
+	w->drains++;
 	if (w->ready_ok)
 		sv_ready_drain(&w->ready, on_edge, w);
 }
@@ -241,6 +270,7 @@ void sv_watch_on_ready(uv_poll_t *p, int status, int events)
 
 	(void)events;
 	w->wakeups++;
+	w->drains++;
 	/* Woken with nothing to harvest: the target consumed the edge first
 	 * (epoll re-checks the state); a listener's shows as a new socket. */
 	if (status >= 0 && sv_ready_drain(&w->ready, on_edge, w) == 0)

@@ -1,15 +1,19 @@
 // SPDX-License-Identifier: MIT
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <string.h>
 #include <poll.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "core/tcpinfo.h"
 #include "watch/ready.h"
 
 #ifndef SYS_pidfd_open
@@ -55,18 +59,34 @@ static void inet_name(const struct sockaddr_storage *ss, uint8_t *addr,
 
 /* The state sock_diag would report: TCP's own, else listening,
  * connected (established) or not (close). */
-static int sock_state(int fd, const struct sv_ready_info *info)
+static int tcp_rx(int fd, struct sv_ready_rx *rx)
 {
-	struct tcp_info ti;
+	struct sv_tcp_info ti;
 	socklen_t len = sizeof(ti);
+
+	memset(&ti, 0, sizeof(ti));
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0)
+		return -errno;
+	if (len < offsetof(struct sv_tcp_info, bytes_received) +
+			  sizeof(ti.bytes_received))
+		return -ENODATA;
+	rx->state = ti.state;
+	rx->bytes_received = ti.bytes_received;
+	rx->last_data_recv_ms = ti.last_data_recv;
+	return 0;
+}
+
+static int sock_state(int fd, struct sv_ready_info *info)
+{
 	int on = 0;
+	socklen_t len;
 
 	if (info->type == SOCK_STREAM &&
 	    (info->family == AF_INET || info->family == AF_INET6)) {
-		if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0 ||
-		    len < 1)
+		if (tcp_rx(fd, &info->rx))
 			return -1;
-		return ti.tcpi_state;
+		info->has_rx = true;
+		return info->rx.state;
 	}
 	len = sizeof(on);
 	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) == 0 && on)
@@ -126,14 +146,28 @@ static int get_fd(struct sv_ready *r, int fd)
 	return dup;
 }
 
+/*
+ * Two registrations of the one socket, under two descriptor numbers.
+ * Wakeups carry what woke them (data: EPOLLIN; freed send space:
+ * EPOLLOUT) and epoll passes each only to the entries asking for it: the
+ * output entry wakes for space (and state changes), never for data.  The
+ * main entry asks for everything, EPOLLOUT included, so that a data
+ * wakeup whose data the target read before we looked is still reported
+ * (epoll drops an entry whose bits are all clear when it looks): the
+ * output entry's wakeup in the same drain tells space from such data.
+ */
 int sv_ready_add(struct sv_ready *r, int fd, uint64_t inode,
 		 struct sv_ready_info *info)
 {
-	struct epoll_event ev = {
+	struct epoll_event in = {
 		.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLPRI | EPOLLET,
 		.data.u64 = inode,
 	};
-	int dup, err = 0;
+	struct epoll_event out = {
+		.events = EPOLLOUT | EPOLLET,
+		.data.u64 = inode | SV_READY_OUT,
+	};
+	int dup, dup2 = -1, err = 0;
 
 	memset(info, 0, sizeof(*info));
 	dup = get_fd(r, fd);
@@ -141,19 +175,56 @@ int sv_ready_add(struct sv_ready *r, int fd, uint64_t inode,
 		return dup;
 	names(dup, info);
 	info->mask = current_mask(dup);
-	if (epoll_ctl(r->epfd, EPOLL_CTL_ADD, dup, &ev) < 0 && errno != EEXIST)
+	if (epoll_ctl(r->epfd, EPOLL_CTL_ADD, dup, &in) < 0 && errno != EEXIST)
 		err = -errno;
-	/* the registration outlives our duplicate: the target owns it */
+	dup2 = err ? -1 : fcntl(dup, F_DUPFD_CLOEXEC, 0);
+	if (dup2 < 0 && !err)
+		err = -errno;
+	if (!err && epoll_ctl(r->epfd, EPOLL_CTL_ADD, dup2, &out) < 0 &&
+	    errno != EEXIST)
+		err = -errno;
+	/* the registrations outlive our duplicates: the target owns it */
+	close(dup);
+	if (dup2 >= 0)
+		close(dup2);
+	return err;
+}
+
+/* The target's fd, if it still holds that socket (the number may have
+ * been closed and reused since). */
+static int get_same(struct sv_ready *r, int fd, uint64_t inode)
+{
+	struct stat st;
+	int dup = get_fd(r, fd);
+
+	if (dup < 0)
+		return dup;
+	if (fstat(dup, &st) < 0 || (uint64_t)st.st_ino != inode) {
+		close(dup);
+		return -EBADF;
+	}
+	return dup;
+}
+
+int sv_ready_rx(struct sv_ready *r, int fd, uint64_t inode,
+		struct sv_ready_rx *rx)
+{
+	int dup = get_same(r, fd, inode), err;
+
+	if (dup < 0)
+		return dup;
+	err = tcp_rx(dup, rx);
 	close(dup);
 	return err;
 }
 
-int sv_ready_names(struct sv_ready *r, int fd, struct sv_ready_info *info)
+int sv_ready_names(struct sv_ready *r, int fd, uint64_t inode,
+		   struct sv_ready_info *info)
 {
 	int dup;
 
 	memset(info, 0, sizeof(*info));
-	dup = get_fd(r, fd);
+	dup = get_same(r, fd, inode);
 	if (dup < 0)
 		return dup;
 	names(dup, info);
@@ -172,8 +243,14 @@ int sv_ready_drain(struct sv_ready *r,
 		n = epoll_wait(r->epfd, ev, 256, 0);
 		if (n < 0)
 			return errno == EINTR ? total : -errno;
+		/* output entries first: freed space explains the main
+		 * entry's wakeup of the same moment */
 		for (i = 0; i < n; i++)
-			cb(ev[i].data.u64, ev[i].events, arg);
+			if (ev[i].data.u64 & SV_READY_OUT)
+				cb(ev[i].data.u64, ev[i].events, arg);
+		for (i = 0; i < n; i++)
+			if (!(ev[i].data.u64 & SV_READY_OUT))
+				cb(ev[i].data.u64, ev[i].events, arg);
 		total += n;
 	} while (n == 256);
 	return total;

@@ -21,6 +21,13 @@ struct sv_ready {
 
 int sv_ready_open(struct sv_ready *r, int pid);
 
+/* A TCP socket's receive side, from TCP_INFO. */
+struct sv_ready_rx {
+	int state;
+	uint64_t bytes_received;
+	uint32_t last_data_recv_ms; /* how long ago data last came */
+};
+
 /* What the duplicate says of itself (zeros where it says nothing). */
 struct sv_ready_info {
 	int family, type;	/* AF_*, SO_TYPE */
@@ -28,6 +35,8 @@ struct sv_ready_info {
 	uint16_t port, peer_port;
 	bool has_peer;	/* connected */
 	int state;	/* kernel TCP_* numbering as sock_diag gives it, -1 ? */
+	bool has_rx;	/* TCP: rx holds its receive counters */
+	struct sv_ready_rx rx;
 	uint32_t mask;	/* readiness at that moment (EPOLL* bits) */
 };
 
@@ -39,8 +48,15 @@ struct sv_ready_info {
  */
 int sv_ready_add(struct sv_ready *r, int fd, uint64_t inode,
 		 struct sv_ready_info *info);
+/* The inode of an edge of the output entry carries this bit. */
+#define SV_READY_OUT (1ull << 63)
+/* TCP receive counters now, through a duplicate: 0 or -errno (-EBADF:
+ * fd no longer holds that inode). */
+int sv_ready_rx(struct sv_ready *r, int fd, uint64_t inode,
+		struct sv_ready_rx *rx);
 /* The same names without registering: for a socket that had none yet. */
-int sv_ready_names(struct sv_ready *r, int fd, struct sv_ready_info *info);
+int sv_ready_names(struct sv_ready *r, int fd, uint64_t inode,
+		   struct sv_ready_info *info);
 /* Calls cb for every pending edge, without blocking; returns how many. */
 int sv_ready_drain(struct sv_ready *r,
 		   void (*cb)(uint64_t inode, uint32_t events, void *arg),

@@ -4,6 +4,7 @@
  * inode, found and lost by reading the target's fd table.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,6 +109,34 @@ static bool is_gone(const struct sv_watch *w, const struct sv_sock *s)
 	return false;
 }
 
+/*
+ * A destroyed socket's last tcp_info says whether bytes came that no
+ * wakeup of ours showed (it lived between two looks, or its data came
+ * and went between our last look and its close): a readable, inferred,
+ * at the time the kernel says the data came.
+ */
+static void unseen_data(struct sv_watch *w, struct wsock *ws)
+{
+	const struct sv_sock *s = &ws->cur;
+	uint64_t ms, now = sv_watch_now_ns();
+	struct sv_edge e = {
+		.bit = EPOLLIN,
+		.source = SV_EDGE_INFERRED,
+		.interest = -1,
+		.kernel_time = true,
+	};
+
+	if (s->proto != SV_PROTO_TCP ||
+	    s->tcpi_len < offsetof(struct sv_tcp_info, bytes_received) +
+				  sizeof(s->tcpi.bytes_received) ||
+	    !s->tcpi.bytes_received ||
+	    (ws->edge.rx_known && s->tcpi.bytes_received <= ws->edge.rx_bytes))
+		return;
+	ms = s->tcpi.last_data_recv;
+	e.time_ns = ms * 1000000ull < now ? now - ms * 1000000ull : now;
+	sv_watch_edges(w, ws, &e, 1);
+}
+
 void sv_watch_closed(struct sv_watch *w, struct wsock *ws, const char *source)
 {
 	struct sv_watch_ev close = {
@@ -124,6 +153,8 @@ void sv_watch_closed(struct sv_watch *w, struct wsock *ws, const char *source)
 		if (ws->pending_open)
 			sv_watch_event_sock(w, "open", ws, NULL, NULL, NULL,
 					    NULL, 0);
+		if (source)
+			unseen_data(w, ws);
 		sv_watch_emit(w, &close);
 	}
 	if (ws->closing && w->closings)
@@ -209,6 +240,10 @@ int sv_watch_scan_fds(struct sv_watch *w)
 
 			ws->pending_open = false;
 			sv_watch_emit(w, &open);
+		}
+		if (!ws->pending_open && ws->nreg_edges) {
+			sv_watch_edges(w, ws, ws->reg_edges, ws->nreg_edges);
+			ws->nreg_edges = 0;
 		}
 	}
 	for (i = w->nsocks; i-- > 0;) {
@@ -319,6 +354,7 @@ static int on_destroyed(struct sv_sock *s, void *arg)
 		};
 
 		sv_watch_emit(w, &open);
+		unseen_data(w, &tmp);
 		sv_watch_emit(w, &close);
 	}
 	remember_gone(w, &tmp);
@@ -334,6 +370,8 @@ void sv_watch_on_destroy(uv_poll_t *p, int status, int events)
 	w->wakeups++;
 	if (status < 0)
 		return;
+	/* edges that came before the closes: they happened first */
+	sv_watch_drain_ready(w);
 	err = sv_diag_destroy_read(w->destroy_fd, on_destroyed, w);
 	if (err == -ENOBUFS && !w->destroy_overrun) {
 		/* the kernel dropped some: those closes come from the fd

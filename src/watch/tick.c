@@ -116,6 +116,8 @@ static void finish_tick(struct sv_watch *w)
 			ws->pending_open = false;
 			sv_watch_event_sock(w, "open", ws, NULL, NULL, NULL,
 					    NULL, 0);
+			sv_watch_edges(w, ws, ws->reg_edges, ws->nreg_edges);
+			ws->nreg_edges = 0;
 		}
 		if (ws->seen_tick != w->tick_gen) {
 			if (w->light)

@@ -148,12 +148,16 @@ void sv_watch_view_tick(struct sv_watch *w)
 	case SV_WATCH_JSON:
 		break; /* samples are events (events.c) */
 	case SV_WATCH_PLAIN:
+		if (!sv_watch_room(w, SV_CLASS_SAMPLE)) {
+			w->dropped += w->nsocks; /* the table's rows */
+			break;
+		}
 		w->screen.len = 0;
 		header(w, &w->screen);
 		sv_out_mem(&w->out, w->screen.p, w->screen.len);
 		table(w, v, &w->out, SIZE_MAX);
 		sv_out_char(&w->out, '\n');
-		sv_out_flush(&w->out);
+		sv_watch_flush(w);
 		break;
 	case SV_WATCH_TERM:
 		screen(w, v);

@@ -240,7 +240,7 @@ int sv_cmd_watch(int argc, char **argv)
 	w.mode = isatty(STDOUT_FILENO) ? SV_WATCH_TERM : SV_WATCH_PLAIN;
 	w.destroy_fd = -1;
 	sv_watch_parse_opts(argc, argv, &w);
-	sv_out_init(&w.out, STDOUT_FILENO);
+	sv_watch_output_init(&w);
 	follow_thread_group(&w);
 
 	err = sv_target_info(w.pid, w.comm, sizeof(w.comm), &w.netns);
@@ -302,7 +302,7 @@ int sv_cmd_watch(int argc, char **argv)
 	if (w.tty_in_on)
 		uv_tty_reset_mode();
 	sv_watch_view_end(&w);
-	sv_out_flush(&w.out);
+	sv_watch_output_end(&w);
 	wait_lookups(&w);
 	if (w.names && sv_resolver_pending(w.names)) {
 		/* lookups still in the threadpool: libuv would join them */

@@ -38,6 +38,12 @@ struct wsock {
 	bool registered;    /* in the readiness epoll (or tried) */
 	bool pending_open;  /* its open event waits for a diag reply */
 	struct sv_edge_state edge; /* what the last wakeup showed */
+#define SV_WATCH_REG_EDGES 4
+	struct sv_edge reg_edges[SV_WATCH_REG_EDGES]; /* after its open */
+	uint8_t nreg_edges;
+	uint64_t sampled;	/* hash of what its last sample showed */
+	uint32_t held[6];	/* edges folded while output was full, by kind */
+	uint64_t held_ns[6];	/* the first one's time */
 	uint32_t edges_unclaimed; /* listener: a seen edge no accept used */
 	uint64_t found_ns;  /* wall clock when a look first found it */
 	uint16_t port;	    /* local port from getsockname or diag */
@@ -62,6 +68,8 @@ struct sv_watch {
 	double duration;      /* seconds, 0 = until stopped */
 	bool numeric;
 	enum sv_watch_mode mode;
+	enum { SV_SAMPLES_CHANGED, SV_SAMPLES_ALL, SV_SAMPLES_NONE } samples;
+	uint32_t events_mask; /* --events: 1 << sv_watch_event_kind(); 0 all */
 
 	/* the target */
 	char comm[64];
@@ -80,6 +88,7 @@ struct sv_watch {
 
 	/* loop statistics for the header */
 	uint64_t iterations, wakeups, events;
+	uint64_t drains; /* of our epoll: edges of one drain are one moment */
 	unsigned threadpool;
 
 	/* sockets */
@@ -133,8 +142,15 @@ struct sv_watch {
 
 	struct sv_resolver *names;
 
-	/* output */
+	/* output (watch/output.c) */
 	struct sv_out out;
+	struct sv_strbuf q; /* NDJSON and plain lines not yet written */
+	size_t q_off;
+	int out_fd;
+	uv_poll_t out_poll;
+	bool out_poll_init, out_waiting;
+	uint64_t dropped;    /* left out since the last line written */
+	size_t held_edges;   /* sockets with edges folded while full */
 	struct sv_strbuf screen;
 	char *event_lines[SV_WATCH_EVENT_LINES]; /* for the view to read */
 	size_t event_head, event_count;
@@ -178,6 +194,19 @@ void sv_watch_on_tick(uv_timer_t *t);
 void sv_watch_on_diag(uv_poll_t *p, int status, int events);
 void sv_watch_tick_free(struct sv_watch *w);
 
+/* watch/output.c: a queue that never blocks */
+#define SV_WATCH_OUT_BOUND (4u << 20)
+enum sv_watch_class {
+	SV_CLASS_VITAL,	 /* open, close, state, exit...: never dropped */
+	SV_CLASS_EDGE,	 /* readiness: folded per socket when full */
+	SV_CLASS_SAMPLE, /* dropped first */
+};
+void sv_watch_output_init(struct sv_watch *w);
+void sv_watch_flush(struct sv_watch *w);
+void sv_watch_output_end(struct sv_watch *w);
+size_t sv_watch_queued(const struct sv_watch *w);
+bool sv_watch_room(const struct sv_watch *w, enum sv_watch_class c);
+
 /* watch/events.c: every event, and the samples of a tick */
 struct sv_watch_ev {
 	const char *event;
@@ -192,8 +221,12 @@ struct sv_watch_ev {
 	const char *key, *val;	  /* one more text member, or NULL */
 	const char *numkey;	  /* one more number, or NULL */
 	uint64_t num;
+	uint64_t count;		  /* edges this line stands for (> 1) */
 };
 void sv_watch_emit(struct sv_watch *w, const struct sv_watch_ev *e);
+/* --events: the index of a kind of event, -1 if none is called that */
+int sv_watch_event_kind(const char *name);
+bool sv_watch_event_wanted(const struct sv_watch *w, const char *name);
 const char *sv_watch_edge_name(uint32_t bit);
 void sv_watch_event_sock(struct sv_watch *w, const char *event,
 			 const struct wsock *ws, const char *source,
@@ -210,6 +243,8 @@ void sv_watch_readiness(struct sv_watch *w, struct wsock *ws, uint32_t ev,
 void sv_watch_edges(struct sv_watch *w, struct wsock *ws,
 		    const struct sv_edge *e, size_t n);
 void sv_watch_events_free(struct sv_watch *w);
+/* Edges folded while the output was full, one line per socket and kind. */
+void sv_watch_release_edges(struct sv_watch *w);
 /* The latest event lines, oldest first: i < w->event_count. */
 const char *sv_watch_event_line(const struct sv_watch *w, size_t i);
 

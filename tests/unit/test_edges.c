@@ -11,22 +11,43 @@
 
 #include "watch/edges.h"
 
-#define NOW 1000000000ull
+#define NOW 1000000000000ull
+#define MS 1000000ull
 
 struct run {
 	struct sv_edge e[SV_EDGE_MAX];
 	size_t n;
 };
 
-static struct run wake(struct sv_edge_state *st, uint32_t ev, uint8_t kind,
-		       bool filling, uint32_t interest)
+/* One wakeup: the main entry (out = false) or the output entry. */
+static struct run wake(struct sv_edge_state *st, bool out, uint32_t ev,
+		       uint8_t kind, uint64_t drain)
 {
 	struct sv_edge_in in = {
 		.ev = ev,
+		.out_entry = out,
 		.kind = kind,
-		.send_filling = filling,
-		.interest_known = interest != 0,
-		.interest = interest,
+		.drain = drain,
+		.now_ns = NOW,
+	};
+	struct run r;
+
+	memset(&r, 0, sizeof(r));
+	r.n = sv_edges(st, &in, r.e);
+	return r;
+}
+
+/* A TCP wakeup of the main entry with the receive counters read. */
+static struct run wake_rx(struct sv_edge_state *st, uint32_t ev,
+			  uint64_t rx, uint32_t ago_ms, uint64_t drain)
+{
+	struct sv_edge_in in = {
+		.ev = ev,
+		.kind = SV_EDGE_TCP,
+		.has_rx = true,
+		.rx_bytes = rx,
+		.last_recv_ms = ago_ms,
+		.drain = drain,
 		.now_ns = NOW,
 	};
 	struct run r;
@@ -37,117 +58,185 @@ static struct run wake(struct sv_edge_state *st, uint32_t ev, uint8_t kind,
 }
 
 static void expect(const struct run *r, size_t i, uint32_t bit,
-		   uint8_t source)
+		   uint8_t source, uint64_t time_ns)
 {
 	assert_true(i < r->n);
 	assert_int_equal(r->e[i].bit, bit);
 	assert_int_equal(r->e[i].source, source);
-	assert_int_equal(r->e[i].time_ns, NOW);
+	assert_int_equal(r->e[i].time_ns, time_ns);
 }
 
-/* The registration's report: data or a hangup already there, never
- * writable. */
+static struct run reg(struct sv_edge_state *st, uint32_t mask, uint8_t kind,
+		      bool has_rx, uint64_t rx, uint32_t ago_ms)
+{
+	struct sv_edge_reg g = {
+		.mask = mask,
+		.kind = kind,
+		.has_rx = has_rx,
+		.rx_bytes = rx,
+		.last_recv_ms = ago_ms,
+		.now_ns = NOW,
+	};
+	struct run r;
+
+	memset(&r, 0, sizeof(r));
+	r.n = sv_edges_registered(st, &g, r.e);
+	return r;
+}
+
+/* Registration: each entry's first report is swallowed; bytes a TCP
+ * socket received before are reported at the kernel's time. */
 static void test_registration(void **state)
 {
-	struct sv_edge_state st = { 0 };
+	struct sv_edge_state st;
 	struct run r;
 
 	(void)state;
-	sv_edges_registered(&st, EPOLLOUT);
-	r = wake(&st, EPOLLOUT, SV_EDGE_TCP, false, 0);
+	r = reg(&st, EPOLLOUT, SV_EDGE_TCP, true, 0, 0);
 	assert_int_equal(r.n, 0);
+	assert_int_equal(wake(&st, true, EPOLLOUT, SV_EDGE_TCP, 1).n, 0);
+	assert_int_equal(wake_rx(&st, EPOLLOUT, 0, 0, 1).n, 0);
 
-	sv_edges_registered(&st, EPOLLIN | EPOLLOUT);
-	r = wake(&st, EPOLLIN | EPOLLOUT | EPOLLRDHUP, SV_EDGE_TCP, false, 0);
+	/* the target read the first request before we found the socket */
+	r = reg(&st, EPOLLOUT, SV_EDGE_TCP, true, 120, 7);
+	assert_int_equal(r.n, 1);
+	expect(&r, 0, EPOLLIN, SV_EDGE_INFERRED, NOW - 7 * MS);
+	assert_true(r.e[0].kernel_time && r.e[0].before_registration);
+
+	/* still queued: seen by poll(2) at registration */
+	r = reg(&st, EPOLLIN | EPOLLOUT, SV_EDGE_UDP, false, 0, 0);
+	assert_int_equal(r.n, 1);
+	expect(&r, 0, EPOLLIN, SV_EDGE_EPOLL, NOW);
+	assert_true(r.e[0].before_registration);
+}
+
+/* TCP: the receive counters decide, not the wakeup. */
+static void test_tcp_counters(void **state)
+{
+	struct sv_edge_state st;
+	struct run r;
+
+	(void)state;
+	reg(&st, 0, SV_EDGE_TCP, true, 0, 0);
+	r = wake_rx(&st, EPOLLIN | EPOLLOUT, 100, 0, 1);
+	assert_int_equal(r.n, 1);
+	expect(&r, 0, EPOLLIN, SV_EDGE_EPOLL, NOW);
+	/* data the target read before we looked: inferred, kernel time */
+	r = wake_rx(&st, EPOLLOUT, 200, 3, 2);
+	assert_int_equal(r.n, 1);
+	expect(&r, 0, EPOLLIN, SV_EDGE_INFERRED, NOW - 3 * MS);
+	assert_true(r.e[0].kernel_time);
+	/* a wakeup without new bytes (an ACK freeing space): nothing */
+	r = wake_rx(&st, EPOLLOUT, 200, 0, 3);
+	assert_int_equal(r.n, 0);
+}
+
+/* A write-only UDP or UNIX socket: its sends free space and wake both
+ * entries; that is never readable. */
+static void test_write_only(void **state)
+{
+	static const uint8_t kinds[] = { SV_EDGE_UDP, SV_EDGE_UNIX_STREAM,
+					  SV_EDGE_UNIX_DGRAM };
+	struct sv_edge_state st;
+	size_t k;
+	uint64_t d;
+
+	(void)state;
+	for (k = 0; k < 3; k++) {
+		reg(&st, EPOLLOUT, kinds[k], false, 0, 0);
+		wake(&st, true, EPOLLOUT, kinds[k], 1);
+		wake(&st, false, EPOLLOUT, kinds[k], 1);
+		for (d = 2; d < 10; d++) {
+			/* not asked for EPOLLOUT: no writable either */
+			assert_int_equal(
+				wake(&st, true, EPOLLOUT, kinds[k], d).n, 0);
+			assert_int_equal(
+				wake(&st, false, EPOLLOUT, kinds[k], d).n, 0);
+		}
+	}
+}
+
+/* UDP data the target took first: the main entry alone woke. */
+static void test_udp_consumed(void **state)
+{
+	struct sv_edge_state st;
+	struct run r;
+
+	(void)state;
+	reg(&st, 0, SV_EDGE_UDP, false, 0, 0);
+	r = wake(&st, false, EPOLLOUT, SV_EDGE_UDP, 1);
+	assert_int_equal(r.n, 1);
+	expect(&r, 0, EPOLLIN, SV_EDGE_INFERRED, NOW);
+}
+
+/* TCP write space: writable each time; after the peer's FIN, a wakeup
+ * of the output entry is the state change, not space. */
+static void test_tcp_writable(void **state)
+{
+	struct sv_edge_state st;
+	struct run r;
+
+	(void)state;
+	reg(&st, 0, SV_EDGE_TCP, true, 0, 0);
+	r = wake(&st, true, EPOLLOUT, SV_EDGE_TCP, 1);
+	assert_int_equal(r.n, 1);
+	expect(&r, 0, EPOLLOUT, SV_EDGE_EPOLL, NOW);
+	r = wake(&st, true, EPOLLOUT, SV_EDGE_TCP, 2);
+	assert_int_equal(r.n, 1);
+	/* the FIN: one readable (end of file) and rdhup */
+	r = wake_rx(&st, EPOLLIN | EPOLLOUT | EPOLLRDHUP, 0, 0, 3);
 	assert_int_equal(r.n, 2);
-	expect(&r, 0, EPOLLIN, SV_EDGE_EPOLL);
-	expect(&r, 1, EPOLLRDHUP, SV_EDGE_EPOLL);
-}
-
-static void test_readable(void **state)
-{
-	struct sv_edge_state st = { .last_ev = EPOLLOUT };
-	struct run r;
-
-	(void)state;
-	r = wake(&st, EPOLLIN | EPOLLOUT, SV_EDGE_TCP, false, 0);
+	expect(&r, 0, EPOLLIN, SV_EDGE_EPOLL, NOW);
+	expect(&r, 1, EPOLLRDHUP, SV_EDGE_EPOLL, NOW);
+	assert_int_equal(wake(&st, true, EPOLLOUT, SV_EDGE_TCP, 4).n, 0);
+	/* end of file stays readable: no second readable, then the hup */
+	r = wake_rx(&st, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLHUP, 0, 0, 5);
 	assert_int_equal(r.n, 1);
-	expect(&r, 0, EPOLLIN, SV_EDGE_EPOLL);
-	/* data again: still readable, though the bit was set before */
-	r = wake(&st, EPOLLIN | EPOLLOUT, SV_EDGE_TCP, false, 0);
-	assert_int_equal(r.n, 1);
-	expect(&r, 0, EPOLLIN, SV_EDGE_EPOLL);
-}
-
-/* Woken, and no data by the time we look: the target read it first. */
-static void test_consumed(void **state)
-{
-	struct sv_edge_state st = { .last_ev = EPOLLOUT };
-	struct run r;
-
-	(void)state;
-	r = wake(&st, EPOLLOUT, SV_EDGE_TCP, false, 0);
-	assert_int_equal(r.n, 1);
-	expect(&r, 0, EPOLLIN, SV_EDGE_INFERRED);
-}
-
-static void test_writable(void **state)
-{
-	struct sv_edge_state st = { .last_ev = 0 };
-	struct run r;
-
-	(void)state;
-	/* newly writable */
-	r = wake(&st, EPOLLOUT, SV_EDGE_TCP, false, 0);
-	assert_int_equal(r.n, 1);
-	expect(&r, 0, EPOLLOUT, SV_EDGE_EPOLL);
-	/* writable again while the send buffer was filling */
-	r = wake(&st, EPOLLOUT, SV_EDGE_TCP, true, 0);
-	assert_int_equal(r.n, 1);
-	expect(&r, 0, EPOLLOUT, SV_EDGE_EPOLL);
-}
-
-static void test_hangup_once(void **state)
-{
-	struct sv_edge_state st = { .last_ev = EPOLLOUT };
-	struct run r;
-
-	(void)state;
-	r = wake(&st, EPOLLOUT | EPOLLRDHUP | EPOLLIN, SV_EDGE_TCP, false, 0);
-	assert_int_equal(r.n, 2);
-	expect(&r, 0, EPOLLIN, SV_EDGE_EPOLL);
-	expect(&r, 1, EPOLLRDHUP, SV_EDGE_EPOLL);
-	r = wake(&st, EPOLLOUT | EPOLLRDHUP | EPOLLHUP | EPOLLIN, SV_EDGE_TCP,
-		 false, 0);
-	assert_int_equal(r.n, 2);
-	expect(&r, 0, EPOLLIN, SV_EDGE_EPOLL);
-	expect(&r, 1, EPOLLHUP, SV_EDGE_EPOLL);
+	expect(&r, 0, EPOLLHUP, SV_EDGE_EPOLL, NOW);
 }
 
 /* Each event says whether the target waits for it. */
 static void test_interest(void **state)
 {
-	struct sv_edge_state st = { .last_ev = EPOLLOUT };
-	struct run r;
+	struct sv_edge_state st;
+	struct sv_edge_in in = {
+		.ev = EPOLLIN | EPOLLHUP,
+		.kind = SV_EDGE_UDP,
+		.interest_known = true,
+		.interest = EPOLLOUT,
+		.drain = 1,
+		.now_ns = NOW,
+	};
+	struct sv_edge e[SV_EDGE_MAX];
+	size_t n;
 
 	(void)state;
-	r = wake(&st, EPOLLIN | EPOLLOUT | EPOLLHUP, SV_EDGE_TCP, false,
-		 EPOLLOUT);
-	assert_int_equal(r.n, 2);
-	assert_int_equal(r.e[0].interest, 0); /* readable: not asked */
-	assert_int_equal(r.e[1].interest, 1); /* hup: always delivered */
-	r = wake(&st, EPOLLIN | EPOLLOUT, SV_EDGE_TCP, false, 0);
-	assert_int_equal(r.e[0].interest, -1);
+	reg(&st, 0, SV_EDGE_UDP, false, 0, 0);
+	n = sv_edges(&st, &in, e);
+	assert_int_equal(n, 2);
+	assert_int_equal(e[0].interest, 0); /* readable: not asked */
+	assert_int_equal(e[1].interest, 1); /* hup: always delivered */
+	/* UDP writable only while the target asks for it */
+	in.out_entry = true;
+	in.ev = EPOLLOUT;
+	in.drain = 2;
+	n = sv_edges(&st, &in, e);
+	assert_int_equal(n, 1);
+	assert_int_equal(e[0].bit, EPOLLOUT);
+	assert_int_equal(e[0].interest, 1);
+	in.interest_known = false;
+	in.drain = 3;
+	assert_int_equal(sv_edges(&st, &in, e), 0);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_registration),
-		cmocka_unit_test(test_readable),
-		cmocka_unit_test(test_consumed),
-		cmocka_unit_test(test_writable),
-		cmocka_unit_test(test_hangup_once),
+		cmocka_unit_test(test_tcp_counters),
+		cmocka_unit_test(test_write_only),
+		cmocka_unit_test(test_udp_consumed),
+		cmocka_unit_test(test_tcp_writable),
 		cmocka_unit_test(test_interest),
 	};
 
