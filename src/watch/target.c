@@ -223,9 +223,17 @@ int sv_target_tgid(int pid)
 	f = fopen(path, "re");
 	if (!f)
 		return errno == ENOENT ? -ESRCH : -errno;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "Tgid: %d", &tgid) == 1)
-			break;
+	while (fgets(line, sizeof(line), f)) {
+		uint64_t v;
+
+		if (strncmp(line, "Tgid:", 5))
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		if (sv_parse_u64(line + 5 + strspn(line + 5, " \t"), 1,
+				 INT32_MAX, &v) == 0)
+			tgid = (int)v;
+		break;
+	}
 	fclose(f);
 	return tgid;
 }
