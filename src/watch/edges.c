@@ -37,9 +37,11 @@ static size_t put(struct sv_edge *out, size_t n, uint32_t bits,
 	return n;
 }
 
-/* "ms ago" from the kernel, as a wall-clock time */
-static uint64_t ago(uint64_t now_ns, uint32_t ms)
+uint64_t sv_edges_ago(uint64_t now_ns, uint32_t ms)
 {
+	/* The kernel counts whole jiffies between the data's jiffy and
+	 * now (4 ms each at Debian's HZ of 250): the time is good to a
+	 * jiffy either way. */
 	uint64_t d = (uint64_t)ms * 1000000ull;
 
 	return d < now_ns ? now_ns - d : now_ns;
@@ -82,7 +84,7 @@ size_t sv_edges_registered(struct sv_edge_state *st,
 						   ? SV_EDGE_EPOLL
 						   : SV_EDGE_INFERRED;
 				k.kernel_time = true;
-				k.time_ns = ago(reg->now_ns, reg->last_recv_ms);
+				k.time_ns = sv_edges_ago(reg->now_ns, reg->last_recv_ms);
 				n = put(out, n, EPOLLIN, &k, false, 0);
 			}
 		}
@@ -118,7 +120,7 @@ static size_t input(struct sv_edge_state *st, const struct sv_edge_in *in,
 		if (data && !(ev & EPOLLIN)) {
 			t.source = SV_EDGE_INFERRED;
 			t.kernel_time = true;
-			t.time_ns = ago(in->now_ns, in->last_recv_ms);
+			t.time_ns = sv_edges_ago(in->now_ns, in->last_recv_ms);
 		}
 	} else {
 		data = !st->eof &&

@@ -76,6 +76,10 @@ struct sv_edge {
 
 #define SV_EDGE_MAX 8
 
+/* When data came, from tcp_info's "ms ago" (last_data_recv) read at
+ * now_ns: whole jiffies, so good to a jiffy either way. */
+uint64_t sv_edges_ago(uint64_t now_ns, uint32_t ms);
+
 /* At registration: resets st and reports what was there already. */
 size_t sv_edges_registered(struct sv_edge_state *st,
 			   const struct sv_edge_reg *reg, struct sv_edge *out);

@@ -573,7 +573,9 @@ void sv_watch_rates(struct wsock *ws)
 	const struct sv_sock *a = &ws->prev, *b = &ws->cur;
 	uint64_t dt = ws->cur_ns > ws->prev_ns ? ws->cur_ns - ws->prev_ns : 0;
 
-#define PER_SEC(x, y) ((y) >= (x) ? ((y) - (x)) * 1000000000ull / dt : 0)
+/* rounded, not truncated: 5 bytes over 1.0002 s is 5/s, not 4 */
+#define PER_SEC(x, y) \
+	((y) >= (x) ? (((y) - (x)) * 1000000000ull + dt / 2) / dt : 0)
 	if (!ws->have_prev || !dt || !tcpi(a, TCPI_END(segs_in)) ||
 	    !tcpi(b, TCPI_END(segs_in)))
 		return;

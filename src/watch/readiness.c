@@ -216,6 +216,7 @@ static void on_wakeup(struct sv_watch *w, struct wsock *ws, uint32_t ev,
 	struct sv_ready_rx rx;
 	int known;
 
+	ws->touched = true; /* the next tick reads it */
 	in.interest = sv_target_interest(&w->scan, ws->inode, &known);
 	in.interest_known = known;
 	/* did bytes come?  The counters say, the wakeup alone does not */

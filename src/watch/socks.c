@@ -133,7 +133,7 @@ static void unseen_data(struct sv_watch *w, struct wsock *ws)
 	    (ws->edge.rx_known && s->tcpi.bytes_received <= ws->edge.rx_bytes))
 		return;
 	ms = s->tcpi.last_data_recv;
-	e.time_ns = ms * 1000000ull < now ? now - ms * 1000000ull : now;
+	e.time_ns = sv_edges_ago(now, (uint32_t)ms);
 	sv_watch_edges(w, ws, &e, 1);
 }
 

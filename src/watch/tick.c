@@ -89,6 +89,7 @@ static int on_diag_sock(struct sv_sock *s, void *arg)
 		ws->cur.has |= SV_HAS_INTEREST;
 	ws->cur_ns = w->tick_mono_ns;
 	ws->have = true;
+	ws->touched = false;
 	sv_watch_cookie(w, ws);
 	ws->seen_tick = w->tick_gen;
 	if (s->family == AF_INET || s->family == AF_INET6 ||
@@ -271,64 +272,86 @@ static uint64_t full_period_ns(const struct sv_watch *w)
 }
 
 /*
- * In a terminal only the rows on screen need fresh numbers every tick:
- * they are read with exact requests (a hash lookup each), and everything
- * else once a second with dumps, which walk the kernel's whole socket
- * table.  Readiness events come from epoll and are never delayed.
+ * Only some sockets need fresh numbers every tick: those with readiness
+ * edges since the last tick and, in a terminal, the rows on screen.
+ * They are read with exact requests (a hash lookup each); everything else
+ * in a full pass at least once a second with dumps, which walk the
+ * kernel's whole socket table.  Readiness, open and close events come
+ * from epoll, the fd table and destroy messages and are never delayed.
  */
 #define LIGHT_MIN_SOCKETS 256
 
-static bool fill_exact(struct sv_watch *w, struct wsock **v, size_t rows)
+static bool want_exact(struct sv_watch *w, struct wsock *ws)
 {
+	const struct sv_sock *s = &ws->cur;
+	size_t k;
+
+	if (ws->queued_gen == w->tick_gen + 1)
+		return true; /* already asked for */
+	if (s->proto == SV_PROTO_TCP || s->proto == SV_PROTO_UDP) {
+		k = s->proto == SV_PROTO_UDP;
+		if (w->nexact[k] == SV_DIAG_EXACT_MAX)
+			return false;
+		w->exact[k][w->nexact[k]++] = s;
+	} else if (s->proto == SV_PROTO_UNIX && ws->inode <= UINT32_MAX) {
+		if (w->unix_n == SV_DIAG_EXACT_MAX)
+			return false;
+		w->unix_q[w->unix_n++] = ws->inode;
+	}
+	ws->queued_gen = w->tick_gen + 1;
+	return true;
+}
+
+static bool fill_exact(struct sv_watch *w, size_t rows)
+{
+	struct wsock **v = NULL;
 	size_t i, k;
 
 	for (k = 0; k < 2; k++) {
 		free(w->exact[k]);
-		w->exact[k] = malloc((rows + 1) * sizeof(*w->exact[k]));
+		w->exact[k] = malloc(SV_DIAG_EXACT_MAX * sizeof(*w->exact[k]));
 		w->nexact[k] = 0;
 	}
 	free(w->unix_q);
-	w->unix_q = malloc((rows + 1) * sizeof(*w->unix_q));
+	w->unix_q = malloc(SV_DIAG_EXACT_MAX * sizeof(*w->unix_q));
 	w->unix_n = 0;
 	if (!w->exact[0] || !w->exact[1] || !w->unix_q)
 		return false;
-	for (i = 0; i < w->nsocks && i < rows; i++) {
-		const struct sv_sock *s = &v[i]->cur;
-
-		if (s->proto == SV_PROTO_TCP || s->proto == SV_PROTO_UDP) {
-			k = s->proto == SV_PROTO_UDP;
-			w->exact[k][w->nexact[k]++] = s;
-		} else if (s->proto == SV_PROTO_UNIX &&
-			   v[i]->inode <= UINT32_MAX) {
-			w->unix_q[w->unix_n++] = v[i]->inode;
-		}
+	if (rows) {
+		v = sv_watch_ordered(w);
+		if (!v)
+			return false;
+		for (i = 0; i < w->nsocks && i < rows; i++)
+			if (!want_exact(w, v[i]))
+				break;
+		free(v);
+		if (i < w->nsocks && i < rows)
+			return false;
 	}
+	for (i = 0; i < w->nsocks; i++)
+		if (w->socks[i]->touched && !want_exact(w, w->socks[i]))
+			return false; /* too many: a full pass instead */
 	return true;
 }
 
 static void plan_light_tick(struct sv_watch *w)
 {
 	uint64_t now = sv_watch_mono_ns();
-	struct wsock **v;
 	size_t i;
 
 	w->light = false;
 	w->unix_ready = false;
-	if (w->mode != SV_WATCH_TERM || w->nsocks <= LIGHT_MIN_SOCKETS ||
-	    w->need_scan || w->full_dump ||
+	if (w->nsocks <= LIGHT_MIN_SOCKETS || w->need_scan || w->full_dump ||
 	    now - w->last_full_ns >= full_period_ns(w))
 		return;
 	for (i = 0; i < w->nsocks; i++)
 		if (!w->socks[i]->have)
 			return; /* something new: read it all */
-	v = sv_watch_ordered(w);
-	if (!v)
-		return;
-	if (fill_exact(w, v, sv_watch_table_rows())) {
+	if (fill_exact(w, w->mode == SV_WATCH_TERM ? sv_watch_table_rows()
+						   : 0)) {
 		w->unix_ready = true;
 		w->light = true;
 	}
-	free(v);
 }
 
 static bool scan_due(struct sv_watch *w)
@@ -336,7 +359,7 @@ static bool scan_due(struct sv_watch *w)
 	uint64_t now = sv_watch_mono_ns();
 
 	return !w->first_scan_done || w->need_scan ||
-	       w->scan.n <= SCAN_EVERY_TICK_MAX || w->mode != SV_WATCH_TERM ||
+	       w->scan.n <= SCAN_EVERY_TICK_MAX ||
 	       now - w->last_scan_ns >= full_period_ns(w);
 }
 
@@ -388,6 +411,10 @@ void sv_watch_start_tick(struct sv_watch *w)
 	if (w->tick_busy || w->stopping)
 		return;
 	if (scan_due(w)) {
+		uint64_t ns;
+
+		/* after an exec the target has a new name */
+		sv_target_info(w->pid, w->comm, sizeof(w->comm), &ns);
 		check_netns(w);
 		err = sv_watch_scan_fds(w);
 		if (err == -ESRCH) {

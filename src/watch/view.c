@@ -13,6 +13,11 @@
 #include "sys/term.h"
 #include "watch/watch.h"
 
+static const char *const sort_names[] = { "fd", "Recv-Q", "Send-Q", "In/s",
+					  "Out/s" };
+
+/* Three lines: the target, its sockets, sockview's own loop; then what
+ * the hooks add. */
 static void header(struct sv_watch *w, struct sv_strbuf *b)
 {
 	unsigned count[SV_TCP_MAX_STATES] = { 0 };
@@ -27,7 +32,7 @@ static void header(struct sv_watch *w, struct sv_strbuf *b)
 	n = snprintf(line, sizeof(line), "%d (", w->pid);
 	sv_strbuf_add(b, line, (size_t)n);
 	sv_term_escape(b, w->comm, strlen(w->comm));
-	n = snprintf(line, sizeof(line), ") netns %llu | %zu sockets:",
+	n = snprintf(line, sizeof(line), ") netns %llu\n%zu sockets:",
 		     (unsigned long long)w->netns, w->nsocks);
 	sv_strbuf_add(b, line, (size_t)n);
 	for (i = 0; i < SV_TCP_MAX_STATES; i++) {
@@ -37,8 +42,11 @@ static void header(struct sv_watch *w, struct sv_strbuf *b)
 			     count[i]);
 		sv_strbuf_add(b, line, (size_t)n);
 	}
+	n = snprintf(line, sizeof(line), " | sorted by %s\n",
+		     sort_names[w->sort % 5]);
+	sv_strbuf_add(b, line, (size_t)n);
 	n = snprintf(line, sizeof(line),
-		     " | loop: %llu iterations, %llu poll wakeups, threadpool %u, "
+		     "loop: %llu iterations, %llu poll wakeups, threadpool %u, "
 		     "lookups pending %zu%s\n",
 		     (unsigned long long)w->iterations,
 		     (unsigned long long)w->wakeups, w->threadpool,
@@ -89,47 +97,114 @@ size_t sv_watch_table_rows(void)
 	return rows;
 }
 
+/* The lines of text, each ending in a newline, as (start, length). */
+static size_t split(const struct sv_strbuf *b, const char **line,
+		    size_t *len, size_t max)
+{
+	const char *p = b->p, *end = b->p + b->len;
+	size_t n = 0;
+
+	while (p < end && n < max) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t k = nl ? (size_t)(nl - p) : (size_t)(end - p);
+
+		line[n] = p;
+		len[n++] = k;
+		p = nl ? nl + 1 : end;
+	}
+	return n;
+}
+
+/* A header line wraps rather than lose its end; returns rows used. */
+static size_t put_wrapped(struct sv_out *o, const char *p, size_t n,
+			  size_t cols, size_t max_rows)
+{
+	size_t rows = 0;
+
+	do {
+		size_t i, c = 0;
+
+		for (i = 0; i < n; i++) {
+			if (((unsigned char)p[i] & 0xc0) != 0x80 && c++ == cols)
+				break;
+		}
+		sv_out_mem(o, p, i);
+		sv_out_str(o, "\r\n");
+		p += i;
+		n -= i;
+		rows++;
+	} while (n && rows < max_rows);
+	return rows;
+}
+
+#define SCREEN_LINES_MAX 1024
+
+/*
+ * Header (wrapped, never clipped), the table, the latest events.  The
+ * events get a third of what the header leaves when there are that many;
+ * the table takes the rest and says how many rows did not fit; events
+ * fill what the table leaves.
+ */
 static void screen(struct sv_watch *w, struct wsock **v)
 {
+	static const char *line[SCREEN_LINES_MAX];
+	static size_t len[SCREEN_LINES_MAX];
 	unsigned trows = 24, tcols = 80;
-	size_t rows, cols, used = 0, evrows, i;
+	size_t rows, cols, used = 0, nh, nt, shown, avail, evmin, evrows, i;
+	struct sv_strbuf hb = { 0 };
 	struct sv_out *tmp = malloc(sizeof(*tmp));
-	const char *p, *end;
+	char more[96];
 
 	if (!tmp)
 		return;
 	sv_term_size(STDOUT_FILENO, &trows, &tcols);
 	rows = trows;
 	cols = tcols;
+	header(w, &hb);
 	w->screen.len = 0;
-	header(w, &w->screen);
 	sv_out_init_mem(tmp, &w->screen);
 	table(w, v, tmp, rows);
 	sv_out_flush(tmp);
 	free(tmp);
 
-	/* the table takes what the latest events leave */
-	evrows = w->event_count < rows / 3 ? w->event_count : rows / 3;
 	sv_out_str(&w->out, "\033[H\033[2J");
-	p = w->screen.p;
-	end = p + w->screen.len;
-	while (p < end && used + evrows + 1 < rows) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+	nh = split(&hb, line, len, SCREEN_LINES_MAX);
+	for (i = 0; i < nh && used + 2 < rows; i++)
+		used += put_wrapped(&w->out, line[i], len[i], cols,
+				    rows - used - 2);
+	sv_strbuf_free(&hb);
+	avail = rows > used + 1 ? rows - used - 1 : 0;
+	nt = split(&w->screen, line, len, SCREEN_LINES_MAX);
+	evmin = avail / 3 < w->event_count ? avail / 3 : w->event_count;
+	shown = nt < avail - evmin ? nt : avail - evmin;
+	for (i = 0; i < shown; i++) {
+		size_t hidden = nt - shown + 1;
 
-		put_clipped(&w->out, p, n, cols);
+		if (i + 1 == shown && shown < nt) {
+			/* the last row that fits says what does not */
+			snprintf(more, sizeof(more),
+				 "... %zu more socket%s (sorted by %s; s sorts)",
+				 hidden, hidden == 1 ? "" : "s",
+				 sort_names[w->sort % 5]);
+			put_clipped(&w->out, more, strlen(more), cols);
+		} else {
+			put_clipped(&w->out, line[i], len[i], cols);
+		}
 		sv_out_str(&w->out, "\r\n");
-		used++;
-		p = nl ? nl + 1 : end;
 	}
-	sv_out_str(&w->out, "-- events (q quits, s sorts) --\r\n");
+	evrows = avail - shown;
+	if (evrows > w->event_count)
+		evrows = w->event_count;
+	snprintf(more, sizeof(more), "-- events (q quits, s sorts: %s) --",
+		 sort_names[w->sort % 5]);
+	put_clipped(&w->out, more, strlen(more), cols);
 	for (i = w->event_count - evrows; i < w->event_count; i++) {
-		const char *line = sv_watch_event_line(w, i);
+		const char *ev = sv_watch_event_line(w, i);
 
-		put_clipped(&w->out, line, strlen(line), cols);
-		sv_out_str(&w->out, i + 1 < w->event_count ? "\r\n" : "");
+		sv_out_str(&w->out, "\r\n");
+		put_clipped(&w->out, ev, strlen(ev), cols);
 	}
-	sv_out_flush(&w->out);
+	sv_watch_flush(w);
 }
 
 void sv_watch_view_tick(struct sv_watch *w)

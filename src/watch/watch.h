@@ -34,6 +34,8 @@ struct wsock {
 	bool unnamed;	    /* inet without a port yet: ask again */
 	bool closing;	    /* a hangup: look until the target closes it */
 	bool cookie_known;  /* in by_cookie */
+	bool touched;	    /* readiness edges since its last reply */
+	uint32_t queued_gen; /* the light tick that asks for it */
 	bool have_prev;	    /* prev holds the one before */
 	bool registered;    /* in the readiness epoll (or tried) */
 	bool pending_open;  /* its open event waits for a diag reply */

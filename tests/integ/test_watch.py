@@ -737,6 +737,10 @@ class TestWatchErrors(WatchCase):
             ["-z", pid],
             [pid, pid],
             ["--interval"],
+            ["--samples", "some", pid],
+            ["--events", "open,bogus", pid],
+            ["--events", "", pid],
+            ["--events", ",", pid],
         ]
         for args in cases:
             r = sockview("watch", "--json", *args, timeout=10)
@@ -753,6 +757,92 @@ class TestWatchErrors(WatchCase):
         r = sockview("watch", "--help")
         self.assertEqual(r.returncode, 0)
         self.assertIn(b"--interval", r.stdout)
+
+
+class TestWatchOptions(WatchCase):
+
+    @in_netns
+    def test_samples_changed_by_default(self):
+        """--samples changed: every socket at the first tick, later only
+        the ones whose numbers moved."""
+        target = Target(self)
+        _, a, c = self.accepted_pair(target, 7131)
+        w = Watch(self, target.pid, "-n", "--samples", "changed",
+                  duration=1.6)
+        w.ready()
+        time.sleep(0.5)
+        t_send = time.time()
+        c.sendall(b"q" * 1000)   # unread: recv_q of the target's socket
+        self.assertEqual(w.finish(), 0, w.stderr())
+        objs = w.objs()
+        first = min(o["_t"] for o in events(objs, "sample"))
+        inodes = {o["inode"] for o in events(objs, "sample")
+                  if o["_t"] < first + 0.05}
+        self.assertIn(a["inode"], inodes, "a first sample of each socket")
+        self.assertGreaterEqual(len(inodes), 2, "listener and connection")
+        later = [o for o in events(objs, "sample") if o["_t"] > first + 0.05]
+        idle = [o for o in later if o["_t"] < t_send]
+        self.assertEqual(idle, [], "no sample of an idle socket")
+        moved = [o for o in later if o["inode"] == a["inode"]]
+        self.assertTrue(moved, "a sample once data arrived: %s" % w.dump())
+        self.assertEqual(moved[0].get("recv_q"), 1000, moved[0])
+        # all: a sample of every socket at every tick
+        w = Watch(self, target.pid, "-n", "--samples", "all", duration=1.0)
+        self.assertEqual(w.finish(), 0, w.stderr())
+        per = {}
+        for o in events(w.objs(), "sample"):
+            per[o["inode"]] = per.get(o["inode"], 0) + 1
+        self.assertGreaterEqual(min(per.values()), 4, per)
+        w = Watch(self, target.pid, "-n", "--samples", "none", duration=0.6)
+        self.assertEqual(w.finish(), 0, w.stderr())
+        self.assertEqual(events(w.objs(), "sample"), [])
+
+    @in_netns
+    def test_events_list(self):
+        """--events open,close: nothing else is printed."""
+        target = Target(self)
+        l = target.cmd("listen 7132 8")
+        w = Watch(self, target.pid, "-n", "--events", "open,close",
+                  duration=1.5)
+        time.sleep(0.5)   # no sample to wait for: --events leaves them out
+        c = socket.create_connection(("127.0.0.1", 7132), timeout=5)
+        a = target.cmd("accept %d" % l["fd"])
+        c.sendall(b"x")
+        time.sleep(0.2)
+        target.cmd("close %d" % a["fd"])
+        c.close()
+        self.assertEqual(w.finish(), 0, w.stderr())
+        objs = w.objs()
+        kinds = {o["event"] for o in objs}
+        self.assertEqual(kinds, {"open", "close"}, w.dump())
+        self.assertEqual(len(events(objs, "open", inode=a["inode"])), 1)
+        self.assertEqual(len(events(objs, "close", inode=a["inode"])), 1)
+
+    @in_netns
+    def test_thread_id_is_its_process(self):
+        """A thread id: a note names the process, which is watched."""
+        code = ("import socket, threading, time\n"
+                "l = socket.socket(); l.bind(('127.0.0.1', 7133)); "
+                "l.listen()\n"
+                "def f():\n"
+                "    print(threading.get_native_id(), flush=True)\n"
+                "    time.sleep(30)\n"
+                "threading.Thread(target=f, daemon=True).start()\n"
+                "time.sleep(30)\n")
+        p = subprocess.Popen([PYTHON, "-c", code], stdout=subprocess.PIPE)
+        self.addCleanup(p.wait)
+        self.addCleanup(p.kill)
+        tid = int(p.stdout.readline())
+        self.assertNotEqual(tid, p.pid, "oracle sanity: a thread")
+        r = sockview("watch", "--json", "--duration", "0.5", str(tid),
+                     timeout=10)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(("%d is a thread of process %d" % (tid, p.pid))
+                      .encode(), r.stderr)
+        samples = [json.loads(x) for x in r.stdout.splitlines()]
+        ports = {o.get("local", {}).get("port") for o in samples
+                 if o.get("event") == "sample"}
+        self.assertIn(7133, ports, r.stdout)
 
 
 class TestWatchNamespacesAndPermissions(WatchCase):

@@ -735,7 +735,6 @@ class TestWatchLoad(WatchLoadCase):
         v.note(ev.unaddressed_text())
         v.finish()
 
-    @pending("write-only sockets get inferred readable events")
     @in_netns(timeout=40)
     def test_write_only_sockets_never_readable(self):
         """A process that only sends on UDP, UNIX stream and UNIX

@@ -100,7 +100,8 @@ static void test_registration(void **state)
 	/* the target read the first request before we found the socket */
 	r = reg(&st, EPOLLOUT, SV_EDGE_TCP, true, 120, 7);
 	assert_int_equal(r.n, 1);
-	expect(&r, 0, EPOLLIN, SV_EDGE_INFERRED, NOW - 7 * MS);
+	expect(&r, 0, EPOLLIN, SV_EDGE_INFERRED,
+	       NOW - 7 * MS);
 	assert_true(r.e[0].kernel_time && r.e[0].before_registration);
 
 	/* still queued: seen by poll(2) at registration */
@@ -124,7 +125,8 @@ static void test_tcp_counters(void **state)
 	/* data the target read before we looked: inferred, kernel time */
 	r = wake_rx(&st, EPOLLOUT, 200, 3, 2);
 	assert_int_equal(r.n, 1);
-	expect(&r, 0, EPOLLIN, SV_EDGE_INFERRED, NOW - 3 * MS);
+	expect(&r, 0, EPOLLIN, SV_EDGE_INFERRED,
+	       NOW - 3 * MS);
 	assert_true(r.e[0].kernel_time);
 	/* a wakeup without new bytes (an ACK freeing space): nothing */
 	r = wake_rx(&st, EPOLLOUT, 200, 0, 3);
