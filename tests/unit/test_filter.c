@@ -722,13 +722,13 @@ static bool model_verdict(const struct sv_filter *f, int family,
 /* Does the port-range program pass local port p? */
 static bool ports_pass(const uint8_t *bc, size_t len, unsigned p)
 {
-	struct model_entry e;
+	struct bcmodel_entry e;
 
 	memset(&e, 0, sizeof(e));
 	e.family = AF_INET;
 	e.sport = p;
 	e.dport = 40000;
-	return model_run(bc, (int)len, &e);
+	return bcmodel_run(bc, (int)len, &e);
 }
 
 /* watch's filter: exactly the ports given while the ranges fit, a
@@ -743,7 +743,7 @@ static void test_port_ranges(void **state)
 
 	(void)state;
 	assert_int_equal(sv_filter_port_ranges(few, 7, 3000, &bc, &len), 0);
-	assert_int_equal(model_audit(bc, (int)len, false), 0);
+	assert_int_equal(bcmodel_audit(bc, (int)len, false), 0);
 	for (p = 0; p <= 65535; p++) {
 		bool want = p == 0 || p == 22 || p == 443 || p == 8080 ||
 			    p == 8081 || p == 65535;
@@ -753,7 +753,7 @@ static void test_port_ranges(void **state)
 	free(bc);
 
 	assert_int_equal(sv_filter_port_ranges(NULL, 0, 3000, &bc, &len), 0);
-	assert_int_equal(model_audit(bc, (int)len, false), 0);
+	assert_int_equal(bcmodel_audit(bc, (int)len, false), 0);
 	for (p = 0; p <= 65535; p += 97)
 		assert_false(ports_pass(bc, len, p));
 	free(bc);
@@ -763,7 +763,7 @@ static void test_port_ranges(void **state)
 		many[i] = (uint16_t)(1000 + 2 * i);
 	assert_int_equal(sv_filter_port_ranges(many, 4000, 3000, &bc, &len),
 			 0);
-	assert_int_equal(model_audit(bc, (int)len, false), 0);
+	assert_int_equal(bcmodel_audit(bc, (int)len, false), 0);
 	assert_true(len <= 65535);
 	for (i = 0; i < 4000; i++)
 		assert_true(ports_pass(bc, len, many[i]));
@@ -774,7 +774,7 @@ static void test_port_ranges(void **state)
 
 	/* a small limit widens the last range */
 	assert_int_equal(sv_filter_port_ranges(few, 7, 2, &bc, &len), 0);
-	assert_int_equal(model_audit(bc, (int)len, false), 0);
+	assert_int_equal(bcmodel_audit(bc, (int)len, false), 0);
 	assert_true(ports_pass(bc, len, 0) && ports_pass(bc, len, 443) &&
 		    ports_pass(bc, len, 65535) && ports_pass(bc, len, 30000));
 	free(bc);
