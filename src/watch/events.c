@@ -349,6 +349,21 @@ static uint64_t sample_hash(const struct wsock *ws)
 	return h | 1; /* 0: never sampled */
 }
 
+/* Does this tick show the socket (and remember that it did)? */
+bool sv_watch_sample_due(struct sv_watch *w, struct wsock *ws)
+{
+	uint64_t h;
+
+	if (!ws->have || ws->seen_tick != w->tick_gen ||
+	    w->samples == SV_SAMPLES_NONE)
+		return false;
+	h = sample_hash(ws);
+	if (w->samples == SV_SAMPLES_CHANGED && h == ws->sampled)
+		return false;
+	ws->sampled = h;
+	return true;
+}
+
 /*
  * NDJSON: a sample of the sockets the tick read, in fd order: with
  * --samples changed (the default) those whose counters or state moved,
@@ -366,20 +381,18 @@ void sv_watch_samples(struct sv_watch *w)
 	if (!v)
 		return;
 	for (i = 0; i < w->nsocks; i++) {
-		uint64_t h;
-
-		if (!v[i]->have || v[i]->seen_tick != w->tick_gen)
-			continue;
-		h = sample_hash(v[i]);
-		if (w->samples == SV_SAMPLES_CHANGED && h == v[i]->sampled)
+		if (!sv_watch_sample_due(w, v[i]))
 			continue;
 		if (!sv_watch_room(w, SV_CLASS_SAMPLE)) {
 			w->dropped++;
 			continue;
 		}
-		v[i]->sampled = h;
 		sv_watch_join_names(w, v[i]);
 		sample(w, v[i]);
+		/* write as we go: the queue's bound is for a slow reader,
+		 * not for one tick's worth of samples */
+		if (w->out.len > sizeof(w->out.buf) / 2)
+			sv_watch_flush(w);
 	}
 	sv_watch_flush(w);
 	free(v);

@@ -197,8 +197,12 @@ static void missed_accepts(struct sv_watch *w, size_t first_new)
 int sv_watch_scan_fds(struct sv_watch *w)
 {
 	size_t i, first_new = w->nsocks;
-	int err = sv_target_scan(w->pid, &w->scan);
+	int err = 0;
 
+	/* the scan made at startup (to check we may look) is the first */
+	if (!w->scan_fresh)
+		err = sv_target_scan(w->pid, &w->scan);
+	w->scan_fresh = false;
 	if (err)
 		return err;
 	w->scan_gen++;

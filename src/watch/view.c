@@ -56,15 +56,18 @@ static void header(struct sv_watch *w, struct sv_strbuf *b)
 	sv_watch_hooks_header(w, b);
 }
 
-/* At most max rows: a screen shows a few dozen of 16,000 sockets. */
+/* At most max rows: a screen shows a few dozen of 16,000 sockets.
+ * Plain output has the rows --samples asks for: by default the sockets
+ * whose numbers moved. */
 static void table(struct sv_watch *w, struct wsock **v, struct sv_out *o,
 		  size_t max)
 {
 	struct sv_render *r = sv_table_new(o, SV_SHOW_TIMER | SV_SHOW_WATCH);
+	bool plain = w->mode == SV_WATCH_PLAIN;
 	size_t i, n = 0;
 
 	for (i = 0; i < w->nsocks && n < max; i++) {
-		if (v[i]->have) {
+		if (plain ? sv_watch_sample_due(w, v[i]) : v[i]->have) {
 			r->sock(r, &v[i]->cur);
 			n++;
 		}

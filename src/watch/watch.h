@@ -103,6 +103,7 @@ struct sv_watch {
 	struct sv_imap by_inode; /* inode -> index in socks */
 	uint32_t scan_gen, tick_gen;
 	bool first_scan_done;
+	bool scan_fresh;       /* w->scan was just read: use it */
 	bool need_scan;	       /* a socket left the kernel's replies */
 	uint64_t last_scan_ns; /* the last read of the whole fd table */
 	size_t new_socks; /* opened since the last scan */
@@ -238,6 +239,7 @@ void sv_watch_event_state(struct sv_watch *w, const struct wsock *ws,
 			  unsigned from, unsigned to);
 void sv_watch_event_exit(struct sv_watch *w);
 void sv_watch_samples(struct sv_watch *w);
+bool sv_watch_sample_due(struct sv_watch *w, struct wsock *ws);
 void sv_watch_diff(struct sv_watch *w, struct wsock *ws);
 void sv_watch_rates(struct wsock *ws);
 void sv_watch_readiness(struct sv_watch *w, struct wsock *ws, uint32_t ev,
