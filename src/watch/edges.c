@@ -135,6 +135,11 @@ static size_t input(struct sv_edge_state *st, const struct sv_edge_in *in,
 		data = true, t.source = SV_EDGE_EPOLL;
 	if (data)
 		n = put(out, n, EPOLLIN, &t, in->interest_known, in->interest);
+	/* a hangup reaches a loop only through an epoll set holding the
+	 * socket: one the target dropped it from (after reading the end of
+	 * file) never gets it */
+	if (in->in_no_set)
+		fresh &= ~(uint32_t)(EPOLLHUP | EPOLLERR);
 	if (fresh) {
 		struct sv_edge h = { .source = SV_EDGE_EPOLL,
 				     .time_ns = in->now_ns };

@@ -58,6 +58,7 @@ struct sv_edge_in {
 	uint8_t kind;	   /* enum sv_edge_kind */
 	bool interest_known;
 	uint32_t interest; /* the target's EPOLL* interest, when known */
+	bool in_no_set;	   /* its epoll sets, read now, do not hold it */
 	bool has_rx;	   /* TCP: receive counters read at the wakeup */
 	uint64_t rx_bytes;
 	uint32_t last_recv_ms;

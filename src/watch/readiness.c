@@ -202,9 +202,46 @@ static bool closed_already(struct sv_watch *w, struct wsock *ws)
 	return true;
 }
 
+/*
+ * A hangup is often the target's own doing (it shut the socket down and
+ * closes it on the same turn of its loop, before its loop could see the
+ * hangup).  So a hangup waits for the looks that follow it: if the target
+ * closed the socket by then, its close is what happened; if it still
+ * holds it HUP_HOLD_MS later, its loop has the hangup to see.
+ */
+#define HUP_HOLD_MS 16
+
+static size_t hold_hangups(struct sv_watch *w, struct wsock *ws,
+			   struct sv_edge *e, size_t n)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++) {
+		if ((e[i].bit & (EPOLLHUP | EPOLLERR)) &&
+		    ws->nheld_hup < SV_WATCH_HELD_HUP) {
+			ws->held_hup[ws->nheld_hup++] = e[i];
+			ws->hup_mono_ns = sv_watch_mono_ns();
+			continue;
+		}
+		e[k++] = e[i];
+	}
+	(void)w;
+	return k;
+}
+
+void sv_watch_release_hangups(struct sv_watch *w, struct wsock *ws)
+{
+	if (!ws->nheld_hup || sv_watch_mono_ns() - ws->hup_mono_ns <
+				      HUP_HOLD_MS * 1000000ull)
+		return;
+	sv_watch_edges(w, ws, ws->held_hup, ws->nheld_hup);
+	ws->nheld_hup = 0;
+}
+
 static void on_wakeup(struct sv_watch *w, struct wsock *ws, uint32_t ev,
 		      bool out_entry)
 {
+	size_t n;
 	struct sv_edge out[SV_EDGE_MAX];
 	struct sv_edge_in in = {
 		.ev = ev,
@@ -219,6 +256,18 @@ static void on_wakeup(struct sv_watch *w, struct wsock *ws, uint32_t ev,
 	ws->touched = true; /* the next tick reads it */
 	in.interest = sv_target_interest(&w->scan, ws->inode, &known);
 	in.interest_known = known;
+	if (!out_entry && (ev & (EPOLLHUP | EPOLLERR))) {
+		/* the last look's interest may be stale: ask again */
+		uint32_t now_ev;
+		int r = sv_target_interest_now(w->pid, &w->scan, ws->inode,
+					       &now_ev);
+
+		in.in_no_set = r == 0;
+		if (r == 1) {
+			in.interest = now_ev;
+			in.interest_known = true;
+		}
+	}
 	/* did bytes come?  The counters say, the wakeup alone does not */
 	if (!out_entry && in.kind == SV_EDGE_TCP &&
 	    sv_ready_rx(&w->ready, ws->fd, ws->inode, &rx) == 0) {
@@ -226,7 +275,9 @@ static void on_wakeup(struct sv_watch *w, struct wsock *ws, uint32_t ev,
 		in.rx_bytes = rx.bytes_received;
 		in.last_recv_ms = rx.last_data_recv_ms;
 	}
-	sv_watch_edges(w, ws, out, sv_edges(&ws->edge, &in, out));
+	n = sv_edges(&ws->edge, &in, out);
+	n = hold_hangups(w, ws, out, n);
+	sv_watch_edges(w, ws, out, n);
 }
 
 static void on_edge(uint64_t key, uint32_t ev, void *arg)
@@ -254,8 +305,9 @@ static void on_edge(uint64_t key, uint32_t ev, void *arg)
 	if ((ev & (EPOLLHUP | EPOLLRDHUP | EPOLLERR)) && !ws->closing) {
 		ws->closing = true;
 		w->closings++;
-		look_soon(w);
 	}
+	if (ev & (EPOLLHUP | EPOLLRDHUP | EPOLLERR))
+		look_soon(w);
 }
 
 void sv_watch_drain_ready(struct sv_watch *w)

@@ -255,6 +255,8 @@ int sv_watch_scan_fds(struct sv_watch *w)
 
 		if (ws->seen_scan != w->scan_gen)
 			sv_watch_closed(w, ws, NULL);
+		else if (ws->nheld_hup)
+			sv_watch_release_hangups(w, ws);
 	}
 	w->first_scan_done = true;
 	return 0;

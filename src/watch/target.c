@@ -141,6 +141,8 @@ int sv_target_scan(int pid, struct sv_target_scan *sc)
 			err = add_sock(sc, fd, ino);
 		} else if (!strcmp(link, "anon_inode:[eventpoll]") &&
 			   infodir >= 0) {
+			if (sc->epolls < SV_TARGET_EPFDS)
+				sc->epfd[sc->epolls] = fd;
 			sc->epolls++;
 			read_epoll(sc, infodir, de->d_name);
 		}
@@ -236,4 +238,39 @@ int sv_target_tgid(int pid)
 	}
 	fclose(f);
 	return tgid;
+}
+
+int sv_target_interest_now(int pid, const struct sv_target_scan *sc,
+			   uint64_t inode, uint32_t *events)
+{
+	char path[64], line[256];
+	int found = 0;
+	size_t i;
+
+	*events = 0;
+	if (!sc->epolls || sc->epolls > SV_TARGET_EPFDS)
+		return -1;
+	for (i = 0; i < sc->epolls; i++) {
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", pid,
+			 sc->epfd[i]);
+		f = fopen(path, "re");
+		if (!f)
+			return -1;
+		while (fgets(line, sizeof(line), f)) {
+			uint64_t ev, ino;
+
+			if (strncmp(line, "tfd:", 4) != 0)
+				continue;
+			ev = hex_after(line, "events:");
+			ino = hex_after(line, " ino:");
+			if (ino == inode && ev != UINT64_MAX) {
+				*events |= (uint32_t)ev;
+				found = 1;
+			}
+		}
+		fclose(f);
+	}
+	return found;
 }

@@ -26,6 +26,8 @@ struct sv_target_scan {
 	size_t ni, icap;
 	struct sv_imap interest_by_inode; /* inode -> index in interest */
 	size_t epolls; /* eventpoll descriptors seen */
+#define SV_TARGET_EPFDS 8
+	int epfd[SV_TARGET_EPFDS]; /* the first of them, by number */
 	uint64_t readlinks; /* links read, for the cost of a scan */
 };
 
@@ -35,6 +37,13 @@ int sv_target_scan(int pid, struct sv_target_scan *sc);
  * a look at one descriptor.  0 or -errno. */
 int sv_target_fd_inode(int pid, int fd, uint64_t *inode);
 void sv_target_scan_free(struct sv_target_scan *sc);
+/*
+ * Whether the target's epoll sets hold inode now (its fdinfo read again,
+ * only the eventpoll descriptors the last scan found): 1 (and *events),
+ * 0 in none of them, -1 unknown (no epoll, too many, or unreadable).
+ */
+int sv_target_interest_now(int pid, const struct sv_target_scan *sc,
+			   uint64_t inode, uint32_t *events);
 /* The events the target waits for on inode, 0 when none. */
 uint32_t sv_target_interest(const struct sv_target_scan *sc, uint64_t inode,
 			    int *known);

@@ -43,6 +43,10 @@ struct wsock {
 #define SV_WATCH_REG_EDGES 4
 	struct sv_edge reg_edges[SV_WATCH_REG_EDGES]; /* after its open */
 	uint8_t nreg_edges;
+#define SV_WATCH_HELD_HUP 2
+	struct sv_edge held_hup[SV_WATCH_HELD_HUP]; /* until a look */
+	uint8_t nheld_hup;
+	uint64_t hup_mono_ns;
 	uint64_t sampled;	/* hash of what its last sample showed */
 	uint32_t held[6];	/* edges folded while output was full, by kind */
 	uint64_t held_ns[6];	/* the first one's time */
@@ -190,6 +194,8 @@ void sv_watch_on_ready(uv_poll_t *p, int status, int events);
 void sv_watch_drain_ready(struct sv_watch *w);
 void sv_watch_look_for_accept(struct sv_watch *w);
 void sv_watch_rename(struct sv_watch *w, struct wsock *ws);
+/* A held hangup whose socket the target still holds: said now. */
+void sv_watch_release_hangups(struct sv_watch *w, struct wsock *ws);
 
 /* watch/tick.c: the scheduler */
 void sv_watch_start_tick(struct sv_watch *w);

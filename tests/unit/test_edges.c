@@ -231,6 +231,36 @@ static void test_interest(void **state)
 	assert_int_equal(sv_edges(&st, &in, e), 0);
 }
 
+/* A hangup on a socket the target's epoll sets no longer hold (it read
+ * the end of file and stopped polling): its loop never gets it. */
+static void test_hangup_not_polled(void **state)
+{
+	struct sv_edge_state st;
+	struct sv_edge_in in = {
+		.ev = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLHUP,
+		.kind = SV_EDGE_UDP,
+		.in_no_set = true,
+		.drain = 1,
+		.now_ns = NOW,
+	};
+	struct sv_edge e[SV_EDGE_MAX];
+	size_t n, i;
+
+	(void)state;
+	reg(&st, EPOLLOUT, SV_EDGE_UDP, false, 0, 0);
+	st.in_reg = false;
+	n = sv_edges(&st, &in, e);
+	for (i = 0; i < n; i++)
+		assert_int_not_equal(e[i].bit, EPOLLHUP);
+	/* still in a set: the hangup is news */
+	reg(&st, EPOLLOUT, SV_EDGE_UDP, false, 0, 0);
+	st.in_reg = false;
+	in.in_no_set = false;
+	n = sv_edges(&st, &in, e);
+	assert_true(n >= 1);
+	assert_int_equal(e[n - 1].bit, EPOLLHUP);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -240,6 +270,7 @@ int main(void)
 		cmocka_unit_test(test_udp_consumed),
 		cmocka_unit_test(test_tcp_writable),
 		cmocka_unit_test(test_interest),
+		cmocka_unit_test(test_hangup_not_polled),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
