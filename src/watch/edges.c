@@ -103,6 +103,7 @@ static size_t input(struct sv_edge_state *st, const struct sv_edge_in *in,
 {
 	uint32_t ev = in->ev & IN_BITS;
 	uint32_t fresh = ev & ~st->last_in & STICKY;
+	uint32_t changed = fresh;
 	struct sv_edge t = { .source = SV_EDGE_EPOLL, .time_ns = in->now_ns };
 	bool data;
 	size_t n = 0;
@@ -146,6 +147,9 @@ static size_t input(struct sv_edge_state *st, const struct sv_edge_in *in,
 
 		n = put(out, n, fresh, &h, in->interest_known, in->interest);
 	}
+	/* a state change wakes the output entry too: not freed space */
+	if (changed & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+		st->sticky_drain = in->drain;
 	if (ev & EPOLLRDHUP)
 		st->eof = true;
 	return n;
@@ -155,7 +159,8 @@ static size_t input(struct sv_edge_state *st, const struct sv_edge_in *in,
  * Freed send space.  TCP wakes writers only after one found the buffer
  * full, so each wakeup is one the target waits for.  UDP and UNIX wake
  * on every datagram sent: that is writable news only while the target
- * asks for it.  After the peer's FIN a wakeup here is the state change.
+ * asks for it.  A wakeup here in the drain where the main entry saw a
+ * hangup, or after the peer's FIN, is that state change.
  */
 static size_t output(struct sv_edge_state *st, const struct sv_edge_in *in,
 		     struct sv_edge *out)
@@ -164,13 +169,12 @@ static size_t output(struct sv_edge_state *st, const struct sv_edge_in *in,
 	struct sv_edge t = { .source = SV_EDGE_EPOLL, .time_ns = in->now_ns };
 
 	st->last_out = ev;
-	st->out_drain = in->drain;
 	if (st->out_reg) {
 		st->out_reg = false;
 		return 0;
 	}
 	if (!(ev & EPOLLOUT) || (ev & (EPOLLHUP | EPOLLERR)) || st->eof ||
-	    in->kind == SV_EDGE_LISTENER)
+	    st->sticky_drain == in->drain || in->kind == SV_EDGE_LISTENER)
 		return 0;
 	if (in->kind != SV_EDGE_TCP &&
 	    !(in->interest_known && (in->interest & EPOLLOUT)))

@@ -146,14 +146,17 @@ static void test_write_only(void **state)
 	(void)state;
 	for (k = 0; k < 3; k++) {
 		reg(&st, EPOLLOUT, kinds[k], false, 0, 0);
-		wake(&st, true, EPOLLOUT, kinds[k], 1);
+		st.out_drain = 1;
 		wake(&st, false, EPOLLOUT, kinds[k], 1);
+		wake(&st, true, EPOLLOUT, kinds[k], 1);
 		for (d = 2; d < 10; d++) {
+			/* the drain announces the output entry first */
+			st.out_drain = d;
+			assert_int_equal(
+				wake(&st, false, EPOLLOUT, kinds[k], d).n, 0);
 			/* not asked for EPOLLOUT: no writable either */
 			assert_int_equal(
 				wake(&st, true, EPOLLOUT, kinds[k], d).n, 0);
-			assert_int_equal(
-				wake(&st, false, EPOLLOUT, kinds[k], d).n, 0);
 		}
 	}
 }
@@ -190,6 +193,8 @@ static void test_tcp_writable(void **state)
 	assert_int_equal(r.n, 2);
 	expect(&r, 0, EPOLLIN, SV_EDGE_EPOLL, NOW);
 	expect(&r, 1, EPOLLRDHUP, SV_EDGE_EPOLL, NOW);
+	/* the FIN's state change woke the output entry in that drain */
+	assert_int_equal(wake(&st, true, EPOLLOUT, SV_EDGE_TCP, 3).n, 0);
 	assert_int_equal(wake(&st, true, EPOLLOUT, SV_EDGE_TCP, 4).n, 0);
 	/* end of file stays readable: no second readable, then the hup */
 	r = wake_rx(&st, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLHUP, 0, 0, 5);
