@@ -154,6 +154,7 @@ static void screen(struct sv_watch *w, struct wsock **v)
 	static size_t len[SCREEN_LINES_MAX];
 	unsigned trows = 24, tcols = 80;
 	size_t rows, cols, used = 0, nh, nt, shown, avail, evmin, evrows, i;
+	bool cut;
 	struct sv_strbuf hb = { 0 };
 	struct sv_out *tmp = malloc(sizeof(*tmp));
 	char more[96];
@@ -179,11 +180,12 @@ static void screen(struct sv_watch *w, struct wsock **v)
 	avail = rows > used + 1 ? rows - used - 1 : 0;
 	nt = split(&w->screen, line, len, SCREEN_LINES_MAX);
 	evmin = avail / 3 < w->event_count ? avail / 3 : w->event_count;
-	shown = nt < avail - evmin ? nt : avail - evmin;
+	cut = nt > avail - evmin;
+	shown = cut ? avail - evmin : nt;
 	for (i = 0; i < shown; i++) {
 		size_t hidden = nt - shown + 1;
 
-		if (i + 1 == shown && shown < nt) {
+		if (cut && i + 1 == shown) {
 			/* the last row that fits says what does not */
 			snprintf(more, sizeof(more),
 				 "... %zu more socket%s (sorted by %s; s sorts)",
