@@ -125,6 +125,8 @@ else
 	run "list -tuxap" list -tuxap
 	run "watch --duration 1 --interval 100" watch --duration 1 --interval 100 "$target"
 	run "watch --json --duration 1 --interval 100" watch --json --duration 1 --interval 100 "$target"
+	# without name lookups watch frees everything at the end: checked
+	run "watch -n --json --duration 1 --interval 100" watch -n --json --duration 1 --interval 100 "$target"
 fi
 
 echo "valgrind: $pass passed, $fail failed, $skip skipped"

@@ -399,6 +399,7 @@ void sv_watch_join_names(struct sv_watch *w, struct wsock *ws)
 	    !memcmp(s->peer.addr, zero, s->family == AF_INET ? 4 : 16))
 		return;
 	/* never waits: a name not known yet shows on a later tick */
+	w->asked_names = true;
 	s->host[1] = sv_resolver_name_async(w->names, w->loop, s->family,
 					    s->peer.addr);
 }

@@ -191,30 +191,6 @@ static void close_all(uv_handle_t *h, void *arg)
 		uv_close(h, close_cb);
 }
 
-static void on_grace(uv_timer_t *t)
-{
-	(void)t;
-}
-
-/*
- * Name lookups still in the threadpool at the end: libuv would join them,
- * and a slow DNS server would hold us.  Give them a moment (most answer
- * from /etc/hosts or a cache at once), then leave without them.
- */
-static void wait_lookups(struct sv_watch *w)
-{
-	uint64_t end;
-
-	if (!w->names || !sv_resolver_pending(w->names))
-		return;
-	uv_update_time(w->loop);
-	end = uv_now(w->loop) + 500;
-	uv_timer_start(&w->stop_timer, on_grace, 20, 20);
-	while (sv_resolver_pending(w->names) && uv_now(w->loop) < end)
-		uv_run(w->loop, UV_RUN_ONCE);
-	uv_timer_stop(&w->stop_timer);
-}
-
 /* A thread id names a thread of some process: the sockets, the pidfd and
  * the exit are the process's, so watch that (and say so). */
 static void follow_thread_group(struct sv_watch *w)
@@ -304,9 +280,10 @@ int sv_cmd_watch(int argc, char **argv)
 		uv_tty_reset_mode();
 	sv_watch_view_end(&w);
 	sv_watch_output_end(&w);
-	wait_lookups(&w);
-	if (w.names && sv_resolver_pending(w.names)) {
-		/* lookups still in the threadpool: libuv would join them */
+	if (w.names && w.asked_names) {
+		/* libuv's threadpool ran lookups: it would join them, and
+		 * glibc keeps per-thread resolver state there; the kernel
+		 * frees all of it */
 		_exit(w.exit_code);
 	}
 	uv_walk(w.loop, close_all, NULL);

@@ -148,6 +148,7 @@ struct sv_watch {
 	uint64_t tick_mono_ns; /* when the tick began */
 
 	struct sv_resolver *names;
+	bool asked_names; /* the threadpool has run lookups */
 
 	/* output (watch/output.c) */
 	struct sv_out out;
