@@ -17,9 +17,10 @@
 #include <sys/socket.h>
 
 #include "filter/filter.h"
+#include "sys/diag.h"
 
-/* The attribute's payload: its length is a u16 with a 4-byte header. */
-#define BC_MAX 65528
+/* What one INET_DIAG_REQ_BYTECODE attribute holds. */
+#define BC_MAX SV_DIAG_BYTECODE_MAX
 
 enum { K_CODE = -1, K_NO = 0, K_YES = 1 };
 

@@ -21,11 +21,40 @@ struct dump_ctx;
 /* The kernel fills at most 32 KiB per dump recvmsg; leave it room. */
 #define SV_DIAG_BUF ((size_t)64 * 1024)
 
+/*
+ * Requests are built in a buffer of their own, sized for the largest:
+ * a dump with the longest bytecode, or SV_DIAG_EXACT_MAX exact requests
+ * (each an inet_diag_req_v2, or a smaller unix_diag_req).
+ */
+#define SV_DIAG_DUMP_REQ                                                       \
+	(NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct inet_diag_req_v2)) +         \
+	 NLA_HDRLEN + NLA_ALIGN(SV_DIAG_BYTECODE_MAX))
+#define SV_DIAG_EXACT_REQ                                                      \
+	NLMSG_ALIGN(NLMSG_HDRLEN + sizeof(struct inet_diag_req_v2))
+#define SV_DIAG_REQ_BUF                                                        \
+	(SV_DIAG_DUMP_REQ > SV_DIAG_EXACT_MAX * SV_DIAG_EXACT_REQ              \
+		 ? SV_DIAG_DUMP_REQ                                            \
+		 : SV_DIAG_EXACT_MAX * SV_DIAG_EXACT_REQ)
+
+_Static_assert(sizeof(struct unix_diag_req) <= sizeof(struct inet_diag_req_v2),
+	       "an exact UNIX request fits the room of an inet one");
+_Static_assert(NLA_HDRLEN + SV_DIAG_BYTECODE_MAX <= UINT16_MAX,
+	       "the bytecode fits one attribute's 16-bit length");
+
+/*
+ * Exact requests go out this many at a time, the next ones when these
+ * are answered: the kernel drops a reply that finds the receive buffer
+ * full (ENOBUFS), and the default one (rmem_default, 208 KiB) holds
+ * somewhat more than a hundred TCP replies (256 at once lose some).
+ */
+#define SV_DIAG_EXACT_SLICE 64
+
 struct sv_diag {
 	struct mnl_socket *nl;
 	unsigned int portid;
 	unsigned int seq;
-	char *buf;
+	char *buf; /* replies */
+	char *req; /* requests */
 	/* Local ports with a TCP listener: a socket on such a port was
 	 * accepted (connect() never auto-binds a port a listener holds),
 	 * which the relative sequence numbers need to know. */
@@ -46,9 +75,10 @@ int sv_diag_open(struct sv_diag **out)
 	if (!d)
 		return -ENOMEM;
 	d->buf = malloc(SV_DIAG_BUF);
+	d->req = malloc(SV_DIAG_REQ_BUF);
 	d->nl = mnl_socket_open2(NETLINK_SOCK_DIAG, SOCK_CLOEXEC);
-	if (!d->buf || !d->nl) {
-		int err = d->buf ? -errno : -ENOMEM;
+	if (!d->buf || !d->req || !d->nl) {
+		int err = d->buf && d->req ? -errno : -ENOMEM;
 
 		sv_diag_close(d);
 		return err;
@@ -74,6 +104,7 @@ void sv_diag_close(struct sv_diag *d)
 		mnl_socket_close(d->nl);
 	free(d->cur);
 	free(d->buf);
+	free(d->req);
 	free(d);
 }
 
@@ -275,7 +306,10 @@ struct dump_ctx {
 	void *arg;
 	int ret;
 	unsigned int seq;
-	size_t exact_left; /* exact requests: replies still to come */
+	/* exact requests: how many were built, sent, and replies still to
+	 * come for those sent */
+	size_t exact_n, exact_sent, exact_left;
+	size_t exact_size; /* bytes of each request, all alike */
 	struct sv_sock s;
 };
 
@@ -384,7 +418,7 @@ static struct nlmsghdr *put_header(struct sv_diag *d, char *at, int flags)
 
 static size_t put_request(struct sv_diag *d, const struct sv_diag_req *req)
 {
-	struct nlmsghdr *nlh = put_header(d, d->buf, NLM_F_DUMP);
+	struct nlmsghdr *nlh = put_header(d, d->req, NLM_F_DUMP);
 
 	if (req->proto == SV_PROTO_UNIX) {
 		struct unix_diag_req *r =
@@ -423,11 +457,32 @@ static size_t put_request(struct sv_diag *d, const struct sv_diag_req *req)
 	return nlh->nlmsg_len;
 }
 
-static int send_all(struct sv_diag *d, size_t len)
+static int send_all(struct sv_diag *d, const char *p, size_t len)
 {
-	if (mnl_socket_sendto(d->nl, d->buf, len) < 0)
+	if (mnl_socket_sendto(d->nl, p, len) < 0)
 		return -errno;
 	return 0;
+}
+
+static int send_request(struct sv_diag *d, const struct sv_diag_req *req)
+{
+	/* what fits one attribute fits the buffer */
+	if (req->bytecode_len > SV_DIAG_BYTECODE_MAX)
+		return -E2BIG;
+	return send_all(d, d->req, put_request(d, req));
+}
+
+/* The next slice of the exact requests built. */
+static int send_exact_slice(struct sv_diag *d, struct dump_ctx *c)
+{
+	size_t n = c->exact_n - c->exact_sent;
+
+	if (n > SV_DIAG_EXACT_SLICE)
+		n = SV_DIAG_EXACT_SLICE;
+	c->exact_left = n;
+	c->exact_sent += n;
+	return send_all(d, d->req + (c->exact_sent - n) * c->exact_size,
+			n * c->exact_size);
 }
 
 void sv_diag_set_tap(struct sv_diag *d, sv_diag_tap_fn fn, void *arg)
@@ -471,9 +526,15 @@ static int step(struct sv_diag *d, struct dump_ctx *c)
 			  (mnl_cb_t *)ctl, NLMSG_MIN_TYPE);
 	if (ret < 0)
 		return -errno;
-	if (ret == MNL_CB_STOP)
+	if (ret != MNL_CB_STOP)
+		return 1;
+	if (c->ret)
 		return c->ret < 0 ? c->ret : 0;
-	return 1;
+	if (c->exact_sent < c->exact_n) {
+		ret = send_exact_slice(d, c);
+		return ret ? ret : 1;
+	}
+	return 0;
 }
 
 static int run_dump(struct sv_diag *d, const struct sv_diag_req *req,
@@ -485,7 +546,7 @@ static int run_dump(struct sv_diag *d, const struct sv_diag_req *req,
 	c->seq = d->seq;
 	c->proto = req->proto;
 	tap_request(d, req);
-	err = send_all(d, put_request(d, req));
+	err = send_request(d, req);
 	while (!err) {
 		err = step(d, c);
 		if (err == 1)
@@ -653,7 +714,15 @@ int sv_diag_begin(struct sv_diag *d, const struct sv_diag_req *req,
 {
 	int err = begin_ctx(d, req->proto, cb, arg);
 
-	return err ? err : send_all(d, put_request(d, req));
+	return err ? err : send_request(d, req);
+}
+
+/* n requests of len bytes in all, built in d->req: the first slice goes. */
+static int begin_exact(struct sv_diag *d, size_t n, size_t len)
+{
+	d->cur->exact_n = n;
+	d->cur->exact_size = len / n;
+	return send_exact_slice(d, d->cur);
 }
 
 int sv_diag_begin_unix_inodes(struct sv_diag *d, const uint64_t *inodes,
@@ -668,7 +737,7 @@ int sv_diag_begin_unix_inodes(struct sv_diag *d, const uint64_t *inodes,
 	if (err)
 		return err;
 	for (i = 0; i < n; i++) {
-		struct nlmsghdr *nlh = put_header(d, d->buf + len, 0);
+		struct nlmsghdr *nlh = put_header(d, d->req + len, 0);
 		struct unix_diag_req *r =
 			mnl_nlmsg_put_extra_header(nlh, sizeof(*r));
 
@@ -680,8 +749,7 @@ int sv_diag_begin_unix_inodes(struct sv_diag *d, const uint64_t *inodes,
 		r->udiag_cookie[1] = INET_DIAG_NOCOOKIE;
 		len += NLMSG_ALIGN(nlh->nlmsg_len);
 	}
-	d->cur->exact_left = n;
-	return send_all(d, len);
+	return begin_exact(d, n, len);
 }
 
 int sv_diag_begin_inet_exact(struct sv_diag *d, unsigned proto,
@@ -699,7 +767,7 @@ int sv_diag_begin_inet_exact(struct sv_diag *d, unsigned proto,
 		return err;
 	for (i = 0; i < n; i++) {
 		const struct sv_sock *s = socks[i];
-		struct nlmsghdr *nlh = put_header(d, d->buf + len, 0);
+		struct nlmsghdr *nlh = put_header(d, d->req + len, 0);
 		struct inet_diag_req_v2 *r =
 			mnl_nlmsg_put_extra_header(nlh, sizeof(*r));
 		size_t alen = s->family == AF_INET ? 4 : 16;
@@ -722,8 +790,7 @@ int sv_diag_begin_inet_exact(struct sv_diag *d, unsigned proto,
 		r->id.idiag_cookie[1] = (uint32_t)(s->cookie >> 32);
 		len += NLMSG_ALIGN(nlh->nlmsg_len);
 	}
-	d->cur->exact_left = n;
-	return send_all(d, len);
+	return begin_exact(d, n, len);
 }
 
 int sv_diag_step(struct sv_diag *d)

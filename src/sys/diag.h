@@ -14,8 +14,11 @@ struct sv_diag_req {
 	uint8_t family;	 /* AF_INET, AF_INET6 or AF_UNIX */
 	uint32_t states; /* SV_SF() mask */
 	const void *bytecode; /* INET_DIAG_REQ_BYTECODE, may be NULL */
-	size_t bytecode_len;
+	size_t bytecode_len;  /* at most SV_DIAG_BYTECODE_MAX */
 };
+
+/* An attribute's length is 16 bits with a 4-byte header; 4-aligned. */
+#define SV_DIAG_BYTECODE_MAX 65528
 
 /* Return 0 to go on, non-zero to stop the dump with that value. */
 typedef int (*sv_sock_cb)(struct sv_sock *s, void *arg);

@@ -11,7 +11,11 @@
 #include <libmnl/libmnl.h>
 #include <linux/inet_diag.h>
 #include <linux/sock_diag.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "fixture.h"
 #include "sys/diag.h"
@@ -323,6 +327,119 @@ static void test_unix_fixture(void **state)
 	assert_int_equal(saw_pair, 2);
 }
 
+static int count_sock(struct sv_sock *s, void *arg)
+{
+	struct sv_sock *got = arg;
+
+	got->inode++; /* the count of replies */
+	got->local = s->local;
+	return 0;
+}
+
+/* Steps a non-blocking request to its end; returns what the last step
+ * returned (0: complete). */
+static int finish(struct sv_diag *d)
+{
+	struct pollfd p = { .fd = sv_diag_fd(d), .events = POLLIN };
+	int ret;
+
+	while ((ret = sv_diag_step(d)) == 1)
+		if (poll(&p, 1, 5000) != 1)
+			return -ETIMEDOUT;
+	return ret;
+}
+
+/* Every fourth exact request names a socket that does not exist. */
+#define ABSENT(i) ((i) % 4 == 0)
+#define PRESENT_AT_MAX (SV_DIAG_EXACT_MAX - SV_DIAG_EXACT_MAX / 4)
+
+/*
+ * SV_DIAG_EXACT_MAX exact requests at once: three in four name a real
+ * listener of ours, the last one included, the others a cookie no socket
+ * of theirs has.  Every present one is answered, none is lost to a full
+ * receive buffer; one request more than the limit is refused.
+ */
+static void test_inet_exact_limit(void **state)
+{
+	static struct sv_sock socks[SV_DIAG_EXACT_MAX + 1];
+	static const struct sv_sock *ptrs[SV_DIAG_EXACT_MAX + 1];
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t alen = sizeof(a);
+	struct sv_sock got = { 0 };
+	struct sv_diag *d;
+	size_t i;
+	int l;
+
+	(void)state;
+	l = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(l >= 0);
+	assert_int_equal(bind(l, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(l, 1), 0);
+	assert_int_equal(getsockname(l, (struct sockaddr *)&a, &alen), 0);
+	for (i = 0; i <= SV_DIAG_EXACT_MAX; i++) {
+		socks[i].family = AF_INET;
+		memcpy(socks[i].local.addr, &a.sin_addr, 4);
+		socks[i].local.port = ntohs(a.sin_port);
+		socks[i].cookie = ~(uint64_t)0; /* any */
+		if (ABSENT(i)) {
+			socks[i].local.port = (uint16_t)(1 + i % 1000);
+			socks[i].cookie = 1;
+		}
+		ptrs[i] = &socks[i];
+	}
+
+	assert_int_equal(sv_diag_open(&d), 0);
+	assert_int_equal(sv_diag_set_nonblock(d), 0);
+	assert_int_equal(sv_diag_begin_inet_exact(d, SV_PROTO_TCP, ptrs,
+						  SV_DIAG_EXACT_MAX + 1,
+						  count_sock, &got),
+			 -EINVAL);
+	assert_int_equal(sv_diag_begin_inet_exact(d, SV_PROTO_TCP, ptrs,
+						  SV_DIAG_EXACT_MAX,
+						  count_sock, &got),
+			 0);
+	assert_int_equal(finish(d), 0);
+	assert_int_equal(got.inode, PRESENT_AT_MAX);
+	assert_int_equal(got.local.port, ntohs(a.sin_port));
+	sv_diag_close(d);
+	close(l);
+}
+
+/* The same for UNIX sockets by inode: a socketpair of ours, and inodes
+ * far above any the kernel has handed out. */
+static void test_unix_exact_limit(void **state)
+{
+	static uint64_t inodes[SV_DIAG_EXACT_MAX + 1];
+	struct sv_sock got = { 0 };
+	struct sv_diag *d;
+	struct stat st;
+	int sp[2];
+	size_t i;
+
+	(void)state;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sp), 0);
+	assert_int_equal(fstat(sp[0], &st), 0);
+	for (i = 0; i <= SV_DIAG_EXACT_MAX; i++)
+		inodes[i] = ABSENT(i) ? UINT32_MAX - i : st.st_ino;
+
+	assert_int_equal(sv_diag_open(&d), 0);
+	assert_int_equal(sv_diag_set_nonblock(d), 0);
+	assert_int_equal(sv_diag_begin_unix_inodes(d, inodes,
+						   SV_DIAG_EXACT_MAX + 1,
+						   count_sock, &got),
+			 -EINVAL);
+	assert_int_equal(sv_diag_begin_unix_inodes(d, inodes,
+						   SV_DIAG_EXACT_MAX,
+						   count_sock, &got),
+			 0);
+	assert_int_equal(finish(d), 0);
+	assert_int_equal(got.inode, PRESENT_AT_MAX);
+	sv_diag_close(d);
+	close(sp[0]);
+	close(sp[1]);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -332,6 +449,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_short_tcp_info),
 		cmocka_unit_test(test_truncated_message),
 		cmocka_unit_test(test_unix_fixture),
+		cmocka_unit_test(test_inet_exact_limit),
+		cmocka_unit_test(test_unix_exact_limit),
 	};
 
 	if (unit_filter(argc, argv, tests, UNIT_COUNT(tests)))
