@@ -16,6 +16,30 @@ static const char *const group_names[] = {
 	[SV_GRP_LINKS] = "links",
 };
 
+static bool same_obj(const char *a, const char *b)
+{
+	return a && b && strcmp(a, b) == 0;
+}
+
+void sv_fields_order(const struct sv_field *t, size_t n, uint16_t *order)
+{
+	size_t i, j, k = 0;
+
+	for (i = 0; i < n; i++) {
+		if (!t[i].obj) {
+			order[k++] = (uint16_t)i;
+			continue;
+		}
+		for (j = 0; j < i && !same_obj(t[j].obj, t[i].obj); j++)
+			;
+		if (j < i)
+			continue; /* placed with an earlier member */
+		for (j = i; j < n; j++)
+			if (same_obj(t[j].obj, t[i].obj))
+				order[k++] = (uint16_t)j;
+	}
+}
+
 const char *sv_group_name(unsigned group)
 {
 	return group < sizeof(group_names) / sizeof(group_names[0])
@@ -631,6 +655,8 @@ const struct sv_field sv_fields[] = {
 };
 
 const size_t sv_nfields = sizeof(sv_fields) / sizeof(sv_fields[0]);
+_Static_assert(sizeof(sv_fields) / sizeof(sv_fields[0]) <= UINT16_MAX,
+	       "sv_fields_order numbers the fields in 16 bits");
 
 const char *sv_field_header(const struct sv_field *f, const struct sv_sock *s)
 {

@@ -63,8 +63,11 @@ enum sv_show {
 	SV_SHOW_JSON_ONLY = 0,
 };
 
+/* A JSON key with its NUL: a longer one in the table does not compile. */
+#define SV_FIELD_KEY_SIZE 32
+
 struct sv_field {
-	const char *key;    /* JSON key */
+	char key[SV_FIELD_KEY_SIZE]; /* JSON key */
 	const char *obj;    /* enclosing JSON object, NULL at top level */
 	const char *header; /* table heading */
 	uint8_t group;	    /* enum sv_group */
@@ -124,6 +127,14 @@ static inline bool sv_field_tcpi(const struct sv_sock *s,
 
 extern const struct sv_field sv_fields[];
 extern const size_t sv_nfields;
+
+/*
+ * The n fields of table t in output order, as indices into t: the members
+ * of one JSON object together, where its first member stands; the others
+ * in their places.  JSON and the detail line nest by it, so where a field
+ * stands in the table cannot split an object in two.
+ */
+void sv_fields_order(const struct sv_field *t, size_t n, uint16_t *order);
 
 const char *sv_group_name(unsigned group);
 

@@ -19,42 +19,86 @@ struct json_render {
 	bool first;
 };
 
-/* Every field's "key": rendered once, not measured per socket. */
+/*
+ * Every field's "key": rendered once, not measured per socket.  A buffer
+ * holds the longest: a quote, the key, '":{' for an object's name, NUL.
+ */
+#define JSON_KEY_BUF 40
+_Static_assert(JSON_KEY_BUF >= 1 + (SV_FIELD_KEY_SIZE - 1) + 3 + 1,
+	       "a quoted key fits its buffer");
+_Static_assert(JSON_KEY_BUF <= UINT8_MAX, "a key's length fits its uint8_t");
+
 struct json_key {
 	uint8_t n, objn;
 	bool tcpi; /* a plain tcp_info number: read directly */
-	char s[48], obj[48];
+	char s[JSON_KEY_BUF], obj[JSON_KEY_BUF];
 };
 
-static struct json_key *field_keys;
+/* A field table made ready for JSON: its keys, and the order that keeps
+ * each object's members together. */
+struct sv_json_fields {
+	const struct sv_field *t;
+	size_t n;
+	uint16_t *order;
+	struct json_key *keys;
+};
 
-static void init_keys(void)
+static struct sv_json_fields *table_keys;
+
+/* '"' name and the tail into buf; its length, 0 if it does not fit. */
+static uint8_t quoted(char buf[JSON_KEY_BUF], const char *name,
+		      const char *tail)
 {
-	size_t i;
+	size_t n = strnlen(name, SV_FIELD_KEY_SIZE), m = strlen(tail);
 
-	field_keys = sv_xcalloc(sv_nfields, sizeof(*field_keys));
-	for (i = 0; i < sv_nfields; i++) {
-		struct json_key *k = &field_keys[i];
-		int n = snprintf(k->s, sizeof(k->s), "\"%s\":", sv_fields[i].key);
-
-		k->n = (uint8_t)n;
-		k->tcpi = sv_field_is_tcpi(&sv_fields[i]);
-		if (sv_fields[i].obj)
-			k->objn = (uint8_t)snprintf(k->obj, sizeof(k->obj),
-						    "\"%s\":{",
-						    sv_fields[i].obj);
-	}
+	if (n == SV_FIELD_KEY_SIZE || 1 + n + m + 1 > JSON_KEY_BUF)
+		return 0;
+	buf[0] = '"';
+	memcpy(buf + 1, name, n);
+	memcpy(buf + 1 + n, tail, m + 1);
+	return (uint8_t)(1 + n + m);
 }
 
-/* The key buffers are 48 bytes: copying all of them is one fixed-size
- * copy the compiler inlines, and only n of them count. */
-static void put_key(struct sv_out *o, const char k[48], size_t n, bool *first)
+struct sv_json_fields *sv_json_fields_new(const struct sv_field *t, size_t n)
 {
-	char *p = sv_out_reserve(o, 49);
+	struct sv_json_fields *jf = sv_xcalloc(1, sizeof(*jf));
+	size_t i;
+
+	jf->t = t;
+	jf->n = n;
+	jf->order = sv_xcalloc(n, sizeof(*jf->order));
+	jf->keys = sv_xcalloc(n, sizeof(*jf->keys));
+	sv_fields_order(t, n, jf->order);
+	for (i = 0; i < n; i++) {
+		struct json_key *k = &jf->keys[i];
+
+		k->n = quoted(k->s, t[i].key, "\":");
+		k->tcpi = sv_field_is_tcpi(&t[i]);
+		if (t[i].obj)
+			k->objn = quoted(k->obj, t[i].obj, "\":{");
+	}
+	return jf;
+}
+
+void sv_json_fields_free(struct sv_json_fields *jf)
+{
+	if (!jf)
+		return;
+	free(jf->order);
+	free(jf->keys);
+	free(jf);
+}
+
+/* The key buffers are all JSON_KEY_BUF bytes: copying a whole one is one
+ * fixed-size copy the compiler inlines, and only n of them count. */
+static void put_key(struct sv_out *o, const char k[JSON_KEY_BUF], size_t n,
+		    bool *first)
+{
+	char *p = sv_out_reserve(o, JSON_KEY_BUF + 1);
 
 	if (!*first)
 		*p++ = ',';
-	memcpy(p, k, 48);
+	memcpy(p, k, JSON_KEY_BUF);
 	o->len += n + !*first;
 	*first = false;
 }
@@ -162,18 +206,17 @@ static bool wanted(const struct sv_field *f, const char *const *only)
 	return false;
 }
 
-void sv_json_sock_members(struct sv_out *o, const struct sv_sock *s,
-			  const char *const *only, bool *firstp)
+static void members(struct sv_out *o, const struct sv_json_fields *jf,
+		    const struct sv_sock *s, const char *const *only,
+		    bool *firstp)
 {
 	const char *obj = NULL;
 	bool first = *firstp, inner_first = true;
 	size_t i;
 
-	if (!field_keys)
-		init_keys();
-	for (i = 0; i < sv_nfields; i++) {
-		const struct sv_field *f = &sv_fields[i];
-		const struct json_key *k = &field_keys[i];
+	for (i = 0; i < jf->n; i++) {
+		const struct sv_field *f = &jf->t[jf->order[i]];
+		const struct json_key *k = &jf->keys[jf->order[i]];
 		struct sv_val v;
 		uint64_t num = 0;
 
@@ -201,6 +244,24 @@ void sv_json_sock_members(struct sv_out *o, const struct sv_sock *s,
 	if (obj)
 		sv_out_char(o, '}');
 	*firstp = first;
+}
+
+void sv_json_sock_members(struct sv_out *o, const struct sv_sock *s,
+			  const char *const *only, bool *firstp)
+{
+	if (!table_keys)
+		table_keys = sv_json_fields_new(sv_fields, sv_nfields);
+	members(o, table_keys, s, only, firstp);
+}
+
+void sv_json_sock_object_with(struct sv_out *o, const struct sv_json_fields *jf,
+			      const struct sv_sock *s)
+{
+	bool first = true;
+
+	sv_out_char(o, '{');
+	members(o, jf, s, NULL, &first);
+	sv_out_char(o, '}');
 }
 
 void sv_json_key(struct sv_out *o, const char *k, bool *first)

@@ -3,6 +3,7 @@
 #define SV_RENDER_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "core/sock.h"
 #include "out/outbuf.h"
@@ -60,6 +61,13 @@ void sv_json_sock_object(struct sv_out *o, const struct sv_sock *s);
  * due. */
 void sv_json_sock_members(struct sv_out *o, const struct sv_sock *s,
 			  const char *const *only, bool *first);
+/* The same from another field table (the tests reorder it). */
+struct sv_field;
+struct sv_json_fields;
+struct sv_json_fields *sv_json_fields_new(const struct sv_field *t, size_t n);
+void sv_json_fields_free(struct sv_json_fields *jf);
+void sv_json_sock_object_with(struct sv_out *o, const struct sv_json_fields *jf,
+			      const struct sv_sock *s);
 /* "key": with the comma a member needs. */
 void sv_json_key(struct sv_out *o, const char *key, bool *first);
 

@@ -32,6 +32,8 @@ struct table_render {
 	const struct sv_field **cols;
 	size_t *width;
 	bool info; /* -i detail lines */
+	const struct sv_field **detail; /* their fields, nested */
+	size_t ndetail;
 	struct sv_strbuf rows; /* held rows */
 	FILE *spill;	       /* rows past SPILL_AT */
 	struct sv_strbuf row;  /* the row being built */
@@ -92,16 +94,15 @@ static void cell_text(struct sv_strbuf *b, const struct sv_sock *s,
 }
 
 /* "tcp: key:value ... seq: key:value ..."; absent ones read "key:-". */
-static void detail_text(struct sv_strbuf *b, const struct sv_sock *s)
+static void detail_text(const struct table_render *t, struct sv_strbuf *b,
+			const struct sv_sock *s)
 {
 	const char *obj = NULL;
 	size_t i;
 
-	for (i = 0; i < sv_nfields; i++) {
-		const struct sv_field *f = &sv_fields[i];
+	for (i = 0; i < t->ndetail; i++) {
+		const struct sv_field *f = t->detail[i];
 
-		if (!(f->show & SV_SHOW_INFO))
-			continue;
 		if (obj)
 			sv_strbuf_addc(b, ' ');
 		if (!obj || strcmp(obj, f->obj) != 0) {
@@ -196,7 +197,7 @@ static void build_row(struct table_render *t, const struct sv_sock *s)
 		sv_strbuf_addc(b, CELL_END);
 	}
 	if (t->info && s->proto == SV_PROTO_TCP && s->tcpi_len)
-		detail_text(b, s);
+		detail_text(t, b, s);
 	sv_strbuf_addc(b, ROW_END);
 }
 
@@ -240,8 +241,23 @@ static void table_free(struct sv_render *r)
 	sv_strbuf_free(&t->rows);
 	sv_strbuf_free(&t->row);
 	free(t->cols);
+	free(t->detail);
 	free(t->width);
 	free(t);
+}
+
+/* The detail line's fields, each object's members together. */
+static void detail_fields(struct table_render *t)
+{
+	uint16_t *order = sv_xcalloc(sv_nfields, sizeof(*order));
+	size_t i;
+
+	sv_fields_order(sv_fields, sv_nfields, order);
+	t->detail = sv_xcalloc(sv_nfields, sizeof(*t->detail));
+	for (i = 0; i < sv_nfields; i++)
+		if (sv_fields[order[i]].show & SV_SHOW_INFO)
+			t->detail[t->ndetail++] = &sv_fields[order[i]];
+	free(order);
 }
 
 struct sv_render *sv_table_new(struct sv_out *o, unsigned show)
@@ -261,6 +277,8 @@ struct sv_render *sv_table_new(struct sv_out *o, unsigned show)
 	for (i = 0; i < sv_nfields; i++)
 		if (sv_fields[i].show & t->show & ~SV_SHOW_INFO)
 			t->cols[t->ncols++] = &sv_fields[i];
+	if (t->info)
+		detail_fields(t);
 
 	/* the header is the first held row */
 	for (i = 0; i < t->ncols; i++) {

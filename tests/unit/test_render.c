@@ -8,6 +8,8 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <libmnl/libmnl.h>
+#include <linux/sock_diag.h>
 #include <sys/socket.h>
 
 #include "core/escape.h"
@@ -15,6 +17,7 @@
 #include "fixture.h"
 #include "out/jsonstr.h"
 #include "out/render.h"
+#include "sys/diag.h"
 #include "sys/procnet.h"
 
 static char *term(const char *s, size_t n)
@@ -295,6 +298,238 @@ static void test_metrics_label(void **state)
 	sv_strbuf_free(&b);
 }
 
+/*
+ * A small JSON reader for our own output (no whitespace): every object's
+ * keys must be unique, and each leaf is collected as "path=value" so two
+ * renderings can be compared whatever their order.
+ */
+struct leaves {
+	char **v;
+	size_t n, cap;
+};
+
+static const char *json_value(const char *p, const char *path,
+			      struct leaves *l);
+
+static const char *json_string_end(const char *p)
+{
+	assert_true(*p == '"');
+	for (p++; *p != '"'; p++) {
+		assert_true(*p != '\0');
+		if (*p == '\\')
+			p++;
+	}
+	return p + 1;
+}
+
+static const char *json_object(const char *p, const char *path,
+			       struct leaves *l)
+{
+	char keys[128][SV_FIELD_KEY_SIZE];
+	size_t nkeys = 0, i;
+
+	assert_true(*p++ == '{');
+	while (*p != '}') {
+		const char *e = json_string_end(p);
+		size_t n = (size_t)(e - p) - 2;
+		char sub[256];
+
+		assert_true(n < SV_FIELD_KEY_SIZE);
+		assert_true(nkeys < 128);
+		memcpy(keys[nkeys], p + 1, n);
+		keys[nkeys][n] = '\0';
+		for (i = 0; i < nkeys; i++)
+			if (!strcmp(keys[i], keys[nkeys]))
+				fail_msg("key \"%s\" twice in object %s",
+					 keys[i], path);
+		snprintf(sub, sizeof(sub), "%s.%s", path, keys[nkeys++]);
+		assert_true(*e == ':');
+		p = json_value(e + 1, sub, l);
+		if (*p == ',')
+			p++;
+	}
+	return p + 1;
+}
+
+static const char *json_value(const char *p, const char *path,
+			      struct leaves *l)
+{
+	const char *e;
+	char *leaf;
+
+	if (*p == '{')
+		return json_object(p, path, l);
+	if (*p == '[') {
+		/* arrays hold strings or objects in our output: as leaves */
+		int depth = 0;
+
+		for (e = p; ; e++) {
+			if (*e == '"') {
+				e = json_string_end(e) - 1;
+				continue;
+			}
+			depth += (*e == '[' || *e == '{') - (*e == ']' || *e == '}');
+			if (!depth)
+				break;
+		}
+		e++;
+	} else if (*p == '"') {
+		e = json_string_end(p);
+	} else {
+		for (e = p; (*e >= '0' && *e <= '9') || *e == '-'; e++)
+			;
+		assert_true(e > p);
+	}
+	assert_int_equal(sv_grow((void **)&l->v, &l->cap, l->n + 1,
+				 sizeof(*l->v)), 0);
+	leaf = malloc(strlen(path) + 2 + (size_t)(e - p));
+	sprintf(leaf, "%s=%.*s", path, (int)(e - p), p);
+	l->v[l->n++] = leaf;
+	return e;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void json_leaves(const char *json, struct leaves *l)
+{
+	const char *end = json_object(json, "", l);
+
+	assert_true(*end == '\0');
+	qsort(l->v, l->n, sizeof(*l->v), cmp_str);
+}
+
+static void leaves_free(struct leaves *l)
+{
+	while (l->n)
+		free(l->v[--l->n]);
+	free(l->v);
+}
+
+/* The established server socket of the recording, with every object the
+ * table nests: tcp, skmem, timer, seq; and watch's rates. */
+static void full_sock(struct sv_sock *out)
+{
+	size_t len;
+	char *buf = fixture_read("tcp4.bin", &len);
+	const struct nlmsghdr *nlh;
+	int rest = (int)len, found = 0;
+
+	assert_non_null(buf);
+	for (nlh = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, rest);
+	     nlh = mnl_nlmsg_next(nlh, &rest)) {
+		if (nlh->nlmsg_type == SOCK_DIAG_BY_FAMILY &&
+		    !sv_diag_parse_inet(nlh, SV_PROTO_TCP, out) &&
+		    out->state == SV_TCP_ESTABLISHED && out->local.port == 5000) {
+			found = 1;
+			break;
+		}
+	}
+	free(buf);
+	assert_true(found);
+	out->has |= SV_HAS_LISTENER | SV_HAS_RATES;
+	out->rates.bytes_in = 11;
+	out->rates.retrans = 1;
+}
+
+static char *render_with(const struct sv_field *t, const struct sv_sock *s)
+{
+	struct sv_json_fields *jf = sv_json_fields_new(t, sv_nfields);
+	struct sv_out o;
+
+	capture_start(&o);
+	sv_json_sock_object_with(&o, jf, s);
+	sv_json_fields_free(jf);
+	return capture_end(&o);
+}
+
+/* Renders s from table t and compares with the leaves of the real table. */
+static void same_json(const struct sv_field *t, const struct sv_sock *s,
+		      const struct leaves *want)
+{
+	struct leaves got = { 0 };
+	char *json = render_with(t, s);
+	size_t i;
+
+	json_leaves(json, &got);
+	assert_int_equal(got.n, want->n);
+	for (i = 0; i < got.n; i++)
+		assert_string_equal(got.v[i], want->v[i]);
+	leaves_free(&got);
+	free(json);
+}
+
+/*
+ * Where a field stands in the table must not change the JSON: each
+ * object once, with all its members.  The table reordered: each nested
+ * field moved to the end in turn, the whole table reversed, and shuffled.
+ */
+static void test_json_field_order(void **state)
+{
+	struct sv_field *t = malloc(sv_nfields * sizeof(*t));
+	struct leaves want = { 0 };
+	struct sv_sock s;
+	uint32_t seed = 12345;
+	size_t i, j, objs = 0;
+	char *json;
+
+	(void)state;
+	full_sock(&s);
+	json = render_with(sv_fields, &s);
+	json_leaves(json, &want);
+	free(json);
+	for (i = 0; i < want.n; i++)
+		objs += !strncmp(want.v[i], ".tcp.", 5) ||
+			!strncmp(want.v[i], ".seq.", 5) ||
+			!strncmp(want.v[i], ".skmem.", 7) ||
+			!strncmp(want.v[i], ".timer.", 7) ||
+			!strncmp(want.v[i], ".rates.", 7);
+	assert_true(objs > 40); /* the socket does fill every object */
+
+	for (i = 0; i < sv_nfields; i++) {
+		if (!sv_fields[i].obj)
+			continue;
+		memcpy(t, sv_fields, i * sizeof(*t));
+		memcpy(t + i, sv_fields + i + 1,
+		       (sv_nfields - i - 1) * sizeof(*t));
+		t[sv_nfields - 1] = sv_fields[i];
+		same_json(t, &s, &want);
+	}
+	for (i = 0; i < sv_nfields; i++)
+		t[i] = sv_fields[sv_nfields - 1 - i];
+	same_json(t, &s, &want);
+	memcpy(t, sv_fields, sv_nfields * sizeof(*t));
+	for (j = 0; j < 20; j++) {
+		for (i = sv_nfields - 1; i > 0; i--) {
+			struct sv_field x = t[i];
+			size_t k;
+
+			seed = seed * 1103515245u + 12345u;
+			k = (seed >> 8) % (i + 1);
+			t[i] = t[k];
+			t[k] = x;
+		}
+		same_json(t, &s, &want);
+	}
+	leaves_free(&want);
+	free(t);
+}
+
+/* Every key and object name fits the key buffers with its NUL. */
+static void test_field_key_sizes(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sv_nfields; i++) {
+		assert_true(memchr(sv_fields[i].key, '\0', SV_FIELD_KEY_SIZE));
+		if (sv_fields[i].obj)
+			assert_true(strlen(sv_fields[i].obj) < SV_FIELD_KEY_SIZE);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -303,6 +538,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_json_string),
 		cmocka_unit_test(test_json_absent),
 		cmocka_unit_test(test_json_unix),
+		cmocka_unit_test(test_json_field_order),
+		cmocka_unit_test(test_field_key_sizes),
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_addr_text),
 		cmocka_unit_test(test_procnet_raw),
