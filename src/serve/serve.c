@@ -334,9 +334,8 @@ static void start(struct serve *sv)
 	    uv_timer_init(sv->loop, &sv->timer))
 		sv_die("cannot watch the HTTP server's descriptor");
 	if (!is_loopback(&sv->addr))
-		fprintf(stderr,
-			"sockview: note: listening on %s, not loopback: "
-			"whoever reaches it reads this host's sockets\n",
+		sv_note("listening on %s, not loopback: whoever reaches it "
+			"reads this host's sockets",
 			where);
 	fprintf(stderr, "sockview: serving http://%s/metrics\n", where);
 	arm_timer(sv);
