@@ -40,12 +40,12 @@ void sv_usage_die(const char *fmt, ...)
 	exit(SV_EXIT_USAGE);
 }
 
-void sv_error(const char *fmt, ...)
+void sv_note(const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vreport("error: ", fmt, ap);
+	vreport("note: ", fmt, ap);
 	va_end(ap);
 }
 

@@ -15,8 +15,9 @@ __attribute__((format(printf, 1, 2), noreturn)) void sv_die(const char *fmt,
 								...);
 __attribute__((format(printf, 1, 2), noreturn)) void
 sv_usage_die(const char *fmt, ...);
-__attribute__((format(printf, 1, 2))) void sv_error(const char *fmt, ...);
 __attribute__((format(printf, 1, 2))) void sv_warn(const char *fmt, ...);
+/* Something the user should know that changes no result's meaning. */
+__attribute__((format(printf, 1, 2))) void sv_note(const char *fmt, ...);
 
 void *sv_xcalloc(size_t n, size_t size);
 

@@ -172,8 +172,7 @@ void sv_list_load_tables(const struct list_opts *lo, struct list_run *run,
 	if (run->procs && sv_proc_map_finish(run->procs))
 		sv_die("out of memory");
 	if (want_procs && !nprocs)
-		fprintf(stderr, "sockview: note: %s holds no processes (it was "
-				"saved without -p)\n",
+		sv_note("%s holds no processes (it was saved without -p)",
 			lo->load);
 }
 

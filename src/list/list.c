@@ -529,9 +529,8 @@ int sv_list_scan_procs(struct list_run *run, bool note)
 		return err;
 	n = sv_proc_map_unreadable(run->procs);
 	if (n && note)
-		fprintf(stderr,
-			"sockview: note: %zu process%s could not be read "
-			"(not permitted); their sockets show no process\n",
+		sv_note("%zu process%s could not be read (not permitted); "
+			"their sockets show no process",
 			n, n == 1 ? "" : "es");
 	return 0;
 }

@@ -280,11 +280,6 @@ size_t sv_resolver_pending(const struct sv_resolver *r)
 	return r->pending;
 }
 
-size_t sv_resolver_count(const struct sv_resolver *r)
-{
-	return r->n;
-}
-
 void sv_resolver_free(struct sv_resolver *r)
 {
 	size_t i;

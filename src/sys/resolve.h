@@ -24,7 +24,6 @@ int sv_resolver_run(struct sv_resolver *r);
 const char *sv_resolver_host(const struct sv_resolver *r, int family,
 			     const uint8_t *addr);
 size_t sv_resolver_pending(const struct sv_resolver *r);
-size_t sv_resolver_count(const struct sv_resolver *r);
 /*
  * For a loop that runs anyway (watch): the name when known; otherwise
  * starts one lookup on loop (once per address) and returns NULL at once.

@@ -11,6 +11,7 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 
+#include "core/util.h"
 #include "watch/watch.h"
 
 static void apply_names(struct sv_watch *w, struct wsock *ws,
@@ -88,11 +89,10 @@ void sv_watch_register(struct sv_watch *w, struct wsock *ws)
 	err = sv_ready_add(&w->ready, ws->fd, ws->inode, &info);
 	if (err == -EPERM || err == -EACCES || err == -ENOSYS) {
 		w->ready_ok = false;
-		fprintf(stderr,
-			"sockview: note: not permitted to duplicate the "
+		sv_note("not permitted to duplicate the "
 			"target's sockets (pidfd_getfd: %s; it needs ptrace "
 			"permission over pid %d); readiness is inferred from "
-			"queue changes\n",
+			"queue changes",
 			strerror(-err), w->pid);
 		return;
 	}

@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <sys/epoll.h>
 
+#include "core/util.h"
 #include "watch/watch.h"
 
 struct wsock *sv_watch_find(struct sv_watch *w, uint64_t inode)
@@ -383,9 +384,9 @@ void sv_watch_on_destroy(uv_poll_t *p, int status, int events)
 		/* the kernel dropped some: those closes come from the fd
 		 * table instead, without their last numbers */
 		w->destroy_overrun = true;
-		fprintf(stderr, "sockview: note: the kernel dropped sock_diag "
+		sv_note("the kernel dropped sock_diag "
 				"destroy messages (too many closes at once); "
-				"some closes lack their final record\n");
+				"some closes lack their final record");
 	}
 }
 

@@ -398,9 +398,8 @@ static void check_netns(struct sv_watch *w)
 	if (w->netns_moved || !ns || !w->netns || ns == w->netns)
 		return;
 	w->netns_moved = true;
-	fprintf(stderr,
-		"sockview: note: pid %d moved to another network namespace "
-		"(%llu, was %llu): its sockets there are out of view\n",
+	sv_note("pid %d moved to another network namespace "
+		"(%llu, was %llu): its sockets there are out of view",
 		w->pid, (unsigned long long)ns, (unsigned long long)w->netns);
 }
 

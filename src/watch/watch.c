@@ -129,11 +129,10 @@ static void open_destroy(struct sv_watch *w)
 {
 	w->destroy_fd = sv_diag_destroy_open();
 	if (w->destroy_fd < 0)
-		fprintf(stderr,
-			"sockview: note: no sock_diag destroy messages here "
+		sv_note("no sock_diag destroy messages here "
 			"(%s): closes are seen in the fd table, without their "
 			"final record, and connections accepted and closed "
-			"between two looks are not seen\n",
+			"between two looks are not seen",
 			strerror(-w->destroy_fd));
 }
 
@@ -201,9 +200,8 @@ static void follow_thread_group(struct sv_watch *w)
 		sv_die("no process with pid %d", w->pid);
 	if (tgid <= 0 || tgid == w->pid)
 		return;
-	fprintf(stderr,
-		"sockview: note: %d is a thread of process %d; watching "
-		"process %d\n",
+	sv_note("%d is a thread of process %d; watching "
+		"process %d",
 		w->pid, tgid, tgid);
 	w->pid = tgid;
 }
@@ -237,8 +235,8 @@ int sv_cmd_watch(int argc, char **argv)
 	w.ready_ok = err == 0;
 	if (err == -ENOSYS) {
 		/* kernels before 5.3 (or valgrind) know no pidfd */
-		fprintf(stderr, "sockview: note: no pidfd_open here (%s); "
-				"readiness is inferred from queue changes\n",
+		sv_note("no pidfd_open here (%s); "
+				"readiness is inferred from queue changes",
 			strerror(-err));
 	} else if (err) {
 		sv_die("cannot open a pidfd for process %d: %s", w.pid,
