@@ -34,6 +34,11 @@ if command -v apt-get >/dev/null 2>&1; then
 	# shellcheck disable=SC2086
 	$as_root env DEBIAN_FRONTEND=noninteractive \
 		apt-get install -y -qq --no-install-recommends $APT_PKGS
+	# npm installs the Node 24 the watch loop tests need; NodeSource's
+	# nodejs carries it and conflicts with the npm package
+	command -v npm >/dev/null 2>&1 ||
+		$as_root env DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y -qq --no-install-recommends npm
 elif command -v dnf >/dev/null 2>&1; then
 	# shellcheck disable=SC2086
 	$as_root dnf install -y $DNF_PKGS

@@ -680,3 +680,13 @@ bool sv_watch_event_wanted(const struct sv_watch *w, const char *name)
 	k = sv_watch_event_kind(name);
 	return k < 0 || (w->events_mask & (1u << k));
 }
+
+void sv_watch_json_begin(struct sv_watch *w, const char *event, bool *first)
+{
+	json_begin(w, event, first, 0);
+}
+
+void sv_watch_json_end(struct sv_watch *w)
+{
+	json_end(w);
+}

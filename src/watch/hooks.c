@@ -8,11 +8,13 @@
 
 void sv_watch_hooks_tick(struct sv_watch *w)
 {
-	(void)w;
+	/* the target's loop over the interval that just ended */
+	sv_loop_tick(&w->loopw);
+	sv_watch_event_loop(w);
 }
 
 void sv_watch_hooks_header(struct sv_watch *w, struct sv_strbuf *b)
 {
-	(void)w;
-	(void)b;
+	sv_loop_header_text(&w->loopw, b);
+	sv_strbuf_addc(b, '\n');
 }

@@ -263,6 +263,8 @@ int sv_cmd_watch(int argc, char **argv)
 		w.names = NULL;
 	w.loop = uv_default_loop();
 	init_handles(&w);
+	if (sv_loop_start(&w.loopw, w.loop, w.pid))
+		sv_die("cannot start a timer: %s", strerror(ENOMEM));
 	sv_watch_view_begin(&w);
 
 	sv_watch_start_tick(&w);
@@ -296,5 +298,6 @@ int sv_cmd_watch(int argc, char **argv)
 	sv_watch_socks_free(&w);
 	sv_watch_tick_free(&w);
 	sv_watch_events_free(&w);
+	sv_loop_free(&w.loopw);
 	return w.exit_code;
 }

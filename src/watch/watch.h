@@ -13,6 +13,7 @@
 #include "sys/diag.h"
 #include "sys/resolve.h"
 #include "watch/edges.h"
+#include "watch/loop.h"
 #include "watch/ready.h"
 #include "watch/target.h"
 
@@ -150,6 +151,9 @@ struct sv_watch {
 	struct sv_resolver *names;
 	bool asked_names; /* the threadpool has run lookups */
 
+	/* the target's event loop and threadpool (watch/loop.c) */
+	struct sv_loopwatch loopw;
+
 	/* output (watch/output.c) */
 	struct sv_out out;
 	struct sv_strbuf q; /* NDJSON and plain lines not yet written */
@@ -258,6 +262,12 @@ void sv_watch_events_free(struct sv_watch *w);
 void sv_watch_release_edges(struct sv_watch *w);
 /* The latest event lines, oldest first: i < w->event_count. */
 const char *sv_watch_event_line(const struct sv_watch *w, size_t i);
+/* An NDJSON object with time and event keys, then the caller's keys. */
+void sv_watch_json_begin(struct sv_watch *w, const char *event, bool *first);
+void sv_watch_json_end(struct sv_watch *w);
+
+/* watch/loop.c: the tick's "loop" object (NDJSON only) */
+void sv_watch_event_loop(struct sv_watch *w);
 
 /* watch/view.c: the table, as plain text or full screen */
 void sv_watch_view_tick(struct sv_watch *w);
