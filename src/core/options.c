@@ -250,8 +250,8 @@ static const struct sv_option watch_opts[] = {
 	{ SV_OPT_JSON, "json", NULL, SV_HINT_NONE, NULL,
 	  "NDJSON: one event object per line",
 	  "NDJSON: one event object per line." },
-	{ SV_OPT_SAMPLES, "samples", "changed|all|none", SV_HINT_NONE, NULL,
-	  "which sockets get a sample each tick (default changed)",
+	{ SV_OPT_SAMPLES, "samples", "MODE", SV_HINT_NONE, NULL,
+	  "changed (default), all or none: sampled sockets",
 	  "Which sockets get a\n"
 	  ".B sample\n"
 	  "each tick: those whose counters or state moved since their last "
