@@ -659,6 +659,7 @@ static const char *const kinds[] = {
 	"open",	  "close",    "state",	     "readable", "writable",
 	"rdhup",  "hup",      "error",	     "pri",	 "retransmit",
 	"zero-window", "persist", "overflow", "exit",	 "sample",
+	"loop",
 };
 
 int sv_watch_event_kind(const char *name)
