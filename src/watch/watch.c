@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -136,39 +137,79 @@ static void open_destroy(struct sv_watch *w)
 			strerror(-w->destroy_fd));
 }
 
+/*
+ * A handle that cannot start (out of file descriptors: the signal pipe,
+ * epoll) would leave libuv asserting later; say why and stop instead.
+ */
+static void need(int err, const char *what)
+{
+	if (err)
+		sv_die("cannot start the event loop's %s handle: %s", what,
+		       uv_strerror(err));
+}
+
+/*
+ * libuv aborts when its threadpool or signal pipe cannot get a file
+ * descriptor, so make sure of a few dozen first: raise the soft limit
+ * when the hard one allows, else say so and stop.
+ */
+#define WATCH_MIN_FDS 64
+
+static void need_fds(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur >= WATCH_MIN_FDS)
+		return;
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < WATCH_MIN_FDS)
+		sv_die("watch needs at least %d file descriptors; the limit "
+		       "(RLIMIT_NOFILE) is %llu",
+		       WATCH_MIN_FDS, (unsigned long long)rl.rlim_max);
+	rl.rlim_cur = WATCH_MIN_FDS;
+	if (setrlimit(RLIMIT_NOFILE, &rl))
+		sv_die("cannot raise the file descriptor limit to %d: %s",
+		       WATCH_MIN_FDS, strerror(errno));
+}
+
 static void init_handles(struct sv_watch *w)
 {
 	w->tick_timer.data = w->look_timer.data = w->stop_timer.data = w;
-	uv_timer_init(w->loop, &w->tick_timer);
-	uv_timer_init(w->loop, &w->look_timer);
-	uv_timer_init(w->loop, &w->stop_timer);
-	uv_poll_init(w->loop, &w->diag_poll, sv_diag_fd(w->diag));
+	need(uv_timer_init(w->loop, &w->tick_timer), "timer");
+	need(uv_timer_init(w->loop, &w->look_timer), "timer");
+	need(uv_timer_init(w->loop, &w->stop_timer), "timer");
+	need(uv_poll_init(w->loop, &w->diag_poll, sv_diag_fd(w->diag)), "poll");
 	w->diag_poll.data = w;
-	uv_poll_start(&w->diag_poll, UV_READABLE, sv_watch_on_diag);
+	need(uv_poll_start(&w->diag_poll, UV_READABLE, sv_watch_on_diag),
+	     "poll");
 	if (w->ready.pidfd >= 0) {
-		uv_poll_init(w->loop, &w->pidfd_poll, w->ready.pidfd);
+		need(uv_poll_init(w->loop, &w->pidfd_poll, w->ready.pidfd),
+		     "poll");
 		w->pidfd_poll.data = w;
-		uv_poll_start(&w->pidfd_poll, UV_READABLE, on_target_exit);
-		uv_poll_init(w->loop, &w->ready_poll, w->ready.epfd);
+		need(uv_poll_start(&w->pidfd_poll, UV_READABLE, on_target_exit),
+		     "poll");
+		need(uv_poll_init(w->loop, &w->ready_poll, w->ready.epfd),
+		     "poll");
 		w->ready_poll.data = w;
-		uv_poll_start(&w->ready_poll, UV_READABLE, sv_watch_on_ready);
+		need(uv_poll_start(&w->ready_poll, UV_READABLE, sv_watch_on_ready),
+		     "poll");
 	}
 	if (w->destroy_fd >= 0) {
-		uv_poll_init(w->loop, &w->destroy_poll, w->destroy_fd);
+		need(uv_poll_init(w->loop, &w->destroy_poll, w->destroy_fd),
+		     "poll");
 		w->destroy_poll.data = w;
-		uv_poll_start(&w->destroy_poll, UV_READABLE,
-			      sv_watch_on_destroy);
+		need(uv_poll_start(&w->destroy_poll, UV_READABLE,
+			      sv_watch_on_destroy), "poll");
 	}
-	uv_signal_init(w->loop, &w->sigint);
-	uv_signal_init(w->loop, &w->sigterm);
-	uv_signal_init(w->loop, &w->sigwinch);
+	need(uv_signal_init(w->loop, &w->sigint), "signal");
+	need(uv_signal_init(w->loop, &w->sigterm), "signal");
+	need(uv_signal_init(w->loop, &w->sigwinch), "signal");
 	w->sigint.data = w->sigterm.data = w->sigwinch.data = w;
-	uv_signal_start(&w->sigint, on_signal, SIGINT);
-	uv_signal_start(&w->sigterm, on_signal, SIGTERM);
-	uv_signal_start(&w->sigwinch, on_signal, SIGWINCH);
-	uv_check_init(w->loop, &w->check);
+	need(uv_signal_start(&w->sigint, on_signal, SIGINT), "signal");
+	need(uv_signal_start(&w->sigterm, on_signal, SIGTERM), "signal");
+	need(uv_signal_start(&w->sigwinch, on_signal, SIGWINCH), "signal");
+	need(uv_check_init(w->loop, &w->check), "check");
 	w->check.data = w;
-	uv_check_start(&w->check, on_check);
+	need(uv_check_start(&w->check, on_check), "check");
 	if (w->mode == SV_WATCH_TERM && isatty(STDIN_FILENO) &&
 	    uv_tty_init(w->loop, &w->tty_in, STDIN_FILENO, 1) == 0) {
 		w->tty_in.data = w;
@@ -214,6 +255,7 @@ int sv_cmd_watch(int argc, char **argv)
 	w.mode = isatty(STDOUT_FILENO) ? SV_WATCH_TERM : SV_WATCH_PLAIN;
 	w.destroy_fd = -1;
 	sv_watch_parse_opts(argc, argv, &w);
+	need_fds();
 	sv_watch_output_init(&w);
 	follow_thread_group(&w);
 
@@ -262,6 +304,8 @@ int sv_cmd_watch(int argc, char **argv)
 	if (!w.numeric && sv_resolver_new(&w.names, 0, 0))
 		w.names = NULL;
 	w.loop = uv_default_loop();
+	if (!w.loop)
+		sv_die("cannot start the event loop (out of file descriptors?)");
 	init_handles(&w);
 	if (sv_loop_start(&w.loopw, w.loop, w.pid))
 		sv_die("cannot start a timer: %s", strerror(ENOMEM));

@@ -702,6 +702,35 @@ class TestWatchLifecycle(WatchCase):
 class TestWatchErrors(WatchCase):
 
     @in_netns
+    def test_few_file_descriptors(self):
+        """A tight RLIMIT_NOFILE: a clear error or a working watch, never
+        a signal."""
+        import resource
+        s = socket.socket()
+        s.bind(("127.0.0.1", 7140))
+        s.listen(1)
+        me = str(os.getpid())
+        for soft, hard in ((6, 6), (9, 9), (12, 12), (16, 16), (9, 4096),
+                           (64, 64)):
+            def limit(lim=(soft, hard)):
+                resource.setrlimit(resource.RLIMIT_NOFILE, lim)
+            r = subprocess.run([sockview_path(), "watch", "--json",
+                                "--duration", "0.5", me],
+                               capture_output=True, timeout=30,
+                               preexec_fn=limit)
+            self.assertGreaterEqual(r.returncode, 0, "limit %d/%d: killed "
+                                    "by signal %d" % (soft, hard,
+                                                      -r.returncode))
+            if hard >= 64:
+                self.assertEqual(r.returncode, 0, (soft, hard, r.stderr))
+                events = [json.loads(l)["event"]
+                          for l in r.stdout.decode().splitlines()]
+                self.assertIn("sample", events, (soft, hard))
+            else:
+                self.assertEqual(r.returncode, 1, (soft, hard, r.stderr))
+                self.assertIn(b"RLIMIT_NOFILE", r.stderr)
+
+    @in_netns
     def test_no_such_pid(self):
         # a pid that existed and is gone, and one above pid_max
         p = subprocess.Popen(["/bin/true"])
