@@ -124,12 +124,14 @@ static size_t input(struct sv_edge_state *st, const struct sv_edge_in *in,
 			t.time_ns = sv_edges_ago(in->now_ns, in->last_recv_ms);
 		}
 	} else {
-		data = !st->eof &&
-		       ((ev & EPOLLIN) ||
-			(!fresh && st->out_drain != in->drain &&
-			 in->kind != SV_EDGE_LISTENER));
-		if (data && !(ev & EPOLLIN))
-			t.source = SV_EDGE_INFERRED;
+		/*
+		 * No receive counters here (UDP, UNIX): a wakeup without
+		 * EPOLLIN may be data the target took first or write space
+		 * whose wakeup came in another drain than the output
+		 * entry's, and the two cannot be told apart.  Only what
+		 * epoll says counts, so no readable is made up.
+		 */
+		data = !st->eof && (ev & EPOLLIN);
 	}
 	/* the peer's FIN makes the socket readable (end of file) once */
 	if ((fresh & EPOLLRDHUP) && (ev & EPOLLIN) && !st->eof)

@@ -161,7 +161,9 @@ static void test_write_only(void **state)
 	}
 }
 
-/* UDP data the target took first: the main entry alone woke. */
+/* UDP: the main entry alone woke.  Data the target took first and
+ * write space announced in another drain look the same without receive
+ * counters, so nothing is inferred. */
 static void test_udp_consumed(void **state)
 {
 	struct sv_edge_state st;
@@ -170,8 +172,7 @@ static void test_udp_consumed(void **state)
 	(void)state;
 	reg(&st, 0, SV_EDGE_UDP, false, 0, 0);
 	r = wake(&st, false, EPOLLOUT, SV_EDGE_UDP, 1);
-	assert_int_equal(r.n, 1);
-	expect(&r, 0, EPOLLIN, SV_EDGE_INFERRED, NOW);
+	assert_int_equal(r.n, 0);
 }
 
 /* TCP write space: writable each time; after the peer's FIN, a wakeup
