@@ -34,7 +34,6 @@ enum sv_has {
 	SV_HAS_PEER_INODE = 1u << 8,
 	SV_HAS_PORTS = 1u << 9, /* inet: addresses and ports */
 	SV_HAS_PATH = 1u << 10, /* unix: bound name */
-	SV_HAS_LISTENER = 1u << 11, /* a TCP listener holds our local port */
 	SV_HAS_MARK = 1u << 12,
 	SV_HAS_RAW_PROTO = 1u << 13,
 	SV_HAS_DROPS = 1u << 14, /* /proc/net/raw drops column */

@@ -55,17 +55,10 @@ struct sv_diag {
 	unsigned int seq;
 	char *buf; /* replies */
 	char *req; /* requests */
-	/* Local ports with a TCP listener: a socket on such a port was
-	 * accepted (connect() never auto-binds a port a listener holds),
-	 * which the relative sequence numbers need to know. */
-	uint8_t listen_ports[65536 / 8];
-	int listen_known;
-	int learn_inline; /* learn listeners from the dumps themselves */
 	int nonblock;
 	struct dump_ctx *cur; /* the request under way (non-blocking use) */
 	sv_diag_tap_fn tap;   /* --save: sees every request and reply */
 	void *tap_arg;
-	int internal;	      /* the request under way is our own */
 };
 
 int sv_diag_open(struct sv_diag **out)
@@ -313,25 +306,6 @@ struct dump_ctx {
 	struct sv_sock s;
 };
 
-static void check_listener(struct sv_diag *d, struct sv_sock *s)
-{
-	uint8_t *bit = &d->listen_ports[s->local.port / 8];
-	uint8_t mask = (uint8_t)(1u << (s->local.port % 8));
-
-	if (s->proto != SV_PROTO_TCP)
-		return;
-	if (s->state == SV_TCP_LISTEN) {
-		/* listeners come first in a TCP dump: learn them as we go */
-		if (d->learn_inline) {
-			*bit |= mask;
-			d->listen_known = 1;
-		}
-		return;
-	}
-	if (d->listen_known && (*bit & mask))
-		s->has |= SV_HAS_LISTENER;
-}
-
 static int msg_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct dump_ctx *c = data;
@@ -345,7 +319,6 @@ static int msg_cb(const struct nlmsghdr *nlh, void *data)
 	else
 		err = sv_diag_parse_inet(nlh, c->proto, s);
 	if (!err) {
-		check_listener(c->d, s);
 		c->ret = c->cb(s, c->arg);
 	}
 	/* a malformed message is skipped; the dump goes on */
@@ -489,15 +462,12 @@ void sv_diag_set_tap(struct sv_diag *d, sv_diag_tap_fn fn, void *arg)
 {
 	d->tap = fn;
 	d->tap_arg = arg;
-	/* what is saved must hold its own listener dump */
-	d->listen_known = 0;
-	memset(d->listen_ports, 0, sizeof(d->listen_ports));
 }
 
 static void tap_request(struct sv_diag *d, const struct sv_diag_req *req)
 {
 	if (d->tap)
-		d->tap(d->tap_arg, req, d->internal, NULL, 0);
+		d->tap(d->tap_arg, req, 0, NULL, 0);
 }
 
 /*
@@ -521,7 +491,7 @@ static int step(struct sv_diag *d, struct dump_ctx *c)
 		return -errno;
 	}
 	if (d->tap)
-		d->tap(d->tap_arg, NULL, d->internal, d->buf, (size_t)n);
+		d->tap(d->tap_arg, NULL, 0, d->buf, (size_t)n);
 	ret = mnl_cb_run2(d->buf, (size_t)n, c->seq, d->portid, msg_cb, c,
 			  (mnl_cb_t *)ctl, NLMSG_MIN_TYPE);
 	if (ret < 0)
@@ -557,55 +527,12 @@ static int run_dump(struct sv_diag *d, const struct sv_diag_req *req,
 	return err;
 }
 
-static int note_listener(struct sv_sock *s, void *arg)
-{
-	struct sv_diag *d = arg;
-
-	d->listen_ports[s->local.port / 8] |= (uint8_t)(1u << (s->local.port % 8));
-	return 0;
-}
-
-/* One cheap dump: with only LISTEN asked, the kernel walks just the
- * listening hash, not the established one. */
-static int learn_listeners(struct sv_diag *d)
-{
-	static const uint8_t fams[] = { AF_INET, AF_INET6 };
-	struct dump_ctx *c = calloc(1, sizeof(*c));
-	size_t i;
-	int err = 0;
-
-	if (!c)
-		return -ENOMEM;
-	c->d = d;
-	c->cb = note_listener;
-	c->arg = d;
-	d->internal = 1;
-	for (i = 0; i < sizeof(fams) && !err; i++) {
-		struct sv_diag_req r = { .proto = SV_PROTO_TCP,
-					 .family = fams[i],
-					 .states = SV_SF(SV_TCP_LISTEN) };
-
-		err = run_dump(d, &r, c);
-	}
-	d->internal = 0;
-	free(c);
-	if (!err)
-		d->listen_known = 1;
-	return err;
-}
-
 int sv_diag_dump(struct sv_diag *d, const struct sv_diag_req *req,
 		 sv_sock_cb cb, void *arg)
 {
 	struct dump_ctx *c;
 	int err;
 
-	if (req->proto == SV_PROTO_TCP && !d->listen_known &&
-	    !d->learn_inline && (req->states & ~SV_SF(SV_TCP_LISTEN))) {
-		err = learn_listeners(d);
-		if (err)
-			return err;
-	}
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
@@ -621,8 +548,7 @@ int sv_diag_dump(struct sv_diag *d, const struct sv_diag_req *req,
 }
 
 /*
- * --load: replies read earlier, parsed as if they came now.  Listener
- * dumps of our own teach the listening ports, as they did when saved.
+ * --load: replies read earlier, parsed as if they came now.
  */
 int sv_diag_new_offline(struct sv_diag **out)
 {
@@ -647,13 +573,16 @@ int sv_diag_replay(struct sv_diag *d, unsigned proto, int internal,
 	/* a file, not the kernel: libmnl's walk trusts every nlmsg_len */
 	if (!sv_nlmsg_buf_ok(buf, len))
 		return -EINVAL;
+	/* older captures hold a listener dump of our own: no longer used */
+	if (internal)
+		return 0;
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
 	c->d = d;
 	c->proto = proto;
-	c->cb = internal ? note_listener : cb;
-	c->arg = internal ? (void *)d : arg;
+	c->cb = cb;
+	c->arg = arg;
 	/* seq and port 0: no check, the file is the only sender */
 	ret = mnl_cb_run2(buf, len, 0, 0, msg_cb, c, (mnl_cb_t *)ctl,
 			  NLMSG_MIN_TYPE);
@@ -662,8 +591,6 @@ int sv_diag_replay(struct sv_diag *d, unsigned proto, int internal,
 	else
 		ret = c->ret;
 	free(c);
-	if (internal && ret >= 0)
-		d->listen_known = 1;
 	return ret;
 }
 
@@ -683,13 +610,6 @@ int sv_diag_set_nonblock(struct sv_diag *d)
 int sv_diag_fd(const struct sv_diag *d)
 {
 	return mnl_socket_get_fd(d->nl);
-}
-
-void sv_diag_learn_listeners_inline(struct sv_diag *d)
-{
-	d->learn_inline = 1;
-	d->listen_known = 0;
-	memset(d->listen_ports, 0, sizeof(d->listen_ports));
 }
 
 static int begin_ctx(struct sv_diag *d, unsigned proto, sv_sock_cb cb,

@@ -56,10 +56,6 @@ int sv_diag_begin_inet_exact(struct sv_diag *d, unsigned proto,
 			     const struct sv_sock *const *socks, size_t n,
 			     sv_sock_cb cb, void *arg);
 int sv_diag_step(struct sv_diag *d);
-/* Learn TCP listeners from the dumps themselves (listeners come first in
- * a dump) instead of a separate LISTEN dump; resets what was learnt. */
-void sv_diag_learn_listeners_inline(struct sv_diag *d);
-
 /*
  * sock_diag's destroy multicast groups (INET and INET6, TCP and UDP): the
  * kernel sends each socket's last record as it frees it (inode 0 by

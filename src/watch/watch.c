@@ -297,8 +297,6 @@ int sv_cmd_watch(int argc, char **argv)
 	err = sv_diag_set_nonblock(w.diag);
 	if (err)
 		sv_die("sock_diag: %s", strerror(-err));
-	/* the target's listeners are the ones that matter for its sockets */
-	sv_diag_learn_listeners_inline(w.diag);
 
 	w.threadpool = sv_uv_threadpool_size(getenv("UV_THREADPOOL_SIZE"));
 	if (!w.numeric && sv_resolver_new(&w.names, 0, 0))

@@ -429,7 +429,7 @@ static void full_sock(struct sv_sock *out)
 	}
 	free(buf);
 	assert_true(found);
-	out->has |= SV_HAS_LISTENER | SV_HAS_RATES;
+	out->has |= SV_HAS_RATES;
 	out->rates.bytes_in = 11;
 	out->rates.retrans = 1;
 }
