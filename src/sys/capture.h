@@ -16,7 +16,8 @@
  *            truncated
  *
  *   REQ  (1)  u8 protocol (0 tcp, 1 udp, 2 raw, 3 unix), u8 family,
- *             u8 internal (1: the LISTEN-only dump that finds listeners),
+ *             u8 internal (1: a listener dump of our own, written by older
+ *             versions and skipped on load; now always 0),
  *             u8 0, u32 state mask: a sock_diag request; the NL records
  *             that follow are its replies
  *   NL   (2)  bytes of one recv(2) on the sock_diag socket
