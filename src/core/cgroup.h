@@ -27,7 +27,6 @@ int sv_cgroup_container(const char *text, size_t n, struct sv_container *c);
 struct sv_netns_label {
 	uint64_t inode;
 	const char *name; /* in /run/netns, or NULL */
-	const struct sv_container *container; /* or NULL */
 };
 
 #endif

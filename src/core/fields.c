@@ -228,7 +228,7 @@ static bool get_netns(const struct sv_sock *s, const struct sv_field *f,
 static bool get_container(const struct sv_sock *s, const struct sv_field *f,
 			  struct sv_val *v)
 {
-	const struct sv_container *c = s->netns ? s->netns->container : NULL;
+	const struct sv_container *c = s->container;
 
 	if (!c)
 		return false;

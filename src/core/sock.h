@@ -10,6 +10,7 @@
 
 struct sv_proc_ref;
 struct sv_netns_label;
+struct sv_container;
 
 /* The one record every part of sockview passes around. */
 
@@ -94,6 +95,8 @@ struct sv_sock {
 	const char *ifname;
 	/* --all-netns: the namespace it was read in, NULL otherwise */
 	const struct sv_netns_label *netns;
+	/* --all-netns: the container its owner's cgroup names, or NULL */
+	const struct sv_container *container;
 	const struct sv_proc_ref *procs;
 	size_t nprocs;
 	/* watch: per-second rates over the last interval, and the events

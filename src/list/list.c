@@ -16,6 +16,7 @@
 #include "out/outbuf.h"
 #include "out/render.h"
 #include "sys/capture.h"
+#include "sys/containers.h"
 #include "sys/diag.h"
 #include "sys/links.h"
 #include "sys/netns.h"
@@ -259,6 +260,22 @@ bool sv_list_match(const struct list_run *run, const struct sv_filter *f,
 	return ok;
 }
 
+/* The first owner whose cgroup names a container: a socket passed to
+ * a child keeps the container of whoever holds it first by pid. */
+static const struct sv_container *owner_container(struct list_run *run,
+						  const struct sv_sock *s)
+{
+	const struct sv_container *c;
+	size_t i;
+
+	for (i = 0; i < s->nprocs; i++) {
+		c = sv_containers_get(run->containers, s->procs[i].pid);
+		if (c)
+			return c;
+	}
+	return NULL;
+}
+
 int sv_list_sock(struct sv_sock *s, void *arg)
 {
 	struct list_run *run = arg;
@@ -278,6 +295,8 @@ int sv_list_sock(struct sv_sock *s, void *arg)
 		s->procs = sv_proc_map_find(run->procs, s->inode, &s->nprocs);
 		s->has |= run->show_procs ? SV_HAS_PROCS : 0;
 	}
+	if (run->containers)
+		s->container = owner_container(run, s);
 	if (run->check && !sv_list_match(run, run->filter, s))
 		return 0;
 	if (run->check_states && !(run->states & SV_SF(s->state)))
@@ -535,6 +554,23 @@ int sv_list_scan_procs(struct list_run *run, bool note)
 	return 0;
 }
 
+int sv_list_want_containers(struct list_run *run, bool note)
+{
+	int err = 0;
+
+	if (!run->procs)
+		err = sv_list_scan_procs(run, note);
+	if (!err)
+		run->containers = sv_containers_new();
+	return err;
+}
+
+void sv_list_run_free_containers(struct list_run *run)
+{
+	sv_containers_free(run->containers);
+	run->containers = NULL;
+}
+
 int sv_cmd_list(int argc, char **argv)
 {
 	static struct sv_out out;
@@ -566,6 +602,14 @@ int sv_cmd_list(int argc, char **argv)
 	} else if (lo.procs ||
 		   (lo.filter && sv_filter_needs_procs(lo.filter))) {
 		err = sv_list_scan_procs(&run, true);
+		if (err)
+			sv_die("cannot read the processes' sockets in /proc: %s",
+			       strerror(-err));
+	}
+	/* containers are shown only in JSON and under -e: the table alone
+	 * reads no cgroup */
+	if (lo.all_netns && (lo.json || (lo.show & SV_SHOW_EXT))) {
+		err = sv_list_want_containers(&run, true);
 		if (err)
 			sv_die("cannot read the processes' sockets in /proc: %s",
 			       strerror(-err));
@@ -612,6 +656,7 @@ int sv_cmd_list(int argc, char **argv)
 	run.render->free(run.render);
 	sv_links_free(run.links);
 	sv_proc_map_free(run.procs);
+	sv_list_run_free_containers(&run);
 	sv_resolver_free(run.resolver);
 	sv_filter_free(lo.filter);
 	sv_diag_close(d);

@@ -48,6 +48,9 @@ struct list_run {
 	 * ours (our interface names do not apply there) */
 	const struct sv_netns_label *ns;
 	bool foreign;
+	/* --all-netns with JSON, -e or metrics: each socket's container,
+	 * from its owners' cgroups (needs procs) */
+	struct sv_containers *containers;
 	int err;
 };
 
@@ -69,6 +72,9 @@ void sv_list_parse_opts(int argc, char **argv, struct list_opts *lo,
 void sv_list_enter_netns(const struct list_opts *lo);
 /* Builds run->procs from /proc; note: print how many were unreadable. */
 int sv_list_scan_procs(struct list_run *run, bool note);
+/* run->containers and the procs it needs; freed by sv_list_run_free. */
+int sv_list_want_containers(struct list_run *run, bool note);
+void sv_list_run_free_containers(struct list_run *run);
 struct sv_netns_entry;
 void sv_list_all_netns(const struct list_opts *lo, struct list_run *run,
 		       sv_sock_cb cb, bool note,

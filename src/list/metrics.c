@@ -82,8 +82,7 @@ int sv_metrics_opt(int c, const char *arg, void *ctx)
 
 static void each_netns(void *ctx, const struct sv_netns_entry *e)
 {
-	sv_metrics_netns(ctx, e->label.inode, e->label.name,
-			 e->label.container);
+	sv_metrics_netns(ctx, e->label.inode, e->label.name);
 }
 
 static bool per_socket(const struct sv_sock *s, void *arg)
@@ -162,8 +161,10 @@ int sv_metrics_collect(struct sv_metrics_job *j, struct sv_diag *d,
 	}
 	if (cap->data) {
 		sv_list_load_tables(j->lo, run, cap);
-	} else if (j->needs_procs) {
-		err = sv_list_scan_procs(run, !soft);
+	} else if (j->needs_procs || j->lo->all_netns) {
+		/* --all-netns: each socket's container, from its owners */
+		err = j->lo->all_netns ? sv_list_want_containers(run, !soft)
+				       : sv_list_scan_procs(run, !soft);
 		if (err && !soft)
 			sv_die("cannot read /proc: %s", strerror(-err));
 		if (err)
@@ -180,7 +181,7 @@ int sv_metrics_collect(struct sv_metrics_job *j, struct sv_diag *d,
 				  j->budget_ms ? budget_sock : sv_list_sock,
 				  !soft, each_netns, run->render);
 	} else {
-		sv_metrics_netns(run->render, ino, NULL, NULL);
+		sv_metrics_netns(run->render, ino, NULL);
 		sv_list_sources(d, cap, j->lo,
 				j->budget_ms ? budget_sock : sv_list_sock, run);
 	}
@@ -193,6 +194,7 @@ int sv_metrics_collect(struct sv_metrics_job *j, struct sv_diag *d,
 	run->render->free(run->render);
 	sv_links_free(run->links);
 	sv_proc_map_free(run->procs);
+	sv_list_run_free_containers(run);
 	return err;
 }
 

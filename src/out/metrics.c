@@ -23,6 +23,7 @@
 struct series {
 	char *labels;
 	size_t len;
+	char *extra; /* labels printed but not part of the key, or NULL */
 	uint64_t v[5];
 };
 
@@ -126,8 +127,10 @@ static void smap_free(struct smap *m)
 {
 	size_t i;
 
-	for (i = 0; i < m->n; i++)
+	for (i = 0; i < m->n; i++) {
 		free(m->e[i].labels);
+		free(m->e[i].extra);
+	}
 	free(m->e);
 	free(m->slot);
 	memset(m, 0, sizeof(*m));
@@ -214,6 +217,29 @@ static void labels_ns(struct metrics_render *m)
 	sv_strbuf_add(&m->lab, m->ns.p, m->ns.len);
 }
 
+/* --all-netns: the container of the socket's owner, as few series as
+ * there are containers. */
+static void container_labels(struct sv_strbuf *b, const struct sv_sock *s)
+{
+	const struct sv_container *c = s->container;
+
+	if (!c)
+		return;
+	if (c->runtime)
+		label_s(b, "container_runtime", c->runtime);
+	if (c->id[0])
+		label_s(b, "container_id", c->id);
+	if (c->pod_uid[0])
+		label_s(b, "pod_uid", c->pod_uid);
+}
+
+/* The namespace, then the container of this socket. */
+static void labels_owner(struct metrics_render *m, const struct sv_sock *s)
+{
+	labels_ns(m);
+	container_labels(&m->lab, s);
+}
+
 static bool is_listener(const struct sv_sock *s)
 {
 	return s->state == SV_TCP_LISTEN &&
@@ -226,7 +252,7 @@ static void count_state(struct metrics_render *m, const struct sv_sock *s)
 	label_s(&m->lab, "protocol", sv_proto_name(s->proto));
 	label_s(&m->lab, "family", sv_family_name(s->family));
 	label_s(&m->lab, "state", sv_state_name(s->state));
-	labels_ns(m);
+	labels_owner(m, s);
 	smap_get(&m->states, m->lab.p, m->lab.len)->v[0]++;
 }
 
@@ -238,13 +264,24 @@ static void listener_labels(struct metrics_render *m, const struct sv_sock *s)
 	labels_ns(m);
 }
 
-/* Listeners sharing an address (SO_REUSEPORT) add up. */
+/*
+ * Listeners sharing an address (SO_REUSEPORT) add up.  The container is
+ * no part of the key: a request socket has no owner, yet counts for its
+ * listener; the first listener with one names it.
+ */
 static void count_listener(struct metrics_render *m, const struct sv_sock *s)
 {
 	struct series *l;
 
 	listener_labels(m, s);
 	l = smap_get(&m->listeners, m->lab.p, m->lab.len);
+	if (s->container && !l->extra) {
+		struct sv_strbuf b = { 0 };
+
+		container_labels(&b, s);
+		sv_strbuf_addc(&b, '\0');
+		l->extra = b.p; /* the series owns it now */
+	}
 	if (s->has & SV_HAS_QUEUES) {
 		l->v[L_QLEN] += s->recv_q;
 		l->v[L_BACKLOG] += s->send_q;
@@ -276,7 +313,7 @@ static void count_totals(struct metrics_render *m, const struct sv_sock *s)
 	if (!is_listener(s) && (s->has & SV_HAS_QUEUES)) {
 		labels_begin(m);
 		label_s(&m->lab, "protocol", sv_proto_name(s->proto));
-		labels_ns(m);
+		labels_owner(m, s);
 		t = smap_get(&m->queues, m->lab.p, m->lab.len);
 		t->v[T_RECVQ] += s->recv_q;
 		t->v[T_SENDQ] += s->send_q;
@@ -284,7 +321,7 @@ static void count_totals(struct metrics_render *m, const struct sv_sock *s)
 	if (s->proto != SV_PROTO_TCP || !s->tcpi_len)
 		return;
 	labels_begin(m);
-	labels_ns(m);
+	labels_owner(m, s);
 	t = smap_get(&m->tcp, m->lab.p, m->lab.len);
 	if (sv_tcpi_has(s->tcpi_len, total_retrans)) {
 		t->v[W_RETRANS] += s->tcpi.total_retrans;
@@ -347,7 +384,7 @@ static void per_socket(struct metrics_render *m, const struct sv_sock *s)
 		sv_u64_to_text(s->inode, num);
 		label_s(&m->lab, "inode", num);
 	}
-	labels_ns(m);
+	labels_owner(m, s);
 	if (s->has & SV_HAS_QUEUES) {
 		sample_line(&m->sock[0], "sockview_socket_recv_queue_bytes",
 			    &m->lab, s->recv_q);
@@ -389,8 +426,7 @@ static void metrics_sock(struct sv_render *r, const struct sv_sock *s)
 		per_socket(m, s);
 }
 
-void sv_metrics_netns(struct sv_render *r, uint64_t inode, const char *name,
-		      const struct sv_container *c)
+void sv_metrics_netns(struct sv_render *r, uint64_t inode, const char *name)
 {
 	struct metrics_render *m = (struct metrics_render *)r;
 	char num[24];
@@ -405,12 +441,6 @@ void sv_metrics_netns(struct sv_render *r, uint64_t inode, const char *name,
 	sv_strbuf_add(&m->nsinfo, m->ns.p, m->ns.len);
 	if (name)
 		label_s(&m->nsinfo, "name", name);
-	if (c && c->runtime)
-		label_s(&m->nsinfo, "runtime", c->runtime);
-	if (c && c->id[0])
-		label_s(&m->nsinfo, "container", c->id);
-	if (c && c->pod_uid[0])
-		label_s(&m->nsinfo, "pod_uid", c->pod_uid);
 	sv_strbuf_add(&m->nsinfo, "} 1\n", 4);
 }
 
@@ -451,18 +481,29 @@ static void family(struct metrics_render *m, const char *name,
 	}
 }
 
-static void sample(struct metrics_render *m, const char *name,
-		   const char *labels, size_t len, uint64_t v)
+static void sample_x(struct metrics_render *m, const char *name,
+		     const char *labels, size_t len, const char *extra,
+		     uint64_t v)
 {
 	sv_out_str(m->o, name);
 	if (len) {
 		sv_out_char(m->o, '{');
 		sv_out_mem(m->o, labels, len);
+		if (extra) {
+			sv_out_char(m->o, ',');
+			sv_out_str(m->o, extra);
+		}
 		sv_out_char(m->o, '}');
 	}
 	sv_out_char(m->o, ' ');
 	sv_out_u64(m->o, v);
 	sv_out_char(m->o, '\n');
+}
+
+static void sample(struct metrics_render *m, const char *name,
+		   const char *labels, size_t len, uint64_t v)
+{
+	sample_x(m, name, labels, len, NULL, v);
 }
 
 /* Every series of one map, value k, where the present-bit (if any) is
@@ -474,8 +515,8 @@ static void samples(struct metrics_render *m, const char *name,
 
 	for (i = 0; i < s->n; i++)
 		if (has < 0 || s->e[i].v[has])
-			sample(m, name, s->e[i].labels, s->e[i].len,
-			       s->e[i].v[k]);
+			sample_x(m, name, s->e[i].labels, s->e[i].len,
+				 s->e[i].extra, s->e[i].v[k]);
 }
 
 static bool any(const struct smap *s, int has)
@@ -538,10 +579,11 @@ static void listener_metrics(struct metrics_render *m)
 		for (i = 0; i < m->listeners.n; i++)
 			if (!strncmp(m->listeners.e[i].labels,
 				     "protocol=\"tcp\"", 14))
-				sample(m, "sockview_listener_syn_recv",
-				       m->listeners.e[i].labels,
-				       m->listeners.e[i].len,
-				       m->listeners.e[i].v[L_SYN]);
+				sample_x(m, "sockview_listener_syn_recv",
+					 m->listeners.e[i].labels,
+					 m->listeners.e[i].len,
+					 m->listeners.e[i].extra,
+					 m->listeners.e[i].v[L_SYN]);
 	}
 	if (any(&m->listeners, L_HAS_DROPS)) {
 		family(m, "sockview_listener_drops", "counter", NULL,
@@ -653,9 +695,9 @@ static void metrics_end(struct sv_render *r)
 	socket_metrics(m);
 	if (m->nsinfo.len) {
 		family(m, "sockview_netns_info", "gauge", NULL,
-		       "Each network namespace read (--all-netns): its inode, "
-		       "its /run/netns name, and the container of its first "
-		       "process as its cgroup names it.");
+		       "Each network namespace read (--all-netns): its inode "
+		       "and its /run/netns name.  Containers label the "
+		       "sockets their processes hold.");
 		sv_out_mem(m->o, m->nsinfo.p, m->nsinfo.len);
 	}
 	if (m->has_duration) {

@@ -43,9 +43,7 @@ struct sv_strbuf;
 struct sv_render *sv_metrics_new(struct sv_out *o,
 				 const struct sv_metrics_conf *c);
 /* The namespace of the sockets that follow (name from /run/netns). */
-struct sv_container;
-void sv_metrics_netns(struct sv_render *r, uint64_t inode, const char *name,
-		      const struct sv_container *c);
+void sv_metrics_netns(struct sv_render *r, uint64_t inode, const char *name);
 /* The time the collection took, reported at end(). */
 void sv_metrics_duration(struct sv_render *r, double seconds);
 /* name="value" with value escaped, after a comma unless b ends in '{'

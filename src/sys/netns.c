@@ -96,24 +96,6 @@ static struct sv_netns_entry *ns_add(struct sv_netns_set *s,
 	return e;
 }
 
-static void ns_container(struct sv_netns_entry *e)
-{
-	char path[64], text[4096];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/cgroup", e->pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	n = read(fd, text, sizeof(text));
-	close(fd);
-	if (n > 0 && sv_cgroup_container(text, (size_t)n, &e->container)) {
-		e->has_container = true;
-		e->label.container = &e->container;
-	}
-}
-
 static int by_pid(const struct dirent *d)
 {
 	return d->d_name[0] >= '1' && d->d_name[0] <= '9';
@@ -167,9 +149,6 @@ int sv_netns_scan(struct sv_netns_set *s)
 		struct sv_netns_entry *e = &s->e[i];
 
 		e->label.name = e->name[0] ? e->name : NULL;
-		if (e->pid)
-			ns_container(e);
-		e->label.container = e->has_container ? &e->container : NULL;
 	}
 	return np < 0 ? -errno : 0;
 }

@@ -33,8 +33,6 @@ struct sv_netns_entry {
 	char name[256];
 	int pid; /* the lowest pid found in it, 0 when none */
 	int fd;	 /* the namespace, open until its socket is made */
-	struct sv_container container;
-	bool has_container;
 	struct sv_diag *diag; /* a sock_diag socket made in it */
 	int err;	      /* why there is none */
 };

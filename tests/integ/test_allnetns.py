@@ -1,6 +1,7 @@
 """--all-netns: named and unnamed namespaces the test makes, each socket
 labeled with the namespace it lives in (inode from stat(2), name from
-/run/netns), and a container id taken from a cgroup the test makes."""
+/run/netns), and each socket the container of the process holding it,
+from cgroup v2 directories the test makes and moves its processes into."""
 
 import ctypes
 import json
@@ -13,11 +14,14 @@ import unittest
 
 from base import SockviewTestCase
 from nsutil import _libc, in_netns, sockview
-from test_metrics import parse, promtool_check
+from test_metrics import one, parse, promtool_check
 from test_owners import private_mounts
 
 CLONE_NEWNET = 0x40000000
-CID = "5e2b7d9c1a3f4e6b8d0c2a4e6f8b0d1c3e5a7b9d1f3c5e7a9b1d3f5c7e9a1b3d"
+# fresh ids per run: a cgroup another run left behind is not ours
+CID = os.urandom(32).hex()
+CID2 = os.urandom(32).hex()
+POD = "%s-%s-%s-%s-%s" % tuple(os.urandom(n).hex() for n in (4, 2, 2, 2, 6))
 
 
 def in_ns_listener(port, ns_path=None, cgroup=None):
@@ -55,23 +59,82 @@ def in_ns_listener(port, ns_path=None, cgroup=None):
     return pid, int(ino)
 
 
-def make_cgroup():
-    """A cgroup named as Docker's systemd driver names a container's;
-    None when cgroup v2 is not writable here."""
+def cgroup2_root():
     root = None
     with open("/proc/mounts") as f:
         for line in f:
             dev, mnt, fstype = line.split()[:3]
             if fstype == "cgroup2":
                 root = mnt
+    return root
+
+
+def make_cgroups(tc, *rel):
+    """cgroup v2 directories (paths under the root, made parents first,
+    removed deepest first when the test ends); None when cgroup v2 is
+    not writable here."""
+    root = cgroup2_root()
     if not root:
         return None
-    path = os.path.join(root, "docker-%s.scope" % CID)
-    try:
-        os.mkdir(path)
-    except OSError:
-        return None
-    return path
+    made = []
+
+    def remove():
+        for path in reversed(made):
+            # a killed member leaves its cgroup a moment after waitpid
+            for _ in range(100):
+                try:
+                    os.rmdir(path)
+                    break
+                except OSError:
+                    time.sleep(0.02)
+    tc.addCleanup(remove)
+    out = []
+    for r in rel:
+        path = root
+        for part in r.split("/"):
+            path = os.path.join(path, part)
+            if os.path.isdir(path):
+                continue
+            try:
+                os.mkdir(path)
+            except OSError:
+                return None
+            made.append(path)
+        out.append(path)
+    return out
+
+
+def make_cgroup(tc):
+    """A cgroup named as Docker's systemd driver names a container's."""
+    cg = make_cgroups(tc, "docker-%s.scope" % CID)
+    return cg[0] if cg else None
+
+
+def listener_in(cgroup, port):
+    """A child in cgroup (moved there before it makes its socket) that
+    listens on 127.0.0.1:port in this namespace and waits."""
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(r)
+            with open(os.path.join(cgroup, "cgroup.procs"), "w") as f:
+                f.write("0")
+            s = socket.socket()
+            s.bind(("127.0.0.1", port))
+            s.listen(5)
+            os.write(w, b"x")
+            os.close(w)
+            while True:
+                time.sleep(60)
+        finally:
+            os._exit(0)
+    os.close(w)
+    ok = os.read(r, 1)
+    os.close(r)
+    if not ok:
+        raise AssertionError("the child in %s failed" % cgroup)
+    return pid
 
 
 class TestAllNetns(SockviewTestCase):
@@ -82,7 +145,7 @@ class TestAllNetns(SockviewTestCase):
         for n in ("svtA", "svtB"):
             subprocess.run(["ip", "netns", "add", n], check=True)
         kids = []
-        cg = make_cgroup()
+        cg = make_cgroup(self)
         try:
             kids.append(in_ns_listener(7001, "/run/netns/svtA"))
             kids.append(in_ns_listener(7002, "/run/netns/svtB"))
@@ -111,7 +174,7 @@ class TestAllNetns(SockviewTestCase):
                 ns = hits[0]["netns"]
                 self.assertEqual(ns["inode"], ino, port)
                 self.assertEqual(ns.get("name"), name, port)
-            # the unnamed namespace's first process is in the container
+            # the listener's holder is in the container
             c = [o for o in objs if o["local"]["port"] == 7003][0]
             if cg:
                 self.assertEqual(c["container"],
@@ -141,8 +204,9 @@ class TestAllNetns(SockviewTestCase):
                     if n == "sockview_netns_info"}
             self.assertEqual(info[str(want[7001][0])].get("name"), "svtA")
             if cg:
-                self.assertEqual(info[str(want[7003][0])].get("container"),
-                                 CID)
+                self.assertEqual(one(s, "sockview_listener_accept_queue_"
+                                     "limit", local="127.0.0.1:7003",
+                                     container_id=CID), 3)
             if not cg:
                 raise unittest.SkipTest("cgroup v2 is not writable here: "
                                         "the container label was not "
@@ -151,10 +215,91 @@ class TestAllNetns(SockviewTestCase):
             for pid, _ in kids:
                 os.kill(pid, signal.SIGKILL)
                 os.waitpid(pid, 0)
-            for _ in range(100):
-                try:
-                    if cg:
-                        os.rmdir(cg)
-                    break
-                except OSError:
-                    time.sleep(0.02)
+
+    @in_netns
+    def test_container_per_socket_owner(self):
+        """Two processes in one namespace, in two containers' cgroups (a
+        Docker scope, a Kubernetes pod's containerd scope), and the test
+        itself in none: each socket gets its own holder's container."""
+        pod = POD.replace("-", "_")
+        kube = ("kubepods.slice/kubepods-besteffort.slice/"
+                "kubepods-besteffort-pod%s.slice" % pod)
+        cgs = make_cgroups(self, "docker-%s.scope" % CID,
+                           kube + "/cri-containerd-%s.scope" % CID2)
+        if not cgs:
+            raise unittest.SkipTest("cgroup v2 is not writable here")
+        with open("/proc/self/cgroup") as f:
+            v2 = [l for l in f.read().splitlines() if l.startswith("0::")]
+        self.assertFalse(any(x in v2[0] for x in ("docker", "kubepods",
+                                                  "containerd")),
+                         "the test itself must hold no container: %r" % v2)
+        kids = []
+        try:
+            kids.append(listener_in(cgs[0], 7011))
+            kids.append(listener_in(cgs[1], 7012))
+            me = os.stat("/proc/self/ns/net").st_ino
+            l = socket.socket()
+            l.bind(("127.0.0.1", 7013))
+            l.listen(7)
+            # the kernel's own word on who holds what, before sockview's
+            for pid, cg in zip(kids, cgs):
+                with open("/proc/%d/cgroup" % pid) as f:
+                    self.assertIn(cg[len(cgroup2_root()):], f.read())
+            want = {7011: {"runtime": "docker", "id": CID},
+                    7012: {"runtime": "containerd", "id": CID2,
+                           "pod_uid": POD},
+                    7013: None}
+            p = sockview("list", "-tl", "--all-netns", "--json")
+            self.assertEqual(p.returncode, 0, p.stderr)
+            objs = [o for o in json.loads(p.stdout)
+                    if o["netns"]["inode"] == me]
+            for port, c in want.items():
+                hits = [o for o in objs if o["local"]["port"] == port]
+                self.assertEqual(len(hits), 1, port)
+                self.assertEqual(hits[0].get("container"), c, port)
+            # the table: the short id under -e, per row
+            p = sockview("list", "-tle", "--all-netns")
+            self.assertEqual(p.returncode, 0, p.stderr)
+            lines = p.stdout.decode().splitlines()
+            col = lines[0].split().index("Container")
+            rows = {}
+            for line in lines[1:]:
+                for port in want:
+                    if "127.0.0.1:%d " % port in line + " ":
+                        rows[port] = line
+            self.assertIn(CID[:12], rows[7011].split())
+            self.assertIn(CID2[:12], rows[7012].split())
+            self.assertNotIn(CID[:12], rows[7013])
+            self.assertNotIn(CID2[:12], rows[7013])
+            self.assertGreater(col, 0)
+            # without -e and JSON the table reads no cgroup and shows none
+            p = sockview("list", "-tl", "--all-netns")
+            self.assertNotIn(CID[:12], p.stdout.decode())
+            # metrics: the labels per socket's container, same namespace
+            p = sockview("metrics", "-t", "--all-netns")
+            self.assertEqual(p.returncode, 0, p.stderr)
+            text = p.stdout.decode()
+            promtool_check(self, text)
+            s = parse(text)
+            ns = str(me)
+            self.assertEqual(one(s, "sockview_listener_accept_queue_limit",
+                                 local="127.0.0.1:7011", netns=ns,
+                                 container_id=CID,
+                                 container_runtime="docker"), 5)
+            self.assertEqual(one(s, "sockview_listener_accept_queue_limit",
+                                 local="127.0.0.1:7012", netns=ns,
+                                 container_id=CID2, pod_uid=POD,
+                                 container_runtime="containerd"), 5)
+            mine = [lab for n, lab, v in s
+                    if n == "sockview_listener_accept_queue_limit" and
+                    lab.get("local") == "127.0.0.1:7013"]
+            self.assertEqual(len(mine), 1)
+            self.assertNotIn("container_id", mine[0])
+            for cid in (CID, CID2):
+                self.assertEqual(one(s, "sockview_sockets", netns=ns,
+                                     state="listening",
+                                     container_id=cid), 1)
+        finally:
+            for pid in kids:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
