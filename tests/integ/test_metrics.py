@@ -125,6 +125,50 @@ def listen_drops():
     return int(lines[1][lines[0].index("ListenDrops")])
 
 
+def drop_acks_to(ports):
+    """Drop the pure ACKs (TCP flags exactly ACK) sent on lo to these
+    ports: an htb root whose class 1:2, where a u32 filter sends them,
+    ends in a pfifo of limit 0.  Needs only tc and the kernel's htb,
+    u32 and fifo; this namespace's lo only."""
+    tc = shutil.which("tc")
+    if not tc:
+        raise unittest.SkipTest("tc (iproute2) is not installed")
+    cmds = [["qdisc", "add", "dev", "lo", "root", "handle", "1:", "htb",
+             "default", "1", "r2q", "100000"],
+            ["class", "add", "dev", "lo", "parent", "1:", "classid", "1:1",
+             "htb", "rate", "10gbit"],
+            ["class", "add", "dev", "lo", "parent", "1:", "classid", "1:2",
+             "htb", "rate", "10gbit"],
+            ["qdisc", "add", "dev", "lo", "parent", "1:2", "handle", "20:",
+             "pfifo", "limit", "0"]]
+    for port in ports:
+        # a 20-byte IPv4 header: the TCP flags are byte 33
+        cmds.append(["filter", "add", "dev", "lo", "parent", "1:",
+                     "protocol", "ip", "prio", "1", "u32",
+                     "match", "ip", "protocol", "6", "0xff",
+                     "match", "ip", "dport", str(port), "0xffff",
+                     "match", "u8", "0x10", "0xff", "at", "33",
+                     "flowid", "1:2"])
+    for c in cmds:
+        p = subprocess.run([tc] + c, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE)
+        if p.returncode:
+            raise AssertionError("tc %s: %s" % (" ".join(c),
+                                                p.stderr.decode()))
+
+
+def half_open(port):
+    """A client whose connect() completes on its side; the listener,
+    whose last ACK never arrives, keeps the request in SYN-RECV."""
+    c = socket.socket()
+    c.setblocking(False)
+    try:
+        c.connect(("127.0.0.1", port))
+    except BlockingIOError:
+        pass
+    return c
+
+
 class TestMetrics(SockviewTestCase):
 
     @in_netns
@@ -218,6 +262,58 @@ class TestMetrics(SockviewTestCase):
                           if n == "sockview_sockets"}, {str(ino)})
         self.assertEqual(one(s, "sockview_listener_syn_recv",
                              protocol="tcp", local=local), 0)
+
+    @in_netns(sysctls=NOSYNCOOKIES)
+    def test_syn_recv_per_listener(self):
+        """Half-open connections the test makes: the clients' last ACKs
+        of the handshake are dropped on lo (an htb class whose leaf
+        queue holds nothing), so each listener keeps its requests in
+        SYN-RECV.  Counts against what was made, and against ss."""
+        drop_acks_to((7100, 7102))
+        exact = socket.socket()
+        exact.bind(("127.0.0.1", 7100))
+        exact.listen(16)
+        quiet = socket.socket()
+        quiet.bind(("127.0.0.1", 7101))
+        quiet.listen(16)
+        wild = socket.socket()
+        wild.bind(("0.0.0.0", 7102))
+        wild.listen(16)
+        keep = [half_open(7100) for _ in range(4)]
+        keep += [half_open(7102) for _ in range(3)]
+        keep.append(socket.create_connection(("127.0.0.1", 7101)))
+        want = {7100: 4, 7101: 0, 7102: 3}
+
+        def ss_counts():
+            out = {}
+            for line in ss("-Htn", "state", "syn-recv").splitlines():
+                port = int(line.split()[2].rsplit(":", 1)[1])
+                out[port] = out.get(port, 0) + 1
+            return out
+        deadline = time.time() + 5
+        while ss_counts() != {7100: 4, 7102: 3} and time.time() < deadline:
+            time.sleep(0.01)
+        self.assertEqual(ss_counts(), {7100: 4, 7102: 3},
+                         "the kernel holds the requests made")
+        text = metrics(self, "-t")
+        promtool_check(self, text)
+        s = parse(text)
+        for port, local in ((7100, "127.0.0.1:7100"),
+                            (7101, "127.0.0.1:7101"),
+                            (7102, "0.0.0.0:7102")):
+            self.assertEqual(one(s, "sockview_listener_syn_recv",
+                                 protocol="tcp", local=local), want[port],
+                             local)
+        # by state: the 7 requests are syn-recv; established are the 7
+        # clients (whose side completed) and 7101's pair, as ss says
+        def by_state(state):
+            return sum(v for n, lab, v in s if n == "sockview_sockets" and
+                       lab["protocol"] == "tcp" and lab["state"] == state)
+        self.assertEqual(by_state("syn-recv"), 7)
+        est = ss("-Htn", "state", "established").splitlines()
+        self.assertEqual(len(est), 9)
+        self.assertEqual(by_state("established"), len(est))
+        self.assertEqual(ss_counts(), {7100: 4, 7102: 3}, "still held")
 
     @in_netns
     def test_per_socket_series_need_a_cap_and_keep_it(self):

@@ -14,8 +14,11 @@ import urllib.parse
 import urllib.request
 
 from base import NOSYNCOOKIES, SockviewTestCase
-from nsutil import in_netns, sockview_path, ss
-from test_metrics import display, parse, promtool_check
+from nsutil import _libc, in_netns, sockview_path, ss
+from test_metrics import display, one, parse, promtool_check
+from test_owners import private_mounts
+
+CLONE_NEWNET = 0x40000000
 
 PORT = 19153  # the documented default
 
@@ -76,6 +79,37 @@ def http(port, raw, host="127.0.0.1"):
 def get(port, path, extra=b""):
     return http(port, b"GET " + path + b" HTTP/1.1\r\nHost: t\r\n"
                 b"Connection: close\r\n" + extra + b"\r\n")
+
+
+def ns_holder(ns_path, port, conns):
+    """A child in the namespace ns_path listening on 127.0.0.1:port with
+    conns connections made and never accepted.  (pid, its inode)."""
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(r)
+            fd = os.open(ns_path, os.O_RDONLY)
+            if _libc.setns(fd, CLONE_NEWNET) != 0:
+                os._exit(3)
+            subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+            l = socket.socket()
+            l.bind(("127.0.0.1", port))
+            l.listen(16)
+            keep = [socket.create_connection(("127.0.0.1", port))
+                    for _ in range(conns)]
+            os.write(w, b"%d" % os.stat("/proc/self/ns/net").st_ino)
+            os.close(w)
+            while keep:
+                time.sleep(60)
+        finally:
+            os._exit(0)
+    os.close(w)
+    ino = os.read(r, 64)
+    os.close(r)
+    if not ino:
+        raise AssertionError("the holder in %s failed" % ns_path)
+    return pid, int(ino)
 
 
 class TestServe(SockviewTestCase):
@@ -234,6 +268,82 @@ class TestServe(SockviewTestCase):
         # and the scrape said how long it took
         dur = api("query", query="sockview_scrape_duration_seconds")
         self.assertTrue(0 < float(dur["data"]["result"][0]["value"][1]) < 1)
+
+    @in_netns
+    def test_all_netns_scrape(self):
+        """serve --all-netns while two named namespaces hold known
+        sockets: each scrape reads them all, labeled apart, and reads
+        them again at the next scrape."""
+        private_mounts()
+        for n in ("svsA", "svsB"):
+            subprocess.run(["ip", "netns", "add", n], check=True)
+        a_pid, a = ns_holder("/run/netns/svsA", 6321, 3)
+        b_pid, b = ns_holder("/run/netns/svsB", 6322, 2)
+        me = os.stat("/proc/self/ns/net").st_ino
+        self.assertEqual(len({a, b, me}), 3)
+        start_serve(self, "--all-netns", "--listen", "127.0.0.1:6320")
+
+        def scrape():
+            st, _, body = get(6320, b"/metrics")
+            self.assertEqual(st, 200, body[:500])
+            promtool_check(self, body.decode())
+            return parse(body.decode())
+
+        def established(s, ino):
+            return sum(v for n, lab, v in s if n == "sockview_sockets" and
+                       lab["netns"] == str(ino) and
+                       lab["protocol"] == "tcp" and
+                       lab["state"] == "established")
+
+        def ss_in(name, *args):
+            p = subprocess.run(["nsenter", "--net=/run/netns/" + name,
+                                "ss", "-Htn"] + list(args),
+                               stdout=subprocess.PIPE, check=True)
+            return p.stdout.decode().splitlines()
+        s = scrape()
+        # each namespace's clients and their queued children
+        self.assertEqual(len(ss_in("svsA", "state", "established")), 6)
+        self.assertEqual(len(ss_in("svsB", "state", "established")), 4)
+        self.assertEqual(established(s, a), 6)
+        self.assertEqual(established(s, b), 4)
+        for ino, local, n in ((a, "127.0.0.1:6321", 3),
+                              (b, "127.0.0.1:6322", 2)):
+            self.assertEqual(one(s, "sockview_listener_accept_queue_length",
+                                 local=local, netns=str(ino)), n)
+            self.assertEqual(one(s, "sockview_listener_accept_queue_limit",
+                                 local=local, netns=str(ino)), 16)
+        # each listener in its own namespace only
+        self.assertEqual(len([1 for n, lab, v in s
+                              if n == "sockview_listener_accept_queue_"
+                              "length" and lab["local"] == "127.0.0.1:6321"
+                              ]), 1)
+        # serve's own listener, in the namespace serve runs in
+        self.assertEqual(one(s, "sockview_listener_accept_queue_limit",
+                             local="127.0.0.1:6320", netns=str(me)) > 0,
+                         True)
+        info = {lab["netns"]: lab for n, lab, v in s
+                if n == "sockview_netns_info"}
+        self.assertEqual(info[str(a)].get("name"), "svsA")
+        self.assertEqual(info[str(b)].get("name"), "svsB")
+        self.assertNotIn("name", info[str(me)])
+        # the next scrape reads again: B's holder is gone, its
+        # namespace (kept by /run/netns) has no socket left
+        os.kill(b_pid, signal.SIGKILL)
+        os.waitpid(b_pid, 0)
+        deadline = time.time() + 5
+        while ss_in("svsB", "-a") and time.time() < deadline:
+            time.sleep(0.02)
+        self.assertEqual(ss_in("svsB", "-a"), [])
+        s = scrape()
+        self.assertEqual(established(s, a), 6)
+        self.assertEqual(established(s, b), 0)
+        self.assertEqual([lab for n, lab, v in s
+                          if n == "sockview_sockets" and
+                          lab["netns"] == str(b)], [])
+        self.assertIn(str(b), {lab["netns"] for n, lab, v in s
+                               if n == "sockview_netns_info"})
+        os.kill(a_pid, signal.SIGKILL)
+        os.waitpid(a_pid, 0)
 
     @in_netns
     def test_scrape_budget(self):
