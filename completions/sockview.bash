@@ -13,17 +13,17 @@ _sockview_pids()
 _sockview_list()
 {
 	case $prev in
-	--resolver-threads|--resolve-timeout)
+	-f|--family|-A|--query|--resolver-threads|--resolve-timeout)
 		return ;;
 	-F|--filter-file|--save|--load)
 		COMPREPLY=($(compgen -f -- "$cur")); return ;;
 	--netns-pid)
 		COMPREPLY=($(_sockview_pids)); return ;;
-	--netns)
+	-N|--netns)
 		COMPREPLY=($(compgen -W "$(ls /run/netns 2>/dev/null)" -- "$cur")); return ;;
 	esac
 	if [[ $cur == -* ]]; then
-		COMPREPLY=($(compgen -W "-t --tcp -u --udp -w --raw -x --unix -4 --ipv4 -6 --ipv6 -l --listening -a --all -e --extended -m --memory -i --info -o --options -p --processes -n --numeric -r --resolve --resolver-threads --resolve-timeout --netns --netns-pid --all-netns -F --filter-file --save --load --json --jsonl -h --help $1" -- "$cur"))
+		COMPREPLY=($(compgen -W "-t --tcp -u --udp -w --raw -x --unix -4 --ipv4 -6 --ipv6 -f --family -A --query -l --listening -a --all -e --extended -m --memory -i --info -o --options -p --processes -n --numeric -r --resolve --resolver-threads --resolve-timeout -N --netns --netns-pid --all-netns -F --filter-file --save --load --json --jsonl -H --no-header -O --oneline -s --summary -V --version -h --help $1" -- "$cur"))
 		return
 	fi
 	case $prev in
@@ -37,17 +37,17 @@ _sockview_list()
 _sockview_metrics()
 {
 	case $prev in
-	--resolver-threads|--resolve-timeout|--top|--per-socket|--max-series)
+	-f|--family|-A|--query|--resolver-threads|--resolve-timeout|--top|--per-socket|--max-series)
 		return ;;
 	-F|--filter-file|--save|--load)
 		COMPREPLY=($(compgen -f -- "$cur")); return ;;
 	--netns-pid)
 		COMPREPLY=($(_sockview_pids)); return ;;
-	--netns)
+	-N|--netns)
 		COMPREPLY=($(compgen -W "$(ls /run/netns 2>/dev/null)" -- "$cur")); return ;;
 	esac
 	if [[ $cur == -* ]]; then
-		COMPREPLY=($(compgen -W "-t --tcp -u --udp -w --raw -x --unix -4 --ipv4 -6 --ipv6 -l --listening -a --all -e --extended -m --memory -i --info -o --options -p --processes -n --numeric -r --resolve --resolver-threads --resolve-timeout --netns --netns-pid --all-netns -F --filter-file --save --load --json --jsonl --top --per-socket --max-series --openmetrics -h --help $1" -- "$cur"))
+		COMPREPLY=($(compgen -W "-t --tcp -u --udp -w --raw -x --unix -4 --ipv4 -6 --ipv6 -f --family -A --query -l --listening -a --all -e --extended -m --memory -i --info -o --options -p --processes -n --numeric -r --resolve --resolver-threads --resolve-timeout -N --netns --netns-pid --all-netns -F --filter-file --save --load --json --jsonl -H --no-header -O --oneline -s --summary -V --version --top --per-socket --max-series --openmetrics -h --help $1" -- "$cur"))
 		return
 	fi
 	case $prev in
@@ -61,17 +61,17 @@ _sockview_metrics()
 _sockview_serve()
 {
 	case $prev in
-	--resolver-threads|--resolve-timeout|--top|--per-socket|--max-series|--listen|--scrape-timeout|--max-connections)
+	-f|--family|-A|--query|--resolver-threads|--resolve-timeout|--top|--per-socket|--max-series|--listen|--scrape-timeout|--max-connections)
 		return ;;
 	-F|--filter-file|--save|--load)
 		COMPREPLY=($(compgen -f -- "$cur")); return ;;
 	--netns-pid)
 		COMPREPLY=($(_sockview_pids)); return ;;
-	--netns)
+	-N|--netns)
 		COMPREPLY=($(compgen -W "$(ls /run/netns 2>/dev/null)" -- "$cur")); return ;;
 	esac
 	if [[ $cur == -* ]]; then
-		COMPREPLY=($(compgen -W "-t --tcp -u --udp -w --raw -x --unix -4 --ipv4 -6 --ipv6 -l --listening -a --all -e --extended -m --memory -i --info -o --options -p --processes -n --numeric -r --resolve --resolver-threads --resolve-timeout --netns --netns-pid --all-netns -F --filter-file --save --load --json --jsonl --top --per-socket --max-series --openmetrics --listen --scrape-timeout --max-connections -h --help $1" -- "$cur"))
+		COMPREPLY=($(compgen -W "-t --tcp -u --udp -w --raw -x --unix -4 --ipv4 -6 --ipv6 -f --family -A --query -l --listening -a --all -e --extended -m --memory -i --info -o --options -p --processes -n --numeric -r --resolve --resolver-threads --resolve-timeout -N --netns --netns-pid --all-netns -F --filter-file --save --load --json --jsonl -H --no-header -O --oneline -s --summary -V --version --top --per-socket --max-series --openmetrics --listen --scrape-timeout --max-connections -h --help $1" -- "$cur"))
 		return
 	fi
 	case $prev in
@@ -116,7 +116,7 @@ _sockview()
 	if ((COMP_CWORD == 1)); then
 		if [[ $cur == -* ]]; then
 			# options alone mean list
-			_sockview_list "-V --version"
+			_sockview_list ""
 		else
 			COMPREPLY=($(compgen -W "list metrics serve watch fields help" -- "$cur"))
 		fi

@@ -84,6 +84,7 @@ int main(int argc, char **argv)
 	static char *no_args[] = { list_name, NULL };
 	const struct sv_cmd *cmd;
 
+	sv_version = SV_VERSION;
 	reserve_std_fds();
 	if (atexit(check_stdout))
 		sv_die("cannot register the check of stdout");
@@ -97,7 +98,7 @@ int main(int argc, char **argv)
 		sv_cmd_usage(&sv_main_doc, stdout);
 		return 0;
 	case 'V':
-		printf("sockview %s\n", SV_VERSION);
+		printf("sockview %s\n", sv_version);
 		return 0;
 	}
 	if (!strcmp(argv[1], sv_help_doc.name)) {

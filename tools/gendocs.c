@@ -306,6 +306,15 @@ static void bash_command(FILE *f, const struct sv_cmd_doc *doc)
 	fputs("}\n", f);
 }
 
+/* A sockview option list does not have too: the first word's
+ * completion offers list's options and these. */
+static bool main_only(const struct sv_option *o)
+{
+	const struct sv_option *l = sv_opt_find(&sv_list_doc, o->id);
+
+	return !l || strcmp(l->name, o->name) != 0;
+}
+
 static void gen_bash(void)
 {
 	const struct sv_cmd_doc *const *c;
@@ -329,6 +338,8 @@ static void gen_bash(void)
 	      "\t\t\t_sockview_list \"",
 	      f);
 	for_each_opt(o, &sv_main_doc) {
+		if (!main_only(o))
+			continue;
 		if (has_short(o))
 			fprintf(f, "-%c ", o->id);
 		fprintf(f, "--%s%s", o->name, o[1].name ? " " : "");
@@ -447,7 +458,8 @@ static void gen_zsh(void)
 	      "\t\t\t# options alone mean list\n\t\t\t_sockview_list",
 	      f);
 	for_each_opt(o, &sv_main_doc)
-		zsh_option(f, o, "\t\t\t\t");
+		if (main_only(o))
+			zsh_option(f, o, "\t\t\t\t");
 	fputs("\n\t\telse\n"
 	      "\t\t\t_describe -t commands 'sockview command' commands\n"
 	      "\t\tfi\n\t\treturn\n\tfi\n\tcase $words[2] in\n",

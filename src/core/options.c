@@ -44,6 +44,52 @@ static const struct sv_option list_opts[] = {
 	{ '6', "ipv6", NULL, SV_HINT_NONE, NULL,
 	  "only IPv6",
 	  "Only IPv6 sockets." },
+	{ 'f', "family", "FAMILY", SV_HINT_NONE, NULL,
+	  "only this family: inet, inet6 or unix",
+	  "Only sockets of this family, as\n"
+	  ".BR ss (8)\n"
+	  "names it:\n"
+	  ".B inet\n"
+	  "(as\n"
+	  ".BR \\-4 ),\n"
+	  ".B inet6\n"
+	  "(as\n"
+	  ".BR \\-6 )\n"
+	  "or\n"
+	  ".BR unix ;\n"
+	  "repeat it for several.\n"
+	  "Alone, inet and inet6 select TCP, UDP and RAW, unix the UNIX "
+	  "table.\n"
+	  "ss's other families (link, netlink, vsock, tipc, xdp) are refused "
+	  "with\n"
+	  "exit status 2: sockview has no table for them." },
+	{ 'A', "query", "QUERY", SV_HINT_NONE, NULL,
+	  "tables by ss's words: all, inet, tcp, unix_dgram...",
+	  "The tables to list, in\n"
+	  ".BR ss (8)'s\n"
+	  "words, comma separated:\n"
+	  ".BR all ,\n"
+	  ".B inet\n"
+	  "(TCP, UDP, RAW),\n"
+	  ".BR tcp ,\n"
+	  ".BR udp ,\n"
+	  ".BR raw ,\n"
+	  ".BR unix ,\n"
+	  ".BR unix_stream ,\n"
+	  ".BR unix_dgram ,\n"
+	  ".B unix_seqpacket\n"
+	  "(and ss's short forms u_str, u_dgr, u_seq).\n"
+	  "A word after\n"
+	  ".B !\n"
+	  "takes its tables away\n"
+	  ".RB ( \"\\-A all,!unix\" ).\n"
+	  ".B all\n"
+	  "means every table sockview has.\n"
+	  "ss's words for tables sockview does not have (packet, netlink, "
+	  "mptcp,\n"
+	  "sctp, dccp, vsock, tipc, xdp and their short forms) are refused "
+	  "with\n"
+	  "exit status 2, never answered with an empty list." },
 	{ 'l', "listening", NULL, SV_HINT_NONE,
 	  "States (default: connected sockets only):",
 	  "listening and unconnected sockets only",
@@ -111,7 +157,7 @@ static const struct sv_option list_opts[] = {
 	  "How long\n"
 	  ".B \\-r\n"
 	  "waits for answers (default 2; fractions allowed)." },
-	{ SV_OPT_NETNS, "netns", "NAME", SV_HINT_NETNS, "Namespaces:",
+	{ 'N', "netns", "NAME", SV_HINT_NETNS, "Namespaces:",
 	  "the network namespace /run/netns/NAME",
 	  "List the sockets of the network namespace\n"
 	  ".IR /run/netns/name ,\n"
@@ -160,6 +206,39 @@ static const struct sv_option list_opts[] = {
 	{ SV_OPT_JSONL, "jsonl", NULL, SV_HINT_NONE, NULL,
 	  "one JSON object per line",
 	  "Print one JSON object per line." },
+	{ 'H', "no-header", NULL, SV_HINT_NONE, NULL,
+	  "table: no header line",
+	  "Table: leave out the header line." },
+	{ 'O', "oneline", NULL, SV_HINT_NONE, NULL,
+	  "table: -i details on the socket's own line",
+	  "Table: print what\n"
+	  ".B \\-i\n"
+	  "adds on the socket's own line, after its columns, instead of on\n"
+	  "a line of its own." },
+	{ 's', "summary", NULL, SV_HINT_NONE, NULL,
+	  "counts per protocol, family and state, as ss -s",
+	  "Print counts instead of sockets: the total, and per table its "
+	  "sockets\n"
+	  "by family (IPv4, IPv6) and by state; with\n"
+	  ".B \\-\\-json\n"
+	  "one object (see JSON).\n"
+	  "Every state is counted unless\n"
+	  ".BR \\-l ,\n"
+	  ".B \\-a\n"
+	  "or a filter says otherwise; the other options and the filter "
+	  "select\n"
+	  "what is counted, as they select what is listed.\n"
+	  "Unlike\n"
+	  ".BR \"ss \\-s\" ,\n"
+	  "which reads\n"
+	  ".I /proc/net/sockstat\n"
+	  "and\n"
+	  ".IR /proc/net/snmp ,\n"
+	  "the counts come from the same dumps as the list, so they agree "
+	  "with it." },
+	{ 'V', "version", NULL, SV_HINT_NONE, NULL,
+	  "print the version and exit",
+	  "Print the version and exit." },
 	{ 0 },
 };
 

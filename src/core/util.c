@@ -7,6 +7,7 @@
 #include "core/util.h"
 
 const char *sv_progname = "sockview";
+const char *sv_version = "unknown";
 
 __attribute__((format(printf, 2, 0))) static void
 vreport(const char *prefix, const char *fmt, va_list ap)

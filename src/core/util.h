@@ -10,6 +10,8 @@
 #define SV_EXIT_USAGE 2
 
 extern const char *sv_progname;
+/* The version main.c was built with (only it knows it). */
+extern const char *sv_version;
 
 __attribute__((format(printf, 1, 2), noreturn)) void sv_die(const char *fmt,
 								...);

@@ -60,6 +60,8 @@ void sv_list_parse_opts(int argc, char **argv, struct list_opts *lo,
 			const struct sv_list_extra *x)
 {
 	const char *filter_file = NULL;
+	bool states_set = false;
+	const char *query = NULL;
 	struct sv_filter_error ferr;
 	struct sv_getopt g;
 	uint64_t v;
@@ -84,19 +86,42 @@ void sv_list_parse_opts(int argc, char **argv, struct list_opts *lo,
 			break;
 		case 'x':
 			lo->protos |= 1u << SV_PROTO_UNIX;
+			lo->unix_types |= 1u << SOCK_STREAM | 1u << SOCK_DGRAM |
+					  1u << SOCK_SEQPACKET;
 			break;
 		case '4':
-			lo->families |= 1;
+			lo->families |= SV_FAM_INET;
 			break;
 		case '6':
-			lo->families |= 2;
+			lo->families |= SV_FAM_INET6;
+			break;
+		case 'f':
+			sv_list_family(lo, optarg);
+			break;
+		case 'A':
+			sv_list_query(lo, optarg);
+			query = optarg;
 			break;
 		case 'a':
 			lo->states = SV_STATES_ALL;
+			states_set = true;
 			break;
 		case 'l':
 			lo->states = SV_STATES_LISTENING;
+			states_set = true;
 			break;
+		case 'H':
+			lo->no_header = true;
+			break;
+		case 'O':
+			lo->oneline = true;
+			break;
+		case 's':
+			lo->summary = true;
+			break;
+		case 'V':
+			printf("sockview %s\n", sv_version);
+			exit(0);
 		case 'n':
 			lo->resolve = false;
 			break;
@@ -106,7 +131,7 @@ void sv_list_parse_opts(int argc, char **argv, struct list_opts *lo,
 		case 'p':
 			lo->procs = true;
 			break;
-		case SV_OPT_NETNS:
+		case 'N':
 			lo->netns = optarg;
 			break;
 		case SV_OPT_ALL_NETNS:
@@ -186,6 +211,11 @@ void sv_list_parse_opts(int argc, char **argv, struct list_opts *lo,
 					&lo->filter, &ferr)) {
 		sv_usage_die("list: %s", ferr.msg);
 	}
+	/* ss -s counts every socket, whatever its state */
+	if (lo->summary && !states_set)
+		lo->states = SV_STATES_ALL;
+	if (query && !lo->protos)
+		sv_usage_die("list: -A %s selects no table", query);
 	if (lo->filter)
 		lo->states = sv_filter_states(lo->filter, lo->states);
 	/* A TCP socket bound but neither listening nor connecting is
@@ -209,15 +239,22 @@ void sv_list_parse_opts(int argc, char **argv, struct list_opts *lo,
 		sv_usage_die("list: --load reads a capture: it takes no %s",
 			     lo->save ? "--save" : "namespace");
 
-	if (!lo->families)
-		lo->families = 3;
 	if (!lo->protos) {
-		lo->protos = 1u << SV_PROTO_TCP | 1u << SV_PROTO_UDP |
-			     1u << SV_PROTO_RAW;
-		/* ss habit: -4/-6 alone mean the inet tables */
-		if (lo->families == 3)
+		unsigned inet = 1u << SV_PROTO_TCP | 1u << SV_PROTO_UDP |
+				1u << SV_PROTO_RAW;
+
+		/* ss habit: -4/-6 (-f inet, inet6) alone mean the inet
+		 * tables, -f unix the UNIX one; nothing means all */
+		if (!lo->families || (lo->families & (SV_FAM_INET | SV_FAM_INET6)))
+			lo->protos |= inet;
+		if (!lo->families || (lo->families & SV_FAM_UNIX))
 			lo->protos |= 1u << SV_PROTO_UNIX;
 	}
+	if (!(lo->families & (SV_FAM_INET | SV_FAM_INET6)))
+		lo->families |= SV_FAM_INET | SV_FAM_INET6;
+	if (!lo->unix_types)
+		lo->unix_types = 1u << SOCK_STREAM | 1u << SOCK_DGRAM |
+				 1u << SOCK_SEQPACKET;
 }
 
 /* One socket through the user-space filter: a record no kernel filtered
@@ -300,6 +337,10 @@ int sv_list_sock(struct sv_sock *s, void *arg)
 	if (run->check && !sv_list_match(run, run->filter, s))
 		return 0;
 	if (run->check_states && !(run->states & SV_SF(s->state)))
+		return 0;
+	/* -A unix_stream and the like: the kernel has no type filter */
+	if (s->proto == SV_PROTO_UNIX && run->unix_types &&
+	    (s->type >= 32 || !(run->unix_types & (1u << s->type))))
 		return 0;
 	if (run->resolver && (s->has & SV_HAS_PORTS)) {
 		int udp = s->proto == SV_PROTO_UDP;
@@ -571,6 +612,26 @@ void sv_list_run_free_containers(struct list_run *run)
 	run->containers = NULL;
 }
 
+static struct sv_render *list_render(const struct list_opts *lo,
+				     struct sv_out *out)
+{
+	unsigned show = lo->show;
+
+	if (lo->summary)
+		return sv_summary_new(out, lo->json, lo->protos);
+	if (lo->json)
+		return sv_json_new(out, lo->json - 1);
+	if (lo->procs)
+		show |= SV_SHOW_PROC;
+	if (lo->all_netns && (lo->show & SV_SHOW_EXT))
+		show |= SV_SHOW_NETNS;
+	if (lo->no_header)
+		show |= SV_TABLE_NO_HEADER;
+	if (lo->oneline)
+		show |= SV_TABLE_ONELINE;
+	return sv_table_new(out, show);
+}
+
 int sv_cmd_list(int argc, char **argv)
 {
 	static struct sv_out out;
@@ -583,6 +644,7 @@ int sv_cmd_list(int argc, char **argv)
 
 	sv_list_parse_opts(argc, argv, &lo, NULL);
 	run.states = lo.states;
+	run.unix_types = lo.unix_types;
 	if (lo.load) {
 		const char *why;
 
@@ -632,11 +694,7 @@ int sv_cmd_list(int argc, char **argv)
 		pending = sv_resolver_pending(run.resolver) > 0;
 	}
 
-	run.render = lo.json ? sv_json_new(&out, lo.json - 1)
-			     : sv_table_new(&out, lo.show | (lo.procs ? SV_SHOW_PROC : 0) |
-						       (lo.all_netns && (lo.show & SV_SHOW_EXT)
-								? SV_SHOW_NETNS
-								: 0));
+	run.render = list_render(&lo, &out);
 	if (lo.save)
 		sv_list_save_begin(&lo, &run, d);
 	if (lo.all_netns)

@@ -11,9 +11,15 @@
 
 /* What `list` was asked for, and the state of one run. */
 
+/* list_opts.families */
+#define SV_FAM_INET 1u
+#define SV_FAM_INET6 2u
+#define SV_FAM_UNIX 4u /* -f unix */
+
 struct list_opts {
 	unsigned protos;   /* 1 << SV_PROTO_* */
-	unsigned families; /* bit 0: inet, bit 1: inet6 */
+	unsigned families; /* SV_FAM_*; after parsing inet ones are set */
+	unsigned unix_types; /* 1 << SOCK_* of the UNIX sockets wanted */
 	uint32_t states;
 	unsigned show;	   /* SV_SHOW_* */
 	int json;	   /* 0, SV_JSON_ARRAY + 1, SV_JSON_LINES + 1 */
@@ -27,6 +33,9 @@ struct list_opts {
 	struct sv_filter *filter; /* trailing arguments or -F FILE */
 	const char *save;	  /* --save FILE */
 	const char *load;	  /* --load FILE */
+	bool no_header;		  /* -H */
+	bool oneline;		  /* -O */
+	bool summary;		  /* -s */
 };
 
 struct list_run {
@@ -41,6 +50,7 @@ struct list_run {
 	bool kernel_ran; /* the kernel ran the filter's bytecode (live dump) */
 	bool check_states; /* --load: the state selection is ours to do */
 	uint32_t states;
+	unsigned unix_types; /* UNIX sockets of these types (1 << SOCK_*) */
 	struct sv_capture_writer save;
 	bool saving;
 	bool soft; /* a dump error is kept in err, not fatal */
@@ -87,6 +97,10 @@ bool sv_list_match(const struct list_run *run, const struct sv_filter *f,
 void sv_list_sources(struct sv_diag *d, const struct sv_capture *cap,
 		     const struct list_opts *lo, sv_sock_cb cb,
 		     struct list_run *run);
+
+/* query.c: -A QUERY and -f FAMILY; die with a usage error. */
+void sv_list_query(struct list_opts *lo, const char *arg);
+void sv_list_family(struct list_opts *lo, const char *arg);
 
 /* Dies with a clear message for an inconsistent or overrun dump. */
 void sv_list_dump_error(unsigned proto, unsigned family, int err);

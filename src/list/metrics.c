@@ -63,9 +63,15 @@ void sv_metrics_parse(int argc, char **argv, struct list_opts *lo,
 	};
 
 	sv_list_parse_opts(argc, argv, lo, &x);
-	if (lo->json || lo->save || lo->resolve)
+	if (lo->json || lo->save || lo->resolve || lo->summary ||
+	    lo->no_header || lo->oneline)
 		sv_usage_die("metrics: %s does not apply to metrics",
-			     lo->json ? "--json" : lo->save ? "--save" : "-r");
+			     lo->json	      ? "--json"
+			     : lo->save	      ? "--save"
+			     : lo->resolve    ? "-r"
+			     : lo->summary    ? "-s"
+			     : lo->no_header ? "-H"
+					      : "-O");
 	if (!!mo->per_socket != !!mo->max_series)
 		sv_usage_die("metrics: --per-socket and --max-series go "
 			     "together: per-socket series need a cap");
@@ -154,6 +160,7 @@ int sv_metrics_collect(struct sv_metrics_job *j, struct sv_diag *d,
 	memset(run, 0, sizeof(*run));
 	run->filter = j->lo->filter;
 	run->states = j->lo->states;
+	run->unix_types = j->lo->unix_types;
 	run->soft = soft;
 	if (j->mo->per_socket) {
 		conf.per_socket = per_socket;

@@ -21,8 +21,17 @@ enum sv_json_style {
 };
 
 struct sv_render *sv_json_new(struct sv_out *o, enum sv_json_style style);
-/* show: enum sv_show mask choosing the columns and detail lines. */
+/* Table layout flags beside the enum sv_show bits of sv_table_new(). */
+#define SV_TABLE_NO_HEADER (1u << 16) /* -H */
+#define SV_TABLE_ONELINE (1u << 17)   /* -O: details on the row's line */
+
+/* show: enum sv_show mask choosing the columns and detail lines, and
+ * SV_TABLE_* flags. */
 struct sv_render *sv_table_new(struct sv_out *o, unsigned show);
+
+/* -s: counts per table, family and state, printed at end() as text or
+ * one JSON object. */
+struct sv_render *sv_summary_new(struct sv_out *o, bool json, unsigned protos);
 
 /*
  * Metrics: sockets folded into one Prometheus text (0.0.4) or

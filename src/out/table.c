@@ -32,6 +32,7 @@ struct table_render {
 	const struct sv_field **cols;
 	size_t *width;
 	bool info; /* -i detail lines */
+	bool oneline; /* -O: the details follow the columns */
 	const struct sv_field **detail; /* their fields, nested */
 	size_t ndetail;
 	struct sv_strbuf rows; /* held rows */
@@ -138,7 +139,7 @@ static void emit_row(struct table_render *t, const char *p, const char *end)
 	if (p < end && *p != ROW_END) {
 		const char *e = memchr(p, ROW_END, (size_t)(end - p));
 
-		sv_out_str(t->o, "\n\t");
+		sv_out_str(t->o, t->oneline ? " " : "\n\t");
 		sv_out_mem(t->o, p, e ? (size_t)(e - p) : (size_t)(end - p));
 	}
 	sv_out_char(t->o, '\n');
@@ -272,6 +273,7 @@ struct sv_render *sv_table_new(struct sv_out *o, unsigned show)
 	t->o = o;
 	t->show = show | SV_SHOW_BASE;
 	t->info = show & SV_SHOW_INFO;
+	t->oneline = show & SV_TABLE_ONELINE;
 	t->cols = sv_xcalloc(sv_nfields, sizeof(*t->cols));
 	t->width = sv_xcalloc(sv_nfields, sizeof(*t->width));
 	for (i = 0; i < sv_nfields; i++)
@@ -280,6 +282,8 @@ struct sv_render *sv_table_new(struct sv_out *o, unsigned show)
 	if (t->info)
 		detail_fields(t);
 
+	if (show & SV_TABLE_NO_HEADER)
+		return &t->r;
 	/* the header is the first held row */
 	for (i = 0; i < t->ncols; i++) {
 		sv_strbuf_adds(b, t->cols[i]->header);

@@ -175,6 +175,9 @@ class TestNetns(SockviewTestCase):
             ports = {o["local"]["port"]
                      for o in sockview_json(self, "-tl", "--netns", "svtest")}
             self.assertEqual(ports, {6201}, "only the namespace's socket")
+            ports = {o["local"]["port"]
+                     for o in sockview_json(self, "-tl", "-N", "svtest")}
+            self.assertEqual(ports, {6201}, "-N is --netns, as in ss")
             ports = {o["local"]["port"] for o in sockview_json(self, "-tl")}
             self.assertEqual(ports, {6200}, "without --netns: our own")
             objs = sockview_json(self, "-tlp", "--netns-pid", str(p.pid))

@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: MIT
+/*
+ * ss's table words: -A QUERY and -f FAMILY.  A word sockview knows but
+ * has no table for is refused by name, so that "-A sctp" never answers
+ * with an empty list that looks like "no SCTP sockets".
+ */
+#include <stdbool.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "core/util.h"
+#include "list/list.h"
+
+#define P(x) (1u << SV_PROTO_##x)
+#define U(x) (1u << SOCK_##x)
+#define U_ALL (U(STREAM) | U(DGRAM) | U(SEQPACKET))
+
+struct query_word {
+	const char *name;
+	unsigned protos;     /* 1 << SV_PROTO_*; 0: no table here */
+	unsigned unix_types; /* with SV_PROTO_UNIX: 1 << SOCK_* */
+};
+
+/* ss(8)'s words, its short netids included. */
+static const struct query_word words[] = {
+	{ "all", P(TCP) | P(UDP) | P(RAW) | P(UNIX), U_ALL },
+	{ "inet", P(TCP) | P(UDP) | P(RAW), 0 },
+	{ "tcp", P(TCP), 0 },
+	{ "udp", P(UDP), 0 },
+	{ "raw", P(RAW), 0 },
+	{ "unix", P(UNIX), U_ALL },
+	{ "unix_stream", P(UNIX), U(STREAM) },
+	{ "u_str", P(UNIX), U(STREAM) },
+	{ "unix_dgram", P(UNIX), U(DGRAM) },
+	{ "u_dgr", P(UNIX), U(DGRAM) },
+	{ "unix_seqpacket", P(UNIX), U(SEQPACKET) },
+	{ "u_seq", P(UNIX), U(SEQPACKET) },
+	{ "packet", 0, 0 },
+	{ "packet_raw", 0, 0 },
+	{ "p_raw", 0, 0 },
+	{ "packet_dgram", 0, 0 },
+	{ "p_dgr", 0, 0 },
+	{ "netlink", 0, 0 },
+	{ "mptcp", 0, 0 },
+	{ "sctp", 0, 0 },
+	{ "dccp", 0, 0 },
+	{ "vsock", 0, 0 },
+	{ "vsock_stream", 0, 0 },
+	{ "v_str", 0, 0 },
+	{ "vsock_dgram", 0, 0 },
+	{ "v_dgr", 0, 0 },
+	{ "tipc", 0, 0 },
+	{ "xdp", 0, 0 },
+};
+
+static const struct query_word *find_word(const char *w, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strlen(words[i].name) == n && !memcmp(words[i].name, w, n))
+			return &words[i];
+	return NULL;
+}
+
+/* Each word adds its tables, "!word" takes them away, left to right,
+ * as ss does. */
+void sv_list_query(struct list_opts *lo, const char *arg)
+{
+	const char *p = arg;
+
+	do {
+		size_t n = strcspn(p, ",");
+		bool off = *p == '!';
+		const struct query_word *w = find_word(p + off, n - off);
+
+		if (!w)
+			sv_usage_die("list: -A takes ss's table words (all, "
+				     "inet, tcp, udp, raw, unix, unix_stream, "
+				     "unix_dgram, unix_seqpacket), not '%.*s'",
+				     (int)n, p);
+		/* "all" means every table sockview has */
+		if (!w->protos && strcmp(w->name, "all"))
+			sv_usage_die("list: sockview cannot list %s sockets "
+				     "(-A %.*s): it has no %s table",
+				     w->name, (int)n, p, w->name);
+		if (off) {
+			/* "!unix_stream" leaves the other UNIX types */
+			lo->protos &= ~(w->unix_types ? w->protos & ~P(UNIX)
+						      : w->protos);
+			lo->unix_types &= ~w->unix_types;
+		} else {
+			lo->protos |= w->protos;
+			lo->unix_types |= w->unix_types;
+		}
+		p += n;
+	} while (*p++ == ',');
+	/* every UNIX type taken away: no UNIX table */
+	if (!lo->unix_types)
+		lo->protos &= ~P(UNIX);
+}
+
+/* -f: ss's family words; inet and inet6 as -4 and -6. */
+void sv_list_family(struct list_opts *lo, const char *arg)
+{
+	static const char *const none[] = { "link", "netlink", "vsock",
+					    "tipc", "xdp" };
+	size_t i;
+
+	if (!strcmp(arg, "inet")) {
+		lo->families |= SV_FAM_INET;
+		return;
+	}
+	if (!strcmp(arg, "inet6")) {
+		lo->families |= SV_FAM_INET6;
+		return;
+	}
+	if (!strcmp(arg, "unix")) {
+		lo->families |= SV_FAM_UNIX;
+		return;
+	}
+	for (i = 0; i < sizeof(none) / sizeof(none[0]); i++)
+		if (!strcmp(arg, none[i]))
+			sv_usage_die("list: sockview cannot list %s sockets "
+				     "(-f %s)",
+				     arg, arg);
+	sv_usage_die("list: -f takes inet, inet6 or unix, not '%s'", arg);
+}
