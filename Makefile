@@ -269,13 +269,18 @@ $(GENDOCS): build-asan/tools/gendocs.o build-asan/libsv.a
 	$(CC) $(SAN_CFLAGS) $(LDFLAGS) -o $@ $< build-asan/libsv.a $(PKG_LIBS)
 
 # Speed against ss and the kernel's floor on 120,000 sockets (root; a few
-# minutes).  bench-smoke: the same on 1,000 connections, in seconds.
+# minutes), metrics beside list there, then --all-netns on 50 namespaces
+# of 1,000 sockets against 50 floors.  bench-smoke: the same, small.
 .PHONY: bench bench-smoke
 bench: sockview
 	bench/run.sh
+	BENCH_NS=50 BENCH_SOCKS=1000 BENCH_ROUNDS=3 \
+		BENCH_JSON=bench/results-allnetns.json bench/allnetns.sh
 
 bench-smoke: sockview
 	BENCH_CONNS=1000 BENCH_ROUNDS=1 BENCH_JSON=build/bench-smoke.json bench/run.sh
+	BENCH_NS=5 BENCH_SOCKS=100 BENCH_ROUNDS=1 \
+		BENCH_JSON=build/bench-smoke-allnetns.json bench/allnetns.sh
 
 # Header dependencies, written by the compiler (-MMD -MP).
 -include $(OBJS:.o=.d) $(ASAN_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) \

@@ -2,6 +2,7 @@
 """Run by bench/allnetns.sh inside its private namespaces."""
 
 import ctypes
+import json
 import os
 import resource
 import socket
@@ -58,26 +59,51 @@ def main():
             keep += [c, a]
     libc.setns(home, CLONE_NEWNET)
     floor = os.path.join(BUILD, "floor")
-    all_ms, floors, singles = [], [], []
+    all_ms, floors, singles, js, ms = [], [], [], [], []
     for _ in range(ROUNDS):
         all_ms.append(timeit(SV, "list", "-ta", "--all-netns"))
         floors.append(sum(timeit("nsenter", "--net=/run/netns/" + n, floor)
                           for n in names))
         singles.append(sum(timeit(SV, "list", "-ta", "--netns", n)
                            for n in names))
+        # with each socket's container: the owners' /proc scan and
+        # cgroup reads come in
+        js.append(timeit(SV, "list", "-ta", "--all-netns", "--json"))
+        ms.append(timeit(SV, "metrics", "-t", "--all-netns"))
     # the cost of nsenter's own exec, to read the floors without it
     enter = statistics.median(timeit("nsenter", "--net=/run/netns/bench0",
                                      "/bin/true") for _ in range(5))
-    a, f, s = (statistics.median(x) for x in (all_ms, floors, singles))
+    a, f, s, j, m = (statistics.median(x)
+                     for x in (all_ms, floors, singles, js, ms))
+    fl = f - N * enter
     print("namespaces %d, sockets each %d (total %d), rounds %d"
           % (N, M, len(keep), ROUNDS))
     print("list -ta --all-netns              %8.1f ms" % a)
     print("sum of %d floors (nsenter floor)  %8.1f ms  all-netns/floors %.2f"
           % (N, f, a / f))
     print("  less nsenter's exec (%.2f ms each) %6.1f ms  ratio %.2f"
-          % (enter, f - N * enter, a / (f - N * enter)))
+          % (enter, fl, a / fl))
     print("sum of %d list -ta --netns NAME   %8.1f ms  all-netns/singles %.2f"
           % (N, s, a / s))
+    print("list -ta --all-netns --json       %8.1f ms  over the floors %.2f"
+          % (j, j / fl))
+    print("metrics -t --all-netns            %8.1f ms  over the floors %.2f"
+          % (m, m / fl))
+    ok = a / fl <= 1.5
+    print("target: list -ta --all-netns within 1.5x of the summed floors "
+          "(less nsenter's exec): %.2f, %s" % (a / fl, "met" if ok
+                                               else "NOT MET"))
+    out = os.environ.get("BENCH_JSON")
+    if out:
+        with open(out, "w") as fp:
+            json.dump({"namespaces": N, "sockets_each": M,
+                       "sockets": len(keep), "rounds": ROUNDS,
+                       "all_netns_ms": a, "floors_ms": f,
+                       "nsenter_exec_ms": enter, "floors_less_exec_ms": fl,
+                       "singles_ms": s, "all_netns_json_ms": j,
+                       "metrics_all_netns_ms": m,
+                       "ratio": round(a / fl, 3), "met": ok}, fp, indent=1)
+            fp.write("\n")
 
 
 main()
