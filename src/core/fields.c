@@ -65,9 +65,10 @@ static bool set_str(struct sv_val *v, const char *s, const char *t)
 
 /* identity */
 
-static bool get_protocol(const struct sv_sock *s, const struct sv_field *f,
+static bool get_protocol(const struct sv_row *r, const struct sv_field *f,
 			 struct sv_val *v)
 {
+	const struct sv_sock *s = r->s;
 	static const char *const unix_netid[] = {
 		[SOCK_STREAM] = "u_str",
 		[SOCK_DGRAM] = "u_dgr",
@@ -81,30 +82,37 @@ static bool get_protocol(const struct sv_sock *s, const struct sv_field *f,
 	return set_str(v, sv_proto_name(s->proto), t);
 }
 
-static bool get_family(const struct sv_sock *s, const struct sv_field *f,
+static bool get_family(const struct sv_row *r, const struct sv_field *f,
 		       struct sv_val *v)
 {
+	const struct sv_sock *s = r->s;
+
 	(void)f;
 	return set_str(v, sv_family_name(s->family), NULL);
 }
 
-static bool get_type(const struct sv_sock *s, const struct sv_field *f,
+static bool get_type(const struct sv_row *r, const struct sv_field *f,
 		     struct sv_val *v)
 {
+	const struct sv_sock *s = r->s;
+
 	(void)f;
 	return set_str(v, sv_type_name(s->type), NULL);
 }
 
-static bool get_state(const struct sv_sock *s, const struct sv_field *f,
+static bool get_state(const struct sv_row *r, const struct sv_field *f,
 		      struct sv_val *v)
 {
+	const struct sv_sock *s = r->s;
+
 	(void)f;
 	return set_str(v, sv_state_name(s->state), sv_state_short(s->state));
 }
 
-static bool get_endpoint(const struct sv_sock *s, const struct sv_field *f,
+static bool get_endpoint(const struct sv_row *r, const struct sv_field *f,
 			 struct sv_val *v)
 {
+	const struct sv_sock *s = r->s;
 	bool peer = f->arg;
 
 	v->type = SV_V_ENDPOINT;
@@ -118,8 +126,8 @@ static bool get_endpoint(const struct sv_sock *s, const struct sv_field *f,
 		if (!(s->has & SV_HAS_PORTS))
 			return false;
 		v->ep = peer ? &s->peer : &s->local;
-		v->host = s->host[peer];
-		v->service = s->service[peer];
+		v->host = r->j->host[peer];
+		v->service = r->j->service[peer];
 		return true;
 	}
 	if (peer) {
@@ -133,17 +141,20 @@ static bool get_endpoint(const struct sv_sock *s, const struct sv_field *f,
 	return true;
 }
 
-static bool get_queue(const struct sv_sock *s, const struct sv_field *f,
+static bool get_queue(const struct sv_row *r, const struct sv_field *f,
 		      struct sv_val *v)
 {
+	const struct sv_sock *s = r->s;
+
 	if (!(s->has & SV_HAS_QUEUES))
 		return false;
 	return set_u64(v, f->arg ? s->send_q : s->recv_q);
 }
 
-static bool get_scope(const struct sv_sock *s, const struct sv_field *f,
+static bool get_scope(const struct sv_row *r, const struct sv_field *f,
 		      struct sv_val *v)
 {
+	const struct sv_sock *s = r->s;
 	const uint8_t *a = s->local.addr;
 	static const uint8_t loop6[16] = { [15] = 1 };
 	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
@@ -169,66 +180,80 @@ static bool get_scope(const struct sv_sock *s, const struct sv_field *f,
 	return set_str(v, scope, NULL);
 }
 
-static bool get_interface(const struct sv_sock *s, const struct sv_field *f,
+static bool get_interface(const struct sv_row *r, const struct sv_field *f,
 			  struct sv_val *v)
 {
+	const struct sv_sock *s = r->s;
+
 	(void)f;
-	if (!s->ifindex || !s->ifname)
+	if (!s->ifindex || !r->j->ifname)
 		return false;
-	return set_str(v, s->ifname, NULL);
+	return set_str(v, r->j->ifname, NULL);
 }
 
-static bool get_ifindex(const struct sv_sock *s, const struct sv_field *f,
+static bool get_ifindex(const struct sv_row *r, const struct sv_field *f,
 			struct sv_val *v)
 {
+	const struct sv_sock *s = r->s;
+
 	(void)f;
 	return s->ifindex ? set_u64(v, s->ifindex) : false;
 }
 
 /* links */
 
-static bool get_inode(const struct sv_sock *s, const struct sv_field *f,
+static bool get_inode(const struct sv_row *r, const struct sv_field *f,
 		      struct sv_val *v)
 {
+	const struct sv_sock *s = r->s;
+
 	(void)f;
 	return s->has & SV_HAS_INODE ? set_u64(v, s->inode) : false;
 }
 
-static bool get_uid(const struct sv_sock *s, const struct sv_field *f,
+static bool get_uid(const struct sv_row *r, const struct sv_field *f,
 		    struct sv_val *v)
 {
+	const struct sv_sock *s = r->s;
+
 	(void)f;
 	return s->has & SV_HAS_UID ? set_u64(v, s->uid) : false;
 }
 
-static bool get_cookie(const struct sv_sock *s, const struct sv_field *f,
+static bool get_cookie(const struct sv_row *r, const struct sv_field *f,
 		       struct sv_val *v)
 {
+	const struct sv_sock *s = r->s;
+
 	(void)f;
 	return s->has & SV_HAS_COOKIE ? set_u64(v, s->cookie) : false;
 }
 
-static bool get_cgroup(const struct sv_sock *s, const struct sv_field *f,
+static bool get_cgroup(const struct sv_row *r, const struct sv_field *f,
 		       struct sv_val *v)
 {
+	const struct sv_sock *s = r->s;
+
 	(void)f;
 	return s->has & SV_HAS_CGROUP ? set_u64(v, s->cgroup_id) : false;
 }
 
-static bool get_netns(const struct sv_sock *s, const struct sv_field *f,
+static bool get_netns(const struct sv_row *r, const struct sv_field *f,
 		      struct sv_val *v)
 {
-	if (!s->netns)
+	const struct sv_netns_label *n = r->j->netns;
+
+	if (!n)
 		return false;
 	if (f->arg == 0)
-		return set_u64(v, s->netns->inode);
-	return s->netns->name ? set_str(v, s->netns->name, NULL) : false;
+		return set_u64(v, n->inode);
+	return n->name ? set_str(v, n->name, NULL) : false;
 }
 
-static bool get_container(const struct sv_sock *s, const struct sv_field *f,
+static bool get_container(const struct sv_row *r, const struct sv_field *f,
 			  struct sv_val *v)
 {
-	const struct sv_container *c = s->container;
+	const struct sv_container *c = r->j->container;
 
 	if (!c)
 		return false;
@@ -242,23 +267,28 @@ static bool get_container(const struct sv_sock *s, const struct sv_field *f,
 	}
 }
 
-static bool get_mark(const struct sv_sock *s, const struct sv_field *f,
+static bool get_mark(const struct sv_row *r, const struct sv_field *f,
 		     struct sv_val *v)
 {
+	const struct sv_sock *s = r->s;
+
 	(void)f;
 	return s->has & SV_HAS_MARK ? set_u64(v, s->mark) : false;
 }
 
-static bool get_raw_proto(const struct sv_sock *s, const struct sv_field *f,
+static bool get_raw_proto(const struct sv_row *r, const struct sv_field *f,
 			  struct sv_val *v)
 {
+	const struct sv_sock *s = r->s;
+
 	(void)f;
 	return s->has & SV_HAS_RAW_PROTO ? set_u64(v, s->raw_proto) : false;
 }
 
-static bool get_shutdown(const struct sv_sock *s, const struct sv_field *f,
+static bool get_shutdown(const struct sv_row *r, const struct sv_field *f,
 			 struct sv_val *v)
 {
+	const struct sv_sock *s = r->s;
 	static const char *const words[] = { "none", "read", "write", "both" };
 	static const char *const arrows[] = { "<->", "-->", "<--", "---" };
 
@@ -268,34 +298,38 @@ static bool get_shutdown(const struct sv_sock *s, const struct sv_field *f,
 	return set_str(v, words[s->shutdown & 3], arrows[s->shutdown & 3]);
 }
 
-static bool get_procs(const struct sv_sock *s, const struct sv_field *f,
+static bool get_procs(const struct sv_row *r, const struct sv_field *f,
 		      struct sv_val *v)
 {
+	const struct sv_joins *j = r->j;
+
 	(void)f;
-	if (!(s->has & SV_HAS_PROCS))
+	if (!(j->has & SV_JOIN_PROCS))
 		return false;
 	v->type = SV_V_PROCS;
-	v->procs = s->procs;
-	v->u = s->nprocs;
+	v->procs = j->procs;
+	v->u = j->nprocs;
 	return true;
 }
 
-static bool get_rate(const struct sv_sock *s, const struct sv_field *f,
+static bool get_rate(const struct sv_row *r, const struct sv_field *f,
 		     struct sv_val *v)
 {
+	const struct sv_rates *x = &r->j->rates;
 	/* named members, not an array: index them by name */
-	const uint64_t r[] = {s->rates.bytes_in, s->rates.bytes_out,
-			      s->rates.segs_in, s->rates.segs_out,
-			      s->rates.retrans};
+	const uint64_t rate[] = { x->bytes_in, x->bytes_out, x->segs_in,
+				  x->segs_out, x->retrans };
 
-	if (!(s->has & SV_HAS_RATES) || f->arg >= sizeof(r) / sizeof(r[0]))
+	if (!(r->j->has & SV_JOIN_RATES) ||
+	    f->arg >= sizeof(rate) / sizeof(rate[0]))
 		return false;
-	return set_u64(v, r[f->arg]);
+	return set_u64(v, rate[f->arg]);
 }
 
-static bool get_interest(const struct sv_sock *s, const struct sv_field *f,
+static bool get_interest(const struct sv_row *r, const struct sv_field *f,
 			 struct sv_val *v)
 {
+	const struct sv_joins *j = r->j;
 	/* EPOLLIN, EPOLLPRI, EPOLLOUT, EPOLLRDHUP, EPOLLONESHOT, EPOLLET;
 	 * the kernel adds EPOLLERR and EPOLLHUP to every registration, so
 	 * they say nothing of what the loop asked for */
@@ -308,11 +342,11 @@ static bool get_interest(const struct sv_sock *s, const struct sv_field *f,
 	unsigned i, n = 0;
 
 	(void)f;
-	if (!(s->has & SV_HAS_INTEREST))
+	if (!(j->has & SV_JOIN_INTEREST))
 		return false;
 	v->type = SV_V_LIST;
 	for (i = 0; i < sizeof(ev) / sizeof(ev[0]) && n < SV_LIST_MAX - 1; i++)
-		if (s->interest & ev[i].bit)
+		if (j->interest & ev[i].bit)
 			v->list[n++] = ev[i].name;
 	v->list[n] = NULL;
 	return true;
@@ -320,9 +354,10 @@ static bool get_interest(const struct sv_sock *s, const struct sv_field *f,
 
 /* buffers */
 
-static bool get_skmem(const struct sv_sock *s, const struct sv_field *f,
+static bool get_skmem(const struct sv_row *r, const struct sv_field *f,
 		      struct sv_val *v)
 {
+	const struct sv_sock *s = r->s;
 	/* /proc/net/raw has the drop counter but no other skmem value. */
 	if (f->arg == 8 && (s->has & SV_HAS_DROPS))
 		return set_u64(v, s->drops);
@@ -333,9 +368,11 @@ static bool get_skmem(const struct sv_sock *s, const struct sv_field *f,
 
 /* timers */
 
-static bool get_timer(const struct sv_sock *s, const struct sv_field *f,
+static bool get_timer(const struct sv_row *r, const struct sv_field *f,
 		      struct sv_val *v)
 {
+	const struct sv_sock *s = r->s;
+
 	if (!(s->has & SV_HAS_TIMER) || s->timer == SV_TIMER_OFF)
 		return false;
 	switch (f->arg) {
@@ -350,9 +387,11 @@ static bool get_timer(const struct sv_sock *s, const struct sv_field *f,
 
 /* tcp_info */
 
-static bool get_tcpi(const struct sv_sock *s, const struct sv_field *f,
+static bool get_tcpi(const struct sv_row *r, const struct sv_field *f,
 		     struct sv_val *v)
 {
+	const struct sv_sock *s = r->s;
+
 	v->type = SV_V_U64;
 	return sv_field_tcpi(s, f, &v->u);
 }
@@ -363,9 +402,10 @@ bool sv_field_is_tcpi(const struct sv_field *f)
 }
 
 /* Bit fields of tcp_info: arg is the byte, size packs shift and width. */
-static bool get_tcpi_bits(const struct sv_sock *s, const struct sv_field *f,
+static bool get_tcpi_bits(const struct sv_row *r, const struct sv_field *f,
 			  struct sv_val *v)
 {
+	const struct sv_sock *s = r->s;
 	const unsigned char *p = (const unsigned char *)&s->tcpi + f->arg;
 	unsigned shift = f->size >> 4, width = f->size & 15;
 
@@ -374,25 +414,30 @@ static bool get_tcpi_bits(const struct sv_sock *s, const struct sv_field *f,
 	return set_u64(v, (*p >> shift) & ((1u << width) - 1));
 }
 
-static bool get_cong(const struct sv_sock *s, const struct sv_field *f,
+static bool get_cong(const struct sv_row *r, const struct sv_field *f,
 		     struct sv_val *v)
 {
+	const struct sv_sock *s = r->s;
+
 	(void)f;
 	return s->has & SV_HAS_CONG ? set_str(v, s->cong, NULL) : false;
 }
 
-static bool get_ca_state(const struct sv_sock *s, const struct sv_field *f,
+static bool get_ca_state(const struct sv_row *r, const struct sv_field *f,
 			 struct sv_val *v)
 {
+	const struct sv_sock *s = r->s;
+
 	(void)f;
 	if (!sv_tcpi_has(s->tcpi_len, ca_state))
 		return false;
 	return set_str(v, sv_ca_state_name(s->tcpi.ca_state), NULL);
 }
 
-static bool get_options(const struct sv_sock *s, const struct sv_field *f,
+static bool get_options(const struct sv_row *r, const struct sv_field *f,
 			struct sv_val *v)
 {
+	const struct sv_sock *s = r->s;
 	static const char *const names[8] = {
 		"ts",	    "sack",	"wscale",  "ecn",
 		"ecn_seen", "syn_data", "usec_ts", "tfo_child",
@@ -412,9 +457,10 @@ static bool get_options(const struct sv_sock *s, const struct sv_field *f,
 
 /* sequence space */
 
-static bool get_seq(const struct sv_sock *s, const struct sv_field *f,
+static bool get_seq(const struct sv_row *r, const struct sv_field *f,
 		    struct sv_val *v)
 {
+	const struct sv_sock *s = r->s;
 	uint64_t seq[SV_SEQ_MAX];
 	unsigned got = sv_sock_seq(s, seq);
 

@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "core/sock.h"
+#include "core/row.h"
 
 /*
  * The field table: every field exists once, with its JSON key, column
@@ -76,8 +76,9 @@ struct sv_field {
 	uint8_t size;	    /* bytes at arg, for tcp_info fields */
 	const char *unit;
 	const char *desc;
-	/* Fills v and returns true when the kernel reported the field. */
-	bool (*get)(const struct sv_sock *s, const struct sv_field *f,
+	/* Fills v and returns true when the field is known: reported by
+	 * the kernel, or joined to the socket. */
+	bool (*get)(const struct sv_row *r, const struct sv_field *f,
 		    struct sv_val *v);
 };
 

@@ -8,11 +8,8 @@
 
 #include "core/tcpinfo.h"
 
-struct sv_proc_ref;
-struct sv_netns_label;
-struct sv_container;
-
-/* The one record every part of sockview passes around. */
+/* The one record every part of sockview passes around: what the kernel
+ * reported of one socket.  What is joined to it is beside it (row.h). */
 
 enum sv_proto {
 	SV_PROTO_TCP,
@@ -38,9 +35,6 @@ enum sv_has {
 	SV_HAS_MARK = 1u << 12,
 	SV_HAS_RAW_PROTO = 1u << 13,
 	SV_HAS_DROPS = 1u << 14, /* /proc/net/raw drops column */
-	SV_HAS_PROCS = 1u << 15, /* owning processes were looked up (-p) */
-	SV_HAS_RATES = 1u << 16, /* watch: per-second rates over the interval */
-	SV_HAS_INTEREST = 1u << 17, /* watch: in the target's epoll sets */
 	SV_HAS_PROCNET = 1u << 18, /* read from /proc/net, not sock_diag */
 };
 
@@ -90,26 +84,6 @@ struct sv_sock {
 
 	/* UNIX name: points into the reply buffer, valid during the callback.
 	 * Abstract names start with a NUL byte. */
-	/* Joined after parsing: the device name of ifindex (or NULL), and
-	 * the owning processes (with SV_HAS_PROCS). */
-	const char *ifname;
-	/* --all-netns: the namespace it was read in, NULL otherwise */
-	const struct sv_netns_label *netns;
-	/* --all-netns: the container its owner's cgroup names, or NULL */
-	const struct sv_container *container;
-	const struct sv_proc_ref *procs;
-	size_t nprocs;
-	/* watch: per-second rates over the last interval, and the events
-	 * the target's own epoll sets wait for (EPOLL* bits) */
-	struct {
-		uint64_t bytes_in, bytes_out, segs_in, segs_out, retrans;
-	} rates;
-	uint32_t interest;
-
-	/* -r: host and service names of local [0] and peer [1], or NULL */
-	const char *host[2];
-	const char *service[2];
-
 	const char *path;
 	size_t path_len;
 

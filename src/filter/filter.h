@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/sock.h"
+#include "core/row.h" /* sv_proc_ref: what pid and comm match */
 
 /*
  * The ss filter language: parsed once, compiled per inet family into
@@ -19,12 +19,6 @@ struct sv_filter;
 
 struct sv_filter_error {
 	char msg[256]; /* "filter: unexpected ')' at position 12" */
-};
-
-/* The owning processes of one socket, for `pid` and `comm`. */
-struct sv_filter_proc {
-	int pid;
-	const char *comm;
 };
 
 /*
@@ -95,10 +89,10 @@ int sv_filter_bytecode(const struct sv_filter *f, int family, void **bc,
  * a loaded capture), where such a condition is false.
  */
 bool sv_filter_match(const struct sv_filter *f, const struct sv_sock *s,
-		     const struct sv_filter_proc *procs, size_t nprocs);
+		     const struct sv_proc_ref *procs, size_t nprocs);
 bool sv_filter_match_unchecked(const struct sv_filter *f,
 			       const struct sv_sock *s,
-			       const struct sv_filter_proc *procs,
+			       const struct sv_proc_ref *procs,
 			       size_t nprocs);
 
 /*

@@ -175,7 +175,7 @@ static int unix_autobound(const struct sv_sock *s)
 }
 
 static int match_procs(const struct sv_fnode *n,
-		       const struct sv_filter_proc *procs, size_t nprocs)
+		       const struct sv_proc_ref *procs, size_t nprocs)
 {
 	size_t i;
 
@@ -193,7 +193,7 @@ static int match_procs(const struct sv_fnode *n,
 
 struct ectx {
 	const struct sv_sock *s;
-	const struct sv_filter_proc *procs;
+	const struct sv_proc_ref *procs;
 	size_t nprocs;
 	int lacking; /* a fact no source gave: UNKNOWN or NO */
 };
@@ -274,7 +274,7 @@ static bool match(const struct sv_filter *f, const struct ectx *c)
 }
 
 bool sv_filter_match(const struct sv_filter *f, const struct sv_sock *s,
-		     const struct sv_filter_proc *procs, size_t nprocs)
+		     const struct sv_proc_ref *procs, size_t nprocs)
 {
 	struct ectx c = {s, procs, nprocs, UNKNOWN};
 
@@ -285,7 +285,7 @@ bool sv_filter_match(const struct sv_filter *f, const struct sv_sock *s,
  * (a /proc/net/raw line has no mark) is simply false. */
 bool sv_filter_match_unchecked(const struct sv_filter *f,
 			       const struct sv_sock *s,
-			       const struct sv_filter_proc *procs,
+			       const struct sv_proc_ref *procs,
 			       size_t nprocs)
 {
 	struct ectx c = {s, procs, nprocs, NO};

@@ -257,56 +257,47 @@ void sv_list_parse_opts(int argc, char **argv, struct list_opts *lo,
 				 1u << SOCK_SEQPACKET;
 }
 
-/* One socket through the user-space filter: a record no kernel filtered
- * (a /proc line, a loaded capture) cannot leave marks or autobound to
- * the kernel. */
-static bool match_one(const struct list_run *run, const struct sv_filter *f,
-		      const struct sv_sock *s, const struct sv_filter_proc *fp,
-		      size_t n)
+/* The owners of s, when they were looked up: a socket without one has
+ * an empty list, not an unknown one. */
+static void join_procs(const struct list_run *run, const struct sv_sock *s,
+		       struct sv_joins *j)
 {
-	/* only the run's own filter went to the kernel */
-	if (f == run->filter && run->kernel_ran &&
-	    !(s->has & SV_HAS_PROCNET))
-		return sv_filter_match(f, s, fp, n);
-	return sv_filter_match_unchecked(f, s, fp, n);
+	static const struct sv_proc_ref none[1];
+
+	if (!run->procs)
+		return;
+	j->procs = sv_proc_map_find(run->procs, s->inode, &j->nprocs);
+	if (!j->procs)
+		j->procs = none;
+	if (run->show_procs)
+		j->has |= SV_JOIN_PROCS;
 }
 
 /* What the kernel could not decide: pid, comm, uid, inode, UNIX and
- * /proc raw records. */
+ * /proc raw records.  A record no kernel filtered (a /proc line, a
+ * loaded capture) cannot leave marks or autobound to the kernel. */
 bool sv_list_match(const struct list_run *run, const struct sv_filter *f,
-		   const struct sv_sock *s)
+		   const struct sv_row *row)
 {
-	struct sv_filter_proc small[16] = { { 0, NULL } }, *fp = small;
-	size_t i;
-	bool ok;
+	const struct sv_sock *s = row->s;
 
-	if (!run->procs)
-		return match_one(run, f, s, NULL, 0);
-	if (s->nprocs > 16) {
-		fp = malloc(s->nprocs * sizeof(*fp));
-		if (!fp)
-			sv_die("out of memory");
-	}
-	for (i = 0; i < s->nprocs; i++) {
-		fp[i].pid = s->procs[i].pid;
-		fp[i].comm = s->procs[i].comm;
-	}
-	ok = match_one(run, f, s, fp, s->nprocs);
-	if (fp != small)
-		free(fp);
-	return ok;
+	/* only the run's own filter went to the kernel */
+	if (f == run->filter && run->kernel_ran &&
+	    !(s->has & SV_HAS_PROCNET))
+		return sv_filter_match(f, s, row->j->procs, row->j->nprocs);
+	return sv_filter_match_unchecked(f, s, row->j->procs, row->j->nprocs);
 }
 
 /* The first owner whose cgroup names a container: a socket passed to
  * a child keeps the container of whoever holds it first by pid. */
 static const struct sv_container *owner_container(struct list_run *run,
-						  const struct sv_sock *s)
+						  const struct sv_joins *j)
 {
 	const struct sv_container *c;
 	size_t i;
 
-	for (i = 0; i < s->nprocs; i++) {
-		c = sv_containers_get(run->containers, s->procs[i].pid);
+	for (i = 0; i < j->nprocs; i++) {
+		c = sv_containers_get(run->containers, j->procs[i].pid);
 		if (c)
 			return c;
 	}
@@ -316,25 +307,14 @@ static const struct sv_container *owner_container(struct list_run *run,
 int sv_list_sock(struct sv_sock *s, void *arg)
 {
 	struct list_run *run = arg;
+	struct sv_joins j = { 0 };
+	struct sv_row row = { s, &j };
 
-	/* Join: device names come from one link cache, loaded only when
-	 * some socket is bound to a device. */
-	s->netns = run->ns;
-	if (s->ifindex && !run->foreign) {
-		if (!run->links_tried) {
-			run->links_tried = true;
-			if (sv_links_load(&run->links))
-				sv_warn("cannot read interface names");
-		}
-		s->ifname = sv_links_name(run->links, s->ifindex);
-	}
-	if (run->procs) {
-		s->procs = sv_proc_map_find(run->procs, s->inode, &s->nprocs);
-		s->has |= run->show_procs ? SV_HAS_PROCS : 0;
-	}
+	j.netns = run->ns;
+	join_procs(run, s, &j);
 	if (run->containers)
-		s->container = owner_container(run, s);
-	if (run->check && !sv_list_match(run, run->filter, s))
+		j.container = owner_container(run, &j);
+	if (run->check && !sv_list_match(run, run->filter, &row))
 		return 0;
 	if (run->check_states && !(run->states & SV_SF(s->state)))
 		return 0;
@@ -342,19 +322,29 @@ int sv_list_sock(struct sv_sock *s, void *arg)
 	if (s->proto == SV_PROTO_UNIX && run->unix_types &&
 	    (s->type >= 32 || !(run->unix_types & (1u << s->type))))
 		return 0;
+	/* device names come from one link cache, loaded only when some
+	 * socket is bound to a device */
+	if (s->ifindex && !run->foreign) {
+		if (!run->links_tried) {
+			run->links_tried = true;
+			if (sv_links_load(&run->links))
+				sv_warn("cannot read interface names");
+		}
+		j.ifname = sv_links_name(run->links, s->ifindex);
+	}
 	if (run->resolver && (s->has & SV_HAS_PORTS)) {
 		int udp = s->proto == SV_PROTO_UDP;
 
-		s->host[0] = sv_resolver_host(run->resolver, s->family,
-					      s->local.addr);
-		s->host[1] = sv_resolver_host(run->resolver, s->family,
-					      s->peer.addr);
+		j.host[0] = sv_resolver_host(run->resolver, s->family,
+					     s->local.addr);
+		j.host[1] = sv_resolver_host(run->resolver, s->family,
+					     s->peer.addr);
 		if (s->proto != SV_PROTO_RAW) {
-			s->service[0] = sv_service_name(s->local.port, udp);
-			s->service[1] = sv_service_name(s->peer.port, udp);
+			j.service[0] = sv_service_name(s->local.port, udp);
+			j.service[1] = sv_service_name(s->peer.port, udp);
 		}
 	}
-	run->render->sock(run->render, s);
+	run->render->sock(run->render, &row);
 	return 0;
 }
 
@@ -370,10 +360,13 @@ static int collect_addr(struct sv_sock *s, void *arg)
 {
 	struct list_run *run = arg;
 	struct sv_resolver *r = run->resolver;
+	struct sv_joins j = { 0 };
 
 	if (!(s->has & SV_HAS_PORTS))
 		return 0;
-	if (run->check && !sv_list_match(run, run->filter, s))
+	join_procs(run, s, &j);
+	if (run->check && !sv_list_match(run, run->filter,
+					 &(struct sv_row){ s, &j }))
 		return 0;
 	if (run->check_states && !(run->states & SV_SF(s->state)))
 		return 0;

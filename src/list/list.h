@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "core/row.h"
 #include "sys/capture.h"
 #include "sys/diag.h"
 
@@ -92,7 +93,7 @@ void sv_list_all_netns(const struct list_opts *lo, struct list_run *run,
 		       void *ctx);
 /* The socket passes filter f (pid and comm through run->procs). */
 bool sv_list_match(const struct list_run *run, const struct sv_filter *f,
-		   const struct sv_sock *s);
+		   const struct sv_row *row);
 /* The kernel's dumps the options ask for, or a capture's replies. */
 void sv_list_sources(struct sv_diag *d, const struct sv_capture *cap,
 		     const struct list_opts *lo, sv_sock_cb cb,

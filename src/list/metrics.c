@@ -91,11 +91,11 @@ static void each_netns(void *ctx, const struct sv_netns_entry *e)
 	sv_metrics_netns(ctx, e->label.inode, e->label.name);
 }
 
-static bool per_socket(const struct sv_sock *s, void *arg)
+static bool per_socket(const struct sv_row *row, void *arg)
 {
 	const struct sv_metrics_job *j = arg;
 
-	return sv_list_match(&j->run, j->mo->per_socket, s);
+	return sv_list_match(&j->run, j->mo->per_socket, row);
 }
 
 static double now(void);

@@ -207,9 +207,10 @@ static bool wanted(const struct sv_field *f, const char *const *only)
 }
 
 static void members(struct sv_out *o, const struct sv_json_fields *jf,
-		    const struct sv_sock *s, const char *const *only,
+		    const struct sv_row *row, const char *const *only,
 		    bool *firstp)
 {
+	const struct sv_sock *s = row->s;
 	const char *obj = NULL;
 	bool first = *firstp, inner_first = true;
 	size_t i;
@@ -224,7 +225,7 @@ static void members(struct sv_out *o, const struct sv_json_fields *jf,
 			continue;
 		/* plain tcp_info numbers, most of a socket's fields, are read
 		 * here directly: no call, no value struct */
-		if (k->tcpi ? !sv_field_tcpi(s, f, &num) : !f->get(s, f, &v))
+		if (k->tcpi ? !sv_field_tcpi(s, f, &num) : !f->get(row, f, &v))
 			continue;
 		if (!same_obj(obj, f->obj)) {
 			if (obj)
@@ -246,21 +247,21 @@ static void members(struct sv_out *o, const struct sv_json_fields *jf,
 	*firstp = first;
 }
 
-void sv_json_sock_members(struct sv_out *o, const struct sv_sock *s,
+void sv_json_sock_members(struct sv_out *o, const struct sv_row *row,
 			  const char *const *only, bool *firstp)
 {
 	if (!table_keys)
 		table_keys = sv_json_fields_new(sv_fields, sv_nfields);
-	members(o, table_keys, s, only, firstp);
+	members(o, table_keys, row, only, firstp);
 }
 
 void sv_json_sock_object_with(struct sv_out *o, const struct sv_json_fields *jf,
-			      const struct sv_sock *s)
+			      const struct sv_row *row)
 {
 	bool first = true;
 
 	sv_out_char(o, '{');
-	members(o, jf, s, NULL, &first);
+	members(o, jf, row, NULL, &first);
 	sv_out_char(o, '}');
 }
 
@@ -269,23 +270,23 @@ void sv_json_key(struct sv_out *o, const char *k, bool *first)
 	key(o, k, first);
 }
 
-void sv_json_sock_object(struct sv_out *o, const struct sv_sock *s)
+void sv_json_sock_object(struct sv_out *o, const struct sv_row *row)
 {
 	bool first = true;
 
 	sv_out_char(o, '{');
-	sv_json_sock_members(o, s, NULL, &first);
+	sv_json_sock_members(o, row, NULL, &first);
 	sv_out_char(o, '}');
 }
 
-static void json_sock(struct sv_render *r, const struct sv_sock *s)
+static void json_sock(struct sv_render *r, const struct sv_row *row)
 {
 	struct json_render *j = (struct json_render *)r;
 
 	if (j->style == SV_JSON_ARRAY)
 		sv_out_str(j->o, j->first ? "[\n" : ",\n");
 	j->first = false;
-	sv_json_sock_object(j->o, s);
+	sv_json_sock_object(j->o, row);
 	if (j->style == SV_JSON_LINES)
 		sv_out_char(j->o, '\n');
 }

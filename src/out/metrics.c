@@ -53,6 +53,7 @@ struct metrics_render {
 	double duration;
 	bool has_duration;
 	struct sv_strbuf lab;
+	const struct sv_container *owner; /* the socket's, being counted */
 };
 
 static uint32_t hash(const char *p, size_t n)
@@ -219,10 +220,9 @@ static void labels_ns(struct metrics_render *m)
 
 /* --all-netns: the container of the socket's owner, as few series as
  * there are containers. */
-static void container_labels(struct sv_strbuf *b, const struct sv_sock *s)
+static void container_labels(struct sv_strbuf *b,
+			     const struct sv_container *c)
 {
-	const struct sv_container *c = s->container;
-
 	if (!c)
 		return;
 	if (c->runtime)
@@ -234,10 +234,10 @@ static void container_labels(struct sv_strbuf *b, const struct sv_sock *s)
 }
 
 /* The namespace, then the container of this socket. */
-static void labels_owner(struct metrics_render *m, const struct sv_sock *s)
+static void labels_owner(struct metrics_render *m)
 {
 	labels_ns(m);
-	container_labels(&m->lab, s);
+	container_labels(&m->lab, m->owner);
 }
 
 static bool is_listener(const struct sv_sock *s)
@@ -252,7 +252,7 @@ static void count_state(struct metrics_render *m, const struct sv_sock *s)
 	label_s(&m->lab, "protocol", sv_proto_name(s->proto));
 	label_s(&m->lab, "family", sv_family_name(s->family));
 	label_s(&m->lab, "state", sv_state_name(s->state));
-	labels_owner(m, s);
+	labels_owner(m);
 	smap_get(&m->states, m->lab.p, m->lab.len)->v[0]++;
 }
 
@@ -275,10 +275,10 @@ static void count_listener(struct metrics_render *m, const struct sv_sock *s)
 
 	listener_labels(m, s);
 	l = smap_get(&m->listeners, m->lab.p, m->lab.len);
-	if (s->container && !l->extra) {
+	if (m->owner && !l->extra) {
 		struct sv_strbuf b = { 0 };
 
-		container_labels(&b, s);
+		container_labels(&b, m->owner);
 		sv_strbuf_addc(&b, '\0');
 		l->extra = b.p; /* the series owns it now */
 	}
@@ -313,7 +313,7 @@ static void count_totals(struct metrics_render *m, const struct sv_sock *s)
 	if (!is_listener(s) && (s->has & SV_HAS_QUEUES)) {
 		labels_begin(m);
 		label_s(&m->lab, "protocol", sv_proto_name(s->proto));
-		labels_owner(m, s);
+		labels_owner(m);
 		t = smap_get(&m->queues, m->lab.p, m->lab.len);
 		t->v[T_RECVQ] += s->recv_q;
 		t->v[T_SENDQ] += s->send_q;
@@ -321,7 +321,7 @@ static void count_totals(struct metrics_render *m, const struct sv_sock *s)
 	if (s->proto != SV_PROTO_TCP || !s->tcpi_len)
 		return;
 	labels_begin(m);
-	labels_owner(m, s);
+	labels_owner(m);
 	t = smap_get(&m->tcp, m->lab.p, m->lab.len);
 	if (sv_tcpi_has(s->tcpi_len, total_retrans)) {
 		t->v[W_RETRANS] += s->tcpi.total_retrans;
@@ -336,15 +336,16 @@ static void count_totals(struct metrics_render *m, const struct sv_sock *s)
 
 /* Each command name once per socket, however many of its processes
  * hold it. */
-static void count_comms(struct metrics_render *m, const struct sv_sock *s)
+static void count_comms(struct metrics_render *m, const struct sv_joins *jn)
 {
+	const struct sv_proc_ref *p = jn->procs;
 	size_t i, j;
 
-	for (i = 0; i < s->nprocs; i++) {
-		const char *c = s->procs[i].comm ? s->procs[i].comm : "";
+	for (i = 0; i < jn->nprocs; i++) {
+		const char *c = p[i].comm ? p[i].comm : "";
 
 		for (j = 0; j < i; j++)
-			if (!strcmp(s->procs[j].comm ? s->procs[j].comm : "", c))
+			if (!strcmp(p[j].comm ? p[j].comm : "", c))
 				break;
 		if (j < i)
 			continue;
@@ -384,7 +385,7 @@ static void per_socket(struct metrics_render *m, const struct sv_sock *s)
 		sv_u64_to_text(s->inode, num);
 		label_s(&m->lab, "inode", num);
 	}
-	labels_owner(m, s);
+	labels_owner(m);
 	if (s->has & SV_HAS_QUEUES) {
 		sample_line(&m->sock[0], "sockview_socket_recv_queue_bytes",
 			    &m->lab, s->recv_q);
@@ -409,10 +410,12 @@ static void per_socket(struct metrics_render *m, const struct sv_sock *s)
 	}
 }
 
-static void metrics_sock(struct sv_render *r, const struct sv_sock *s)
+static void metrics_sock(struct sv_render *r, const struct sv_row *row)
 {
 	struct metrics_render *m = (struct metrics_render *)r;
+	const struct sv_sock *s = row->s;
 
+	m->owner = row->j->container;
 	count_state(m, s);
 	if (is_listener(s))
 		count_listener(m, s);
@@ -421,8 +424,8 @@ static void metrics_sock(struct sv_render *r, const struct sv_sock *s)
 		count_synrecv(m, s);
 	count_totals(m, s);
 	if (m->c.top)
-		count_comms(m, s);
-	if (m->c.per_socket && m->c.per_socket(s, m->c.arg))
+		count_comms(m, row->j);
+	if (m->c.per_socket && m->c.per_socket(row, m->c.arg))
 		per_socket(m, s);
 }
 

@@ -5,12 +5,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "core/sock.h"
+#include "core/row.h"
 #include "out/outbuf.h"
 
-/* A renderer knows sv_sock and the field table, nothing of netlink. */
+/* A renderer knows sv_sock, what is joined to it, and the field table;
+ * nothing of netlink. */
 struct sv_render {
-	void (*sock)(struct sv_render *r, const struct sv_sock *s);
+	void (*sock)(struct sv_render *r, const struct sv_row *row);
 	void (*end)(struct sv_render *r);
 	void (*free)(struct sv_render *r);
 };
@@ -43,7 +44,7 @@ struct sv_metrics_conf {
 	unsigned top;	  /* command names with most sockets, 0 = none */
 	bool netns_info;  /* a sockview_netns_info series per namespace */
 	/* per-socket series for the sockets it accepts, max_series at most */
-	bool (*per_socket)(const struct sv_sock *s, void *arg);
+	bool (*per_socket)(const struct sv_row *row, void *arg);
 	void *arg;
 	size_t max_series;
 };
@@ -61,12 +62,12 @@ void sv_metrics_label(struct sv_strbuf *b, const char *name, const char *v,
 		      size_t n);
 
 /* One socket as a JSON object, no newline (shared by list and watch). */
-void sv_json_sock_object(struct sv_out *o, const struct sv_sock *s);
+void sv_json_sock_object(struct sv_out *o, const struct sv_row *row);
 /* Its members without the braces, into an object under way; only: the
  * top-level keys wanted (an object's name, such as "tcp", gives all of
  * it; NULL-terminated), NULL for all.  *first tracks whether a comma is
  * due. */
-void sv_json_sock_members(struct sv_out *o, const struct sv_sock *s,
+void sv_json_sock_members(struct sv_out *o, const struct sv_row *row,
 			  const char *const *only, bool *first);
 /* The same from another field table (the tests reorder it). */
 struct sv_field;
@@ -74,7 +75,7 @@ struct sv_json_fields;
 struct sv_json_fields *sv_json_fields_new(const struct sv_field *t, size_t n);
 void sv_json_fields_free(struct sv_json_fields *jf);
 void sv_json_sock_object_with(struct sv_out *o, const struct sv_json_fields *jf,
-			      const struct sv_sock *s);
+			      const struct sv_row *row);
 /* "key": with the comma a member needs. */
 void sv_json_key(struct sv_out *o, const char *key, bool *first);
 

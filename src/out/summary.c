@@ -31,9 +31,10 @@ struct summary_render {
 	struct proto_count p[SV_PROTO_MAX];
 };
 
-static void summary_sock(struct sv_render *r, const struct sv_sock *s)
+static void summary_sock(struct sv_render *r, const struct sv_row *row)
 {
 	struct summary_render *m = (struct summary_render *)r;
+	const struct sv_sock *s = row->s;
 	struct proto_count *c;
 
 	if (s->proto >= SV_PROTO_MAX)

@@ -40,14 +40,14 @@ struct table_render {
 	struct sv_strbuf row;  /* the row being built */
 };
 
-static void cell_text(struct sv_strbuf *b, const struct sv_sock *s,
+static void cell_text(struct sv_strbuf *b, const struct sv_row *row,
 		      const struct sv_field *f)
 {
 	struct sv_val v;
 	char num[24];
 	size_t i;
 
-	if (!f->get(s, f, &v)) {
+	if (!f->get(row, f, &v)) {
 		sv_strbuf_addc(b, '-');
 		return;
 	}
@@ -96,7 +96,7 @@ static void cell_text(struct sv_strbuf *b, const struct sv_sock *s,
 
 /* "tcp: key:value ... seq: key:value ..."; absent ones read "key:-". */
 static void detail_text(const struct table_render *t, struct sv_strbuf *b,
-			const struct sv_sock *s)
+			const struct sv_row *row)
 {
 	const char *obj = NULL;
 	size_t i;
@@ -111,9 +111,9 @@ static void detail_text(const struct table_render *t, struct sv_strbuf *b,
 			sv_strbuf_adds(b, obj);
 			sv_strbuf_adds(b, ": ");
 		}
-		sv_strbuf_adds(b, sv_field_header(f, s));
+		sv_strbuf_adds(b, sv_field_header(f, row->s));
 		sv_strbuf_addc(b, ':');
-		cell_text(b, s, f);
+		cell_text(b, row, f);
 	}
 }
 
@@ -182,7 +182,7 @@ static void add_row(struct table_render *t, struct sv_strbuf *row)
 	}
 }
 
-static void build_row(struct table_render *t, const struct sv_sock *s)
+static void build_row(struct table_render *t, const struct sv_row *row)
 {
 	struct sv_strbuf *b = &t->row;
 	size_t c;
@@ -191,22 +191,22 @@ static void build_row(struct table_render *t, const struct sv_sock *s)
 	for (c = 0; c < t->ncols; c++) {
 		size_t start = b->len, w;
 
-		cell_text(b, s, t->cols[c]);
+		cell_text(b, row, t->cols[c]);
 		w = sv_text_width(b->p + start, b->len - start);
 		if (w > t->width[c])
 			t->width[c] = w;
 		sv_strbuf_addc(b, CELL_END);
 	}
-	if (t->info && s->proto == SV_PROTO_TCP && s->tcpi_len)
-		detail_text(t, b, s);
+	if (t->info && row->s->proto == SV_PROTO_TCP && row->s->tcpi_len)
+		detail_text(t, b, row);
 	sv_strbuf_addc(b, ROW_END);
 }
 
-static void table_sock(struct sv_render *r, const struct sv_sock *s)
+static void table_sock(struct sv_render *r, const struct sv_row *row)
 {
 	struct table_render *t = (struct table_render *)r;
 
-	build_row(t, s);
+	build_row(t, row);
 	add_row(t, &t->row);
 }
 

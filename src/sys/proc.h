@@ -5,12 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* One process holding a socket through one descriptor. */
-struct sv_proc_ref {
-	int pid;
-	int fd;
-	const char *comm; /* untrusted: escape before printing */
-};
+#include "core/row.h" /* struct sv_proc_ref */
 
 /* The inode of a /proc/PID/fd link text of n bytes ("socket:[123]", no
  * NUL needed): 1 and *ino, or 0 when it names no socket. */

@@ -63,7 +63,7 @@ static void plain_sock(struct sv_strbuf *b, const struct wsock *ws,
 
 		if (f->obj || (strcmp(f->key, "local") && strcmp(f->key, "peer")))
 			continue;
-		if (!f->get(s, f, &v))
+		if (!f->get(&(struct sv_row){ s, &ws->joins }, f, &v))
 			continue;
 		sv_strbuf_adds(b, strcmp(f->key, "peer") ? " " : " -> ");
 		sv_endpoint_text(b, &v);
@@ -178,7 +178,8 @@ static void json_sock(struct sv_watch *w, const struct wsock *ws, bool *first,
 		sv_out_u64(&w->out, ws->inode);
 	}
 	if (s)
-		sv_json_sock_members(&w->out, s,
+		sv_json_sock_members(&w->out,
+				     &(struct sv_row){ s, &ws->joins },
 				     no_state ? named_keys : sock_keys, first);
 }
 
@@ -209,7 +210,10 @@ static void json_event(struct sv_watch *w, const struct sv_watch_ev *e)
 	}
 	json_sock(w, e->ws, &first, e->no_state);
 	if (e->final && e->ws->have && e->ws->cur.tcpi_len)
-		sv_json_sock_members(&w->out, &e->ws->cur, final_keys, &first);
+		sv_json_sock_members(&w->out,
+				     &(struct sv_row){ &e->ws->cur,
+						       &e->ws->joins },
+				     final_keys, &first);
 	if (e->key) {
 		sv_json_key(&w->out, e->key, &first);
 		sv_json_string(&w->out, e->val, strlen(e->val));
@@ -325,7 +329,8 @@ static void sample(struct sv_watch *w, const struct wsock *ws)
 	json_begin(w, "sample", &first, 0);
 	sv_json_key(&w->out, "fd", &first);
 	sv_out_u64(&w->out, (uint64_t)ws->fd);
-	sv_json_sock_members(&w->out, &ws->cur, NULL, &first);
+	sv_json_sock_members(&w->out, &(struct sv_row){ &ws->cur, &ws->joins },
+			     NULL, &first);
 	sv_out_str(&w->out, "}\n");
 }
 
@@ -340,7 +345,7 @@ static uint64_t sample_hash(const struct wsock *ws)
 			 s->tcpi_len ? s->tcpi.segs_in : 0,
 			 s->tcpi_len ? s->tcpi.segs_out : 0,
 			 s->tcpi_len ? s->tcpi.total_retrans : 0,
-			 s->interest, s->skmem_n ? s->skmem[0] : 0 };
+			 ws->joins.interest, s->skmem_n ? s->skmem[0] : 0 };
 	uint64_t h = 14695981039346656037ull;
 	size_t i;
 
@@ -592,14 +597,14 @@ void sv_watch_rates(struct wsock *ws)
 	if (!ws->have_prev || !dt || !tcpi(a, TCPI_END(segs_in)) ||
 	    !tcpi(b, TCPI_END(segs_in)))
 		return;
-	ws->cur.rates.bytes_in =
+	ws->joins.rates.bytes_in =
 		PER_SEC(a->tcpi.bytes_received, b->tcpi.bytes_received);
-	ws->cur.rates.bytes_out = PER_SEC(a->tcpi.bytes_acked, b->tcpi.bytes_acked);
-	ws->cur.rates.segs_in = PER_SEC(a->tcpi.segs_in, b->tcpi.segs_in);
-	ws->cur.rates.segs_out = PER_SEC(a->tcpi.segs_out, b->tcpi.segs_out);
-	ws->cur.rates.retrans =
+	ws->joins.rates.bytes_out = PER_SEC(a->tcpi.bytes_acked, b->tcpi.bytes_acked);
+	ws->joins.rates.segs_in = PER_SEC(a->tcpi.segs_in, b->tcpi.segs_in);
+	ws->joins.rates.segs_out = PER_SEC(a->tcpi.segs_out, b->tcpi.segs_out);
+	ws->joins.rates.retrans =
 		PER_SEC(a->tcpi.total_retrans, b->tcpi.total_retrans);
-	ws->cur.has |= SV_HAS_RATES;
+	ws->joins.has |= SV_JOIN_RATES;
 #undef PER_SEC
 }
 

@@ -392,7 +392,7 @@ void sv_watch_on_destroy(uv_poll_t *p, int status, int events)
 
 void sv_watch_join_names(struct sv_watch *w, struct wsock *ws)
 {
-	struct sv_sock *s = &ws->cur;
+	const struct sv_sock *s = &ws->cur;
 
 	static const uint8_t zero[16];
 
@@ -401,8 +401,8 @@ void sv_watch_join_names(struct sv_watch *w, struct wsock *ws)
 		return;
 	/* never waits: a name not known yet shows on a later tick */
 	w->asked_names = true;
-	s->host[1] = sv_resolver_name_async(w->names, w->loop, s->family,
-					    s->peer.addr);
+	ws->joins.host[1] = sv_resolver_name_async(w->names, w->loop,
+						   s->family, s->peer.addr);
 }
 
 static uint64_t sort_key(const struct wsock *ws, int sort)
@@ -415,9 +415,9 @@ static uint64_t sort_key(const struct wsock *ws, int sort)
 	case 2:
 		return s->send_q;
 	case 3:
-		return s->rates.bytes_in;
+		return ws->joins.rates.bytes_in;
 	case 4:
-		return s->rates.bytes_out;
+		return ws->joins.rates.bytes_out;
 	}
 	return 0;
 }

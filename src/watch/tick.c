@@ -84,9 +84,11 @@ static int on_diag_sock(struct sv_sock *s, void *arg)
 	if (!ws || !(s->has & SV_HAS_INODE))
 		return 0; /* another process's socket on a shared port */
 	keep_reply(w, ws, s);
-	ws->cur.interest = sv_target_interest(&w->scan, ws->inode, &known);
+	ws->joins.interest = sv_target_interest(&w->scan, ws->inode, &known);
 	if (known)
-		ws->cur.has |= SV_HAS_INTEREST;
+		ws->joins.has |= SV_JOIN_INTEREST;
+	else
+		ws->joins.has &= ~(uint32_t)SV_JOIN_INTEREST;
 	ws->cur_ns = w->tick_mono_ns;
 	ws->have = true;
 	ws->touched = false;

@@ -68,7 +68,8 @@ static void table(struct sv_watch *w, struct wsock **v, struct sv_out *o,
 
 	for (i = 0; i < w->nsocks && n < max; i++) {
 		if (plain ? sv_watch_sample_due(w, v[i]) : v[i]->have) {
-			r->sock(r, &v[i]->cur);
+			r->sock(r, &(struct sv_row){ &v[i]->cur,
+						     &v[i]->joins });
 			n++;
 		}
 	}

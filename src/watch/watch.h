@@ -7,7 +7,7 @@
 #include <uv.h>
 
 #include "core/imap.h"
-#include "core/sock.h"
+#include "core/row.h"
 #include "core/strbuf.h"
 #include "out/outbuf.h"
 #include "sys/diag.h"
@@ -58,6 +58,7 @@ struct wsock {
 	uint8_t proto;	    /* SV_PROTO_*, SV_PROTO_MAX unknown */
 	uint64_t cur_ns, prev_ns; /* when cur and prev were read (monotonic) */
 	struct sv_sock cur, prev;
+	struct sv_joins joins; /* cur's: rates, epoll interest, peer name */
 	char path[112]; /* cur.path points here (UNIX name) */
 };
 

@@ -42,30 +42,30 @@ static const char *const names[] = {
 };
 
 /* Joined fields, chosen by bits of the cookie the input carries. */
-static void add_joins(struct sv_sock *s)
+static void add_joins(const struct sv_sock *s, struct sv_joins *j)
 {
 	unsigned k = (unsigned)(s->cookie & 0xff);
 
 	if (k & 1)
-		s->ifname = names[(k >> 1) & 3];
+		j->ifname = names[(k >> 1) & 3];
 	if (k & 8) {
-		s->procs = procs;
-		s->nprocs = (k >> 4) & 1 ? 2 : 0;
-		s->has |= SV_HAS_PROCS;
+		j->procs = procs;
+		j->nprocs = (k >> 4) & 1 ? 2 : 0;
+		j->has |= SV_JOIN_PROCS;
 	}
 	if (k & 4) {
 		/* watch's additions: rates and the target's epoll interest */
-		s->rates.bytes_in = s->cookie;
-		s->rates.bytes_out = s->inode;
-		s->rates.segs_in = s->recv_q;
-		s->rates.segs_out = s->send_q;
-		s->rates.retrans = s->expires_ms;
-		s->interest = (uint32_t)(s->cookie >> 32);
-		s->has |= SV_HAS_RATES | SV_HAS_INTEREST;
+		j->rates.bytes_in = s->cookie;
+		j->rates.bytes_out = s->inode;
+		j->rates.segs_in = s->recv_q;
+		j->rates.segs_out = s->send_q;
+		j->rates.retrans = s->expires_ms;
+		j->interest = (uint32_t)(s->cookie >> 32);
+		j->has |= SV_JOIN_RATES | SV_JOIN_INTEREST;
 	}
 	if (k & 32) {
-		s->host[0] = names[(k >> 6) & 3];
-		s->service[1] = names[((k >> 6) + 1) & 3];
+		j->host[0] = names[(k >> 6) & 3];
+		j->service[1] = names[((k >> 6) + 1) & 3];
 	}
 }
 
@@ -92,15 +92,17 @@ static void check_text(const struct sv_strbuf *b, bool c1_ok)
 static void render(struct sv_render **r, size_t nr, struct sv_sock *s,
 		   struct sv_out *o)
 {
+	struct sv_joins j = { 0 };
+	struct sv_row row = { s, &j };
 	size_t i;
 
 	for (i = 0; i < nr; i++)
-		r[i]->sock(r[i], s);
-	sv_json_sock_object(o, s);
-	add_joins(s);
+		r[i]->sock(r[i], &row);
+	sv_json_sock_object(o, &row);
+	add_joins(s, &j);
 	for (i = 0; i < nr; i++)
-		r[i]->sock(r[i], s);
-	sv_json_sock_object(o, s);
+		r[i]->sock(r[i], &row);
+	sv_json_sock_object(o, &row);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -181,8 +181,8 @@ static void check_family(const struct sv_filter *f, int family)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static bool ready;
-	static const struct sv_filter_proc procs[] = {{1, "init"},
-						      {77, "we[i]rd*"}};
+	static const struct sv_proc_ref procs[] = {{ .pid = 1, .comm = "init" },
+						      { .pid = 77, .comm = "we[i]rd*" }};
 	struct sv_filter_error err;
 	struct sv_filter *f;
 	char *text, small[8], big[512];

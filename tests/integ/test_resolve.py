@@ -112,6 +112,26 @@ class TestResolve(SockviewTestCase):
         self.assertIn(b"127.0.0.3:", p.stdout)
 
     @in_netns(timeout=60)
+    def test_names_with_a_pid_filter(self):
+        """A filter on owners (pid) applies to the pass that collects the
+        addresses too: the sockets it keeps get their names."""
+        use_test_resolver(self.make_tmpdir())
+        names = {"127.0.0.%d" % i: b"owned%d.test" % i for i in range(2, 5)}
+        names["127.0.0.1"] = b"me.test"
+        dns = DnsServer("127.0.0.53", names)
+        keep = peers(3, 6302)
+        try:
+            objs = sockview_json(self, "-t4", "-r", "pid", str(os.getpid()))
+        finally:
+            dns.stop()
+        accepted = [o for o in objs if o["local"]["port"] == 6302]
+        self.assertEqual(len(accepted), 3, "this process owns them")
+        for o in accepted:
+            self.assertEqual(o["peer"].get("host"),
+                             names[o["peer"]["addr"]].decode(), o["peer"])
+        del keep
+
+    @in_netns(timeout=60)
     def test_hostile_dns_name(self):
         """A PTR answer with control bytes never reaches the terminal:
         glibc's resolver refuses such names, so the address stays numeric

@@ -575,7 +575,7 @@ static void inet_sock(struct sv_sock *s, int family, const char *src, int sport,
 }
 
 static bool match_text(const char *text, const struct sv_sock *s,
-		       const struct sv_filter_proc *procs, size_t n)
+		       const struct sv_proc_ref *procs, size_t n)
 {
 	struct sv_filter *f = parse_ok(text);
 	bool r = sv_filter_match(f, s, procs, n);
@@ -586,7 +586,8 @@ static bool match_text(const char *text, const struct sv_sock *s,
 
 static void test_match_inet(void **state)
 {
-	struct sv_filter_proc procs[] = {{10, "sshd"}, {11, "nginx"}};
+	struct sv_proc_ref procs[] = { { .pid = 10, .comm = "sshd" },
+				       { .pid = 11, .comm = "nginx" } };
 	struct sv_sock s;
 
 	(void)state;
@@ -1043,8 +1044,9 @@ static void rnd_sock(struct sv_sock *s, uint64_t cg_root)
 
 static void test_bytecode_agrees(void **state)
 {
-	static const struct sv_filter_proc procs[][1] = {{{1, "sshd"}},
-							 {{2, "nginx"}}};
+	static const struct sv_proc_ref procs[][1] = {
+		{ { .pid = 1, .comm = "sshd" } }, { { .pid = 2, .comm = "nginx" } }
+	};
 	uint64_t cg_root = 0;
 	unsigned exact_n = 0, inexact_n = 0, yes_n = 0, no_n = 0;
 	struct sv_filter *f;
@@ -1066,7 +1068,7 @@ static void test_bytecode_agrees(void **state)
 			bool exact = false, kern, user;
 
 			for (k = 0; k < 40; k++) {
-				const struct sv_filter_proc *pp = procs[rnd(2)];
+				const struct sv_proc_ref *pp = procs[rnd(2)];
 
 				do
 					rnd_sock(&s, cg_root);

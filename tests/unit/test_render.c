@@ -105,6 +105,10 @@ static void test_json_string(void **state)
 	free(o);
 }
 
+/* A socket with nothing joined to it. */
+static const struct sv_joins no_joins;
+#define ROW(sp) (&(struct sv_row){ (sp), &no_joins })
+
 static void base_sock(struct sv_sock *s)
 {
 	memset(s, 0, sizeof(*s));
@@ -130,7 +134,7 @@ static void test_json_absent(void **state)
 	(void)state;
 	base_sock(&s);
 	capture_start(o);
-	sv_json_sock_object(o, &s);
+	sv_json_sock_object(o, ROW(&s));
 	out = capture_end(o);
 	assert_string_equal(
 		out, "{\"protocol\":\"tcp\",\"family\":\"inet\",\"type\":\"stream\","
@@ -147,7 +151,7 @@ static void test_json_absent(void **state)
 	s.tcpi.rto = 204000;
 	s.tcpi.ato = 40000; /* past tcpi_len: must not appear */
 	capture_start(o);
-	sv_json_sock_object(o, &s);
+	sv_json_sock_object(o, ROW(&s));
 	out = capture_end(o);
 	assert_non_null(strstr(out, "\"timer\":{\"name\":\"on\",\"expires_ms\":180,"
 				    "\"retrans\":2}"));
@@ -175,7 +179,7 @@ static void test_json_unix(void **state)
 	s.path_len = 5;
 	s.has = SV_HAS_PATH;
 	capture_start(o);
-	sv_json_sock_object(o, &s);
+	sv_json_sock_object(o, ROW(&s));
 	out = capture_end(o);
 	assert_non_null(strstr(out, "\"local\":{\"path\":\"@ab\\u0000c\"}"));
 	assert_null(strstr(out, "\"peer\""));
@@ -184,7 +188,7 @@ static void test_json_unix(void **state)
 	s.has = SV_HAS_PEER_INODE; /* unnamed, connected */
 	s.peer_inode = 4242;
 	capture_start(o);
-	sv_json_sock_object(o, &s);
+	sv_json_sock_object(o, ROW(&s));
 	out = capture_end(o);
 	assert_non_null(strstr(out, "\"local\":{},\"peer\":{\"inode\":4242}"));
 	free(out);
@@ -202,13 +206,13 @@ static void test_table(void **state)
 	base_sock(&s);
 	capture_start(o);
 	r = sv_table_new(o, SV_SHOW_EXT);
-	r->sock(r, &s);
+	r->sock(r, ROW(&s));
 	s.family = AF_INET6;
 	inet_pton(AF_INET6, "::1", s.local.addr);
 	inet_pton(AF_INET6, "fe80::1", s.peer.addr);
 	s.inode = 99;
 	s.has |= SV_HAS_INODE;
-	r->sock(r, &s);
+	r->sock(r, ROW(&s));
 	r->end(r);
 	r->free(r);
 	out = capture_end(o);
@@ -409,7 +413,12 @@ static void leaves_free(struct leaves *l)
 }
 
 /* The established server socket of the recording, with every object the
- * table nests: tcp, skmem, timer, seq; and watch's rates. */
+ * table nests: tcp, skmem, timer, seq; and watch's rates beside it. */
+static const struct sv_joins rates = {
+	.has = SV_JOIN_RATES,
+	.rates = { .bytes_in = 11, .retrans = 1 },
+};
+
 static void full_sock(struct sv_sock *out)
 {
 	size_t len;
@@ -429,9 +438,6 @@ static void full_sock(struct sv_sock *out)
 	}
 	free(buf);
 	assert_true(found);
-	out->has |= SV_HAS_RATES;
-	out->rates.bytes_in = 11;
-	out->rates.retrans = 1;
 }
 
 static char *render_with(const struct sv_field *t, const struct sv_sock *s)
@@ -440,7 +446,7 @@ static char *render_with(const struct sv_field *t, const struct sv_sock *s)
 	struct sv_out o;
 
 	capture_start(&o);
-	sv_json_sock_object_with(&o, jf, s);
+	sv_json_sock_object_with(&o, jf, &(struct sv_row){ s, &rates });
 	sv_json_fields_free(jf);
 	return capture_end(&o);
 }
