@@ -13,13 +13,11 @@
 #include "filter/filter.h"
 #include "list/cmd.h"
 #include "list/list.h"
+#include "list/source.h"
 #include "out/outbuf.h"
 #include "out/render.h"
-#include "sys/capture.h"
 #include "sys/containers.h"
-#include "sys/diag.h"
 #include "sys/links.h"
-#include "sys/netns.h"
 #include "sys/proc.h"
 #include "sys/resolve.h"
 
@@ -377,223 +375,15 @@ static int collect_addr(struct sv_sock *s, void *arg)
 	return 0;
 }
 
-static void dump_one(struct sv_diag *d, const struct sv_diag_req *req,
-		     sv_sock_cb cb, struct list_run *run)
-{
-	int err = sv_diag_dump(d, req, cb, run);
-
-	if (run->soft && err < 0 && err != -ENOENT) {
-		/* a server keeps serving: the caller reports it */
-		if (!run->err)
-			run->err = err;
-		return;
-	}
-	if (err == -ENOENT && req->proto != SV_PROTO_RAW) {
-		/* no sock_diag handler for this protocol in this kernel */
-		sv_warn("the kernel cannot list %s sockets (no sock_diag "
-			"support)",
-			sv_proto_name(req->proto));
-		return;
-	}
-	if (err == -EPERM && req->bytecode)
-		sv_die("the kernel refused the filter: fwmark needs "
-		       "CAP_NET_ADMIN");
-	sv_list_dump_error(req->proto, req->family, err);
-	if (err < 0)
-		sv_die("cannot list %s%s sockets: %s", sv_proto_name(req->proto),
-		       req->family == AF_INET6 ? "6" : "", strerror(-err));
-}
-
-/*
- * A dump the kernel marked inconsistent, or replies it dropped: what was
- * printed may miss or repeat sockets, so say so and fail rather than let
- * half a table pass for the whole.
- */
-void sv_list_dump_error(unsigned proto, unsigned family, int err)
-{
-	const char *p = sv_proto_name(proto);
-	const char *six = family == AF_INET6 ? "6" : "";
-
-	if (err == -EINTR)
-		sv_die("the %s%s socket table changed while the kernel dumped "
-		       "it (NLM_F_DUMP_INTR): the list may miss or repeat "
-		       "sockets; run again",
-		       p, six);
-	if (err == -ENOBUFS)
-		sv_die("the kernel dropped %s%s replies (ENOBUFS): the list is "
-		       "incomplete; run again",
-		       p, six);
-}
-
-/* One request, with the filter compiled for the kernel where it can. */
-static void dump_filtered(struct sv_diag *d, const struct list_opts *lo,
-			  struct sv_diag_req *req, sv_sock_cb cb,
-			  struct list_run *run)
-{
-	void *bc = NULL;
-	size_t len = 0;
-	bool exact = false;
-
-	if (run->soft && run->err)
-		return; /* a scrape already failed or ran out of time */
-	if (lo->filter && req->proto != SV_PROTO_UNIX &&
-	    sv_filter_bytecode(lo->filter, req->family, &bc, &len, &exact))
-		sv_die("out of memory");
-	req->bytecode = len ? bc : NULL;
-	req->bytecode_len = len;
-	run->kernel_ran = len > 0;
-	/* raw sockets may come from /proc, which no bytecode filters */
-	run->check = lo->filter &&
-		     (!exact || !len || req->proto == SV_PROTO_RAW ||
-		      req->proto == SV_PROTO_UNIX);
-	dump_one(d, req, cb, run);
-	free(bc);
-}
-
-/* Every request the options ask for, in ss's order. */
-static void dump_all(struct sv_diag *d, const struct list_opts *lo,
-		     sv_sock_cb cb, struct list_run *run)
-{
-	static const uint8_t inet_families[] = { AF_INET, AF_INET6 };
-	unsigned p, fi;
-
-	for (p = 0; p < SV_PROTO_UNIX; p++) {
-		if (!(lo->protos & (1u << p)))
-			continue;
-		for (fi = 0; fi < 2; fi++) {
-			struct sv_diag_req req = {
-				.proto = (uint8_t)p,
-				.family = inet_families[fi],
-				.states = lo->states,
-			};
-
-			if (lo->families & (1u << fi))
-				dump_filtered(d, lo, &req, cb, run);
-		}
-	}
-	if (lo->protos & (1u << SV_PROTO_UNIX)) {
-		struct sv_diag_req req = { .proto = SV_PROTO_UNIX,
-					   .family = AF_UNIX,
-					   .states = lo->states };
-
-		dump_filtered(d, lo, &req, cb, run);
-	}
-}
-
-/* The kernel's dumps, or a capture's replies. */
-void sv_list_sources(struct sv_diag *d, const struct sv_capture *cap,
-		    const struct list_opts *lo, sv_sock_cb cb,
-		    struct list_run *run)
-{
-	if (cap->data)
-		sv_list_load(lo, run, d, cap, cb);
-	else
-		dump_all(d, lo, cb, run);
-}
-
-void sv_list_enter_netns(const struct list_opts *lo)
-{
-	const char *what = NULL;
-	int err;
-
-	if (lo->netns)
-		err = sv_netns_enter_name(lo->netns, &what);
-	else if (lo->netns_pid)
-		err = sv_netns_enter_pid(lo->netns_pid, &what);
-	else
-		return;
-	if (err == -EINVAL)
-		sv_usage_die("list: --netns takes a name from /run/netns, not "
-			     "'%s'",
-			     lo->netns);
-	if (err == -ENOENT && lo->netns)
-		sv_die("network namespace '%s' not found (no %s)", lo->netns,
-		       what);
-	if (err == -ENOENT)
-		sv_die("process %d not found (no %s)", lo->netns_pid, what);
-	if (err == -EPERM || err == -EACCES)
-		sv_die("not permitted to enter the network namespace %s: %s "
-		       "(needs CAP_SYS_ADMIN)",
-		       what, strerror(-err));
-	if (err)
-		sv_die("cannot enter the network namespace %s: %s", what,
-		       strerror(-err));
-}
-
-/*
- * --all-netns: one sock_diag socket per namespace, made by a worker
- * thread (sys/netns.c), then every dump from here.  each() is told
- * which namespace comes next.
- */
-void sv_list_all_netns(const struct list_opts *lo, struct list_run *run,
-		       sv_sock_cb cb, bool note,
-		       void (*each)(void *ctx, const struct sv_netns_entry *e),
-		       void *ctx)
-{
-	struct sv_netns_set set;
-	uint64_t self = 0;
-	size_t i, denied = 0;
-	int err = sv_netns_scan(&set);
-
-	if (!err)
-		err = sv_netns_open_diags(&set);
-	if (err && !run->soft)
-		sv_die("cannot list the network namespaces: %s", strerror(-err));
-	if (err) {
-		run->err = err;
-		sv_netns_set_free(&set);
-		return;
-	}
-	sv_netns_self(&self);
-	for (i = 0; i < set.n; i++) {
-		const struct sv_netns_entry *e = &set.e[i];
-
-		if (!e->diag) {
-			denied++;
-			continue;
-		}
-		run->ns = &e->label;
-		run->foreign = e->label.inode != self;
-		if (each)
-			each(ctx, e);
-		dump_all(e->diag, lo, cb, run);
-	}
-	run->ns = NULL;
-	run->foreign = false;
-	if (note && (denied || set.unreadable))
-		fprintf(stderr,
-			"sockview: note: %zu network namespace%s could not be "
-			"entered (needs CAP_SYS_ADMIN) and the namespace of %zu "
-			"process%s could not be read; their sockets are "
-			"missing\n",
-			denied, denied == 1 ? "" : "s", set.unreadable,
-			set.unreadable == 1 ? "" : "es");
-	sv_netns_set_free(&set);
-}
-
-/* /proc is the pid namespace's, so owners are found whatever network
- * namespace their sockets live in. */
-int sv_list_scan_procs(struct list_run *run, bool note)
-{
-	size_t n;
-	int err = sv_proc_map_build(&run->procs, NULL);
-
-	if (err)
-		return err;
-	n = sv_proc_map_unreadable(run->procs);
-	if (n && note)
-		sv_note("%zu process%s could not be read (not permitted); "
-			"their sockets show no process",
-			n, n == 1 ? "" : "es");
-	return 0;
-}
-
-int sv_list_want_containers(struct list_run *run, bool note)
+/* run->containers, and the owners they are read from (procs). */
+int sv_list_want_containers(struct list_source *src,
+			    const struct list_opts *lo, struct list_run *run,
+			    bool note)
 {
 	int err = 0;
 
 	if (!run->procs)
-		err = sv_list_scan_procs(run, note);
+		err = src->tables(src, lo, run, true, note);
 	if (!err)
 		run->containers = sv_containers_new();
 	return err;
@@ -630,72 +420,44 @@ int sv_cmd_list(int argc, char **argv)
 	static struct sv_out out;
 	struct list_opts lo;
 	struct list_run run = { 0 };
-	struct sv_capture cap = { 0 };
-	struct sv_diag *d;
+	struct list_source *src;
 	bool pending = false;
 	int err;
 
 	sv_list_parse_opts(argc, argv, &lo, NULL);
 	run.states = lo.states;
 	run.unix_types = lo.unix_types;
-	if (lo.load) {
-		const char *why;
-
-		err = sv_capture_load(&cap, lo.load, &why);
-		if (err)
-			sv_die("cannot load %s: %s", lo.load,
-			       why ? why : strerror(-err));
-	}
-	/* before any netlink socket: a socket stays in its namespace */
-	sv_list_enter_netns(&lo);
+	src = sv_list_source_open(&lo);
 	sv_out_init(&out, STDOUT_FILENO);
 
 	run.filter = lo.filter;
 	run.show_procs = lo.procs;
-	if (cap.data) {
-		sv_list_load_tables(&lo, &run, &cap);
-	} else if (lo.procs ||
-		   (lo.filter && sv_filter_needs_procs(lo.filter))) {
-		err = sv_list_scan_procs(&run, true);
-		if (err)
-			sv_die("cannot read the processes' sockets in /proc: %s",
-			       strerror(-err));
-	}
+	err = src->tables(src, &lo, &run,
+			  lo.procs || (lo.filter && sv_filter_needs_procs(lo.filter)),
+			  true);
+	if (err)
+		sv_die("cannot read the processes' sockets in /proc: %s",
+		       strerror(-err));
 	/* containers are shown only in JSON and under -e: the table alone
 	 * reads no cgroup */
-	if (lo.all_netns && (lo.json || (lo.show & SV_SHOW_EXT))) {
-		err = sv_list_want_containers(&run, true);
-		if (err)
-			sv_die("cannot read the processes' sockets in /proc: %s",
-			       strerror(-err));
-	}
-	err = cap.data ? sv_diag_new_offline(&d) : sv_diag_open(&d);
+	if (lo.all_netns && (lo.json || (lo.show & SV_SHOW_EXT)))
+		err = sv_list_want_containers(src, &lo, &run, true);
 	if (err)
-		sv_die("cannot open a sock_diag netlink socket: %s",
+		sv_die("cannot read the processes' sockets in /proc: %s",
 		       strerror(-err));
 	if (lo.resolve) {
 		err = sv_resolver_new(&run.resolver, lo.resolver_threads,
 				      lo.resolve_timeout_ms);
 		if (err)
 			sv_die("cannot start the resolver: %s", strerror(-err));
-		if (lo.all_netns)
-			sv_list_all_netns(&lo, &run, collect_addr, false, NULL,
-					  NULL);
-		else
-			sv_list_sources(d, &cap, &lo, collect_addr, &run);
+		src->dump(src, &lo, &run, collect_addr, 0);
 		sv_resolver_run(run.resolver);
 		pending = sv_resolver_pending(run.resolver) > 0;
 	}
 
 	run.render = list_render(&lo, &out);
-	if (lo.save)
-		sv_list_save_begin(&lo, &run, d);
-	if (lo.all_netns)
-		sv_list_all_netns(&lo, &run, sv_list_sock, true, NULL, NULL);
-	else
-		sv_list_sources(d, &cap, &lo, sv_list_sock, &run);
-	if (lo.save)
-		sv_list_save_end(&lo, &run);
+	src->dump(src, &lo, &run, sv_list_sock,
+		  LIST_DUMP_NOTE | (lo.save ? LIST_DUMP_SAVE : 0));
 	run.render->end(run.render);
 	sv_out_flush(&out);
 
@@ -710,7 +472,6 @@ int sv_cmd_list(int argc, char **argv)
 	sv_list_run_free_containers(&run);
 	sv_resolver_free(run.resolver);
 	sv_filter_free(lo.filter);
-	sv_diag_close(d);
-	sv_capture_free(&cap);
+	src->free(src);
 	return 0;
 }

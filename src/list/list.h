@@ -39,6 +39,8 @@ struct list_opts {
 	bool summary;		  /* -s */
 };
 
+struct sv_netns_entry;
+
 struct list_run {
 	struct sv_render *render;
 	struct sv_links *links;
@@ -62,6 +64,9 @@ struct list_run {
 	/* --all-netns with JSON, -e or metrics: each socket's container,
 	 * from its owners' cgroups (needs procs) */
 	struct sv_containers *containers;
+	/* told which namespace comes next (metrics labels its series) */
+	void (*each_netns)(void *ctx, const struct sv_netns_entry *e);
+	void *each_ctx;
 	int err;
 };
 
@@ -79,43 +84,22 @@ struct sv_list_extra {
 /* x: NULL for list itself.  Dies with a usage error. */
 void sv_list_parse_opts(int argc, char **argv, struct list_opts *lo,
 			const struct sv_list_extra *x);
-/* --netns / --netns-pid, before any netlink socket is opened. */
-void sv_list_enter_netns(const struct list_opts *lo);
-/* Builds run->procs from /proc; note: print how many were unreadable. */
-int sv_list_scan_procs(struct list_run *run, bool note);
-/* run->containers and the procs it needs; freed by sv_list_run_free. */
-int sv_list_want_containers(struct list_run *run, bool note);
+struct list_source;
+/* run->containers and the owners they need; freed by
+ * sv_list_run_free_containers. */
+int sv_list_want_containers(struct list_source *src,
+			    const struct list_opts *lo, struct list_run *run,
+			    bool note);
 void sv_list_run_free_containers(struct list_run *run);
-struct sv_netns_entry;
-void sv_list_all_netns(const struct list_opts *lo, struct list_run *run,
-		       sv_sock_cb cb, bool note,
-		       void (*each)(void *ctx, const struct sv_netns_entry *e),
-		       void *ctx);
 /* The socket passes filter f (pid and comm through run->procs). */
 bool sv_list_match(const struct list_run *run, const struct sv_filter *f,
 		   const struct sv_row *row);
-/* The kernel's dumps the options ask for, or a capture's replies. */
-void sv_list_sources(struct sv_diag *d, const struct sv_capture *cap,
-		     const struct list_opts *lo, sv_sock_cb cb,
-		     struct list_run *run);
 
 /* query.c: -A QUERY and -f FAMILY; die with a usage error. */
 void sv_list_query(struct list_opts *lo, const char *arg);
 void sv_list_family(struct list_opts *lo, const char *arg);
 
-/* Dies with a clear message for an inconsistent or overrun dump. */
-void sv_list_dump_error(unsigned proto, unsigned family, int err);
-
-/* list_capture.c: --save and --load */
+/* Joins s and renders it when it passes the filter (an sv_sock_cb). */
 int sv_list_sock(struct sv_sock *s, void *arg);
-void sv_list_save_begin(struct list_opts *lo, struct list_run *run,
-			struct sv_diag *d);
-void sv_list_save_end(struct list_opts *lo, struct list_run *run);
-/* Replays a capture through cb as the dumps the options ask for. */
-void sv_list_load(const struct list_opts *lo, struct list_run *run,
-		  struct sv_diag *d, const struct sv_capture *cap,
-		  sv_sock_cb cb);
-void sv_list_load_tables(const struct list_opts *lo, struct list_run *run,
-			 const struct sv_capture *cap);
 
 #endif

@@ -14,6 +14,7 @@
 #include "list/cmd.h"
 #include "list/list.h"
 #include "list/metrics.h"
+#include "list/source.h"
 #include "out/outbuf.h"
 #include "out/render.h"
 #include "sys/links.h"
@@ -141,9 +142,8 @@ void sv_metrics_job_init(struct sv_metrics_job *j, struct list_opts *lo,
  * of now), the kernel's dumps, the duration.  0, or -errno of the dump
  * that failed (nothing useful was written then).
  */
-int sv_metrics_collect(struct sv_metrics_job *j, struct sv_diag *d,
-		       const struct sv_capture *cap, struct sv_out *o,
-		       bool soft)
+int sv_metrics_collect(struct sv_metrics_job *j, struct list_source *src,
+		       struct sv_out *o, bool soft)
 {
 	struct list_run *run = &j->run;
 	struct sv_metrics_conf conf = {
@@ -166,32 +166,28 @@ int sv_metrics_collect(struct sv_metrics_job *j, struct sv_diag *d,
 		conf.per_socket = per_socket;
 		conf.arg = j;
 	}
-	if (cap->data) {
-		sv_list_load_tables(j->lo, run, cap);
-	} else if (j->needs_procs || j->lo->all_netns) {
-		/* --all-netns: each socket's container, from its owners */
-		err = j->lo->all_netns ? sv_list_want_containers(run, !soft)
-				       : sv_list_scan_procs(run, !soft);
-		if (err && !soft)
-			sv_die("cannot read /proc: %s", strerror(-err));
-		if (err)
-			return err;
-	}
+	err = src->tables(src, j->lo, run, j->needs_procs, !soft);
+	/* --all-netns: each socket's container, from its owners */
+	if (!err && j->lo->all_netns)
+		err = sv_list_want_containers(src, j->lo, run, !soft);
+	if (err && !soft)
+		sv_die("cannot read /proc: %s", strerror(-err));
+	if (err)
+		return err;
 	run->render = sv_metrics_new(o, &conf);
 	/* a capture does not say which namespace it came from */
-	if (!cap->data && sv_netns_self(&ino))
+	if (!src->live || sv_netns_self(&ino))
 		ino = 0;
 	j->seen = 0;
 	j->deadline = t0 + j->budget_ms / 1000.0;
 	if (j->lo->all_netns) {
-		sv_list_all_netns(j->lo, run,
-				  j->budget_ms ? budget_sock : sv_list_sock,
-				  !soft, each_netns, run->render);
+		run->each_netns = each_netns;
+		run->each_ctx = run->render;
 	} else {
 		sv_metrics_netns(run->render, ino, NULL);
-		sv_list_sources(d, cap, j->lo,
-				j->budget_ms ? budget_sock : sv_list_sock, run);
 	}
+	src->dump(src, j->lo, run, j->budget_ms ? budget_sock : sv_list_sock,
+		  soft ? 0 : LIST_DUMP_NOTE);
 	err = run->err;
 	if (!err) {
 		j->last_duration = now() - t0;
@@ -211,31 +207,16 @@ int sv_cmd_metrics(int argc, char **argv)
 	struct list_opts lo;
 	struct sv_metrics_opts mo = { 0 };
 	struct sv_metrics_job job;
-	struct sv_capture cap = { 0 };
-	struct sv_diag *d;
-	int err;
+	struct list_source *src;
 
 	sv_metrics_parse(argc, argv, &lo, &mo, NULL, NULL);
-	if (lo.load) {
-		const char *why;
-
-		err = sv_capture_load(&cap, lo.load, &why);
-		if (err)
-			sv_die("cannot load %s: %s", lo.load,
-			       why ? why : strerror(-err));
-	}
-	sv_list_enter_netns(&lo);
-	err = cap.data ? sv_diag_new_offline(&d) : sv_diag_open(&d);
-	if (err)
-		sv_die("cannot open a sock_diag netlink socket: %s",
-		       strerror(-err));
+	src = sv_list_source_open(&lo);
 	sv_out_init(&out, STDOUT_FILENO);
 	sv_metrics_job_init(&job, &lo, &mo);
-	sv_metrics_collect(&job, d, &cap, &out, false);
+	sv_metrics_collect(&job, src, &out, false);
 	sv_out_flush(&out);
 	sv_filter_free(lo.filter);
 	sv_filter_free(mo.per_socket);
-	sv_diag_close(d);
-	sv_capture_free(&cap);
+	src->free(src);
 	return 0;
 }

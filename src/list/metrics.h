@@ -42,8 +42,8 @@ void sv_metrics_job_init(struct sv_metrics_job *j, struct list_opts *lo,
 			 struct sv_metrics_opts *mo);
 /* One exposition into o.  soft: errors are returned (-errno), not
  * fatal, and the output is not written then. */
-int sv_metrics_collect(struct sv_metrics_job *j, struct sv_diag *d,
-		       const struct sv_capture *cap, struct sv_out *o,
-		       bool soft);
+struct list_source;
+int sv_metrics_collect(struct sv_metrics_job *j, struct list_source *src,
+		       struct sv_out *o, bool soft);
 
 #endif

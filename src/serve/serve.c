@@ -27,6 +27,7 @@
 #include "filter/filter.h"
 #include "list/list.h"
 #include "list/metrics.h"
+#include "list/source.h"
 #include "out/outbuf.h"
 #include "serve/cmd.h"
 #include "sys/diag.h"
@@ -187,22 +188,21 @@ static unsigned budget(const struct serve *sv, struct MHD_Connection *c)
 
 static enum MHD_Result scrape(struct serve *sv, struct MHD_Connection *c)
 {
-	struct sv_diag *d;
-	struct sv_capture none = { 0 };
+	struct list_source *src;
 	bool om = wants_openmetrics(c);
 	int err;
 
 	sv->mo.openmetrics = om;
 	sv->job.budget_ms = budget(sv, c);
 	/* a fresh socket per scrape: one cut short leaves nothing behind */
-	err = sv_diag_open(&d);
+	err = sv_list_source_kernel(&src);
 	if (err)
 		return text(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
 			    "cannot open a sock_diag socket\n");
 	sv->body.len = 0;
 	sv_out_init_mem(&sv->out, &sv->body);
-	err = sv_metrics_collect(&sv->job, d, &none, &sv->out, true);
-	sv_diag_close(d);
+	err = sv_metrics_collect(&sv->job, src, &sv->out, true);
+	src->free(src);
 	if (err == -ETIMEDOUT)
 		return text(c, MHD_HTTP_SERVICE_UNAVAILABLE,
 			    "the scrape took longer than its budget "

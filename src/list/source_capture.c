@@ -1,121 +1,29 @@
 // SPDX-License-Identifier: MIT
-/* --save and --load: a list run's raw replies, written and read back. */
+/*
+ * list's second source: a capture written by --save, read back (--load)
+ * and replayed as the dumps the options ask for, with the owners and
+ * interface names saved beside it.
+ */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include "core/util.h"
-#include "filter/filter.h"
-#include "list/list.h"
-#include "out/outbuf.h"
+#include "list/source.h"
+#include "sys/capture.h"
+#include "sys/diag.h"
 #include "sys/links.h"
 #include "sys/proc.h"
 #include "sys/procnet.h"
 
-static void tap(void *arg, const struct sv_diag_req *req, int internal,
-		const void *buf, size_t len)
-{
-	struct sv_capture_writer *w = arg;
-	unsigned char r[8] = { 0 };
-
-	if (!req) {
-		sv_capture_put(w, SV_CAP_NL, buf, len, NULL, 0);
-		return;
-	}
-	r[0] = req->proto;
-	r[1] = req->family;
-	r[2] = (unsigned char)internal;
-	sv_cap_put32(r + 4, req->states);
-	sv_capture_put(w, SV_CAP_REQ, r, sizeof(r), NULL, 0);
-}
-
-static void save_raw_lines(struct sv_capture_writer *w, int family)
-{
-	const char *path =
-		family == AF_INET ? "/proc/net/raw" : "/proc/net/raw6";
-	unsigned char head[4] = { (unsigned char)family, 0, 0, 0 };
-	char line[512];
-	FILE *f = fopen(path, "re");
-
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f))
-		sv_capture_put(w, SV_CAP_RAW, head, sizeof(head), line,
-			       strlen(line));
-	fclose(f);
-}
-
-/* The output closed while the dump, and so the capture, was under way. */
-static void save_broken(void *arg)
-{
-	const struct sv_capture_writer *w = arg;
-
-	if (unlink(w->path) && errno != ENOENT)
-		sv_die("%s: not saved whole (the output was closed before the "
-		       "dump ended), and cannot be removed: %s",
-		       w->path, strerror(errno));
-	sv_die("%s: not saved: the output was closed before the dump ended",
-	       w->path);
-}
-
-void sv_list_save_begin(struct list_opts *lo, struct list_run *run,
-			struct sv_diag *d)
-{
-	size_t i;
-	int err = sv_capture_create(&run->save, lo->save);
-
-	if (err)
-		sv_die("cannot create %s: %s", lo->save, strerror(-err));
-	run->saving = true;
-	sv_out_on_epipe(save_broken, &run->save);
-	sv_diag_set_tap(d, tap, &run->save);
-
-	/* the whole link table: a later --load may name any device */
-	if (!run->links_tried) {
-		run->links_tried = true;
-		if (sv_links_load(&run->links))
-			sv_warn("cannot read interface names");
-	}
-	for (i = 0; i < sv_links_count(run->links); i++) {
-		unsigned char idx[4];
-		unsigned index;
-		const char *name = sv_links_at(run->links, i, &index);
-
-		sv_cap_put32(idx, index);
-		sv_capture_put(&run->save, SV_CAP_LINK, idx, sizeof(idx), name,
-			       strlen(name));
-	}
-	for (i = 0; run->procs && i < sv_proc_map_count(run->procs); i++) {
-		unsigned char rec[16];
-		uint64_t ino;
-		const struct sv_proc_ref *p = sv_proc_map_at(run->procs, i, &ino);
-
-		sv_cap_put32(rec, (uint32_t)ino);
-		sv_cap_put32(rec + 4, (uint32_t)(ino >> 32));
-		sv_cap_put32(rec + 8, (uint32_t)p->pid);
-		sv_cap_put32(rec + 12, (uint32_t)p->fd);
-		sv_capture_put(&run->save, SV_CAP_PROC, rec, sizeof(rec),
-			       p->comm, strlen(p->comm));
-	}
-	if (lo->protos & (1u << SV_PROTO_RAW)) {
-		save_raw_lines(&run->save, AF_INET);
-		save_raw_lines(&run->save, AF_INET6);
-	}
-}
-
-void sv_list_save_end(struct list_opts *lo, struct list_run *run)
-{
-	int err = sv_capture_finish(&run->save);
-
-	run->saving = false;
-	sv_out_on_epipe(NULL, NULL);
-	if (err)
-		sv_die("cannot write %s: %s", lo->save, strerror(-err));
-}
+struct capture_source {
+	struct list_source src;
+	struct sv_capture cap;
+	struct sv_diag *d; /* offline: parses what is replayed */
+};
 
 /* A NUL-terminated copy of a record's text (names are not terminated). */
 static char *text(const unsigned char *p, size_t n)
@@ -129,11 +37,10 @@ static char *text(const unsigned char *p, size_t n)
 	return s;
 }
 
-void sv_list_load_tables(const struct list_opts *lo, struct list_run *run,
-			 const struct sv_capture *cap)
+static int capture_tables(struct list_source *src, const struct list_opts *lo,
+			  struct list_run *run, bool want_procs, bool note)
 {
-	bool want_procs = lo->procs ||
-			  (lo->filter && sv_filter_needs_procs(lo->filter));
+	const struct sv_capture *cap = &((struct capture_source *)src)->cap;
 	struct sv_capture_rec r;
 	size_t off = 0, nprocs = 0;
 
@@ -171,9 +78,10 @@ void sv_list_load_tables(const struct list_opts *lo, struct list_run *run,
 	}
 	if (run->procs && sv_proc_map_finish(run->procs))
 		sv_die("out of memory");
-	if (want_procs && !nprocs)
+	if (want_procs && !nprocs && note)
 		sv_note("%s holds no processes (it was saved without -p)",
 			lo->load);
+	return 0;
 }
 
 static bool wanted(const struct list_opts *lo, unsigned proto,
@@ -207,15 +115,17 @@ static void load_raw_lines(const struct sv_capture *cap, int family,
 	}
 }
 
-void sv_list_load(const struct list_opts *lo, struct list_run *run,
-		  struct sv_diag *d, const struct sv_capture *cap,
-		  sv_sock_cb cb)
+static void capture_dump(struct list_source *src, const struct list_opts *lo,
+			 struct list_run *run, sv_sock_cb cb, unsigned how)
 {
+	struct capture_source *c = (struct capture_source *)src;
+	const struct sv_capture *cap = &c->cap;
 	struct sv_capture_rec r;
 	size_t off = 0;
 	unsigned proto = SV_PROTO_MAX, family = 0;
 	int internal = 0;
 
+	(void)how; /* --load takes no --save */
 	/* no kernel filtered anything for this run: all of it is ours */
 	run->check = lo->filter != NULL;
 	run->kernel_ran = false;
@@ -233,7 +143,7 @@ void sv_list_load(const struct list_opts *lo, struct list_run *run,
 			continue;
 		if (!internal && !wanted(lo, proto, family))
 			continue;
-		err = sv_diag_replay(d, proto, internal, r.p, r.len, cb, run);
+		err = sv_diag_replay(c->d, proto, internal, r.p, r.len, cb, run);
 		if (err == -ENOENT && proto == SV_PROTO_RAW) {
 			load_raw_lines(cap, (int)family, cb, run);
 			continue;
@@ -248,4 +158,36 @@ void sv_list_load(const struct list_opts *lo, struct list_run *run,
 			sv_die("%s: a saved reply says: %s", lo->load,
 			       strerror(-err));
 	}
+}
+
+static void capture_free(struct list_source *src)
+{
+	struct capture_source *c = (struct capture_source *)src;
+
+	sv_diag_close(c->d);
+	sv_capture_free(&c->cap);
+	free(c);
+}
+
+struct list_source *sv_list_source_capture(const struct list_opts *lo)
+{
+	struct capture_source *c;
+	struct sv_capture cap = { 0 };
+	struct sv_diag *d;
+	const char *why;
+	int err;
+
+	err = sv_capture_load(&cap, lo->load, &why);
+	if (err)
+		sv_die("cannot load %s: %s", lo->load,
+		       why ? why : strerror(-err));
+	if (sv_diag_new_offline(&d))
+		sv_die("out of memory");
+	c = sv_xcalloc(1, sizeof(*c));
+	c->cap = cap;
+	c->d = d;
+	c->src.tables = capture_tables;
+	c->src.dump = capture_dump;
+	c->src.free = capture_free;
+	return &c->src;
 }
