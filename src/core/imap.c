@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,7 +51,7 @@ int sv_imap_reserve(struct sv_imap *m, size_t n)
 	return nslots > m->nslots ? resize(m, nslots) : 0;
 }
 
-int sv_imap_put(struct sv_imap *m, uint64_t key, uint32_t val)
+static int insert(struct sv_imap *m, uint64_t key, uint32_t val, bool dup)
 {
 	size_t h;
 
@@ -60,13 +61,55 @@ int sv_imap_put(struct sv_imap *m, uint64_t key, uint32_t val)
 	    resize(m, m->nslots ? 2 * m->nslots : 64))
 		return -ENOMEM;
 	h = slot_of(key, m->nslots);
-	while (m->keys[h] && m->keys[h] != key)
+	while (m->keys[h] && (dup || m->keys[h] != key))
 		h = (h + 1) & (m->nslots - 1);
 	if (!m->keys[h])
 		m->n++;
 	m->keys[h] = key;
 	m->vals[h] = val;
 	return 0;
+}
+
+int sv_imap_put(struct sv_imap *m, uint64_t key, uint32_t val)
+{
+	return insert(m, key, val, false);
+}
+
+int sv_imap_add(struct sv_imap *m, uint64_t key, uint32_t val)
+{
+	return insert(m, key, val, true);
+}
+
+int sv_imap_next(const struct sv_imap *m, uint64_t key, size_t *cursor,
+		 uint32_t *val)
+{
+	size_t h;
+
+	if (!m->nslots || !key)
+		return 0;
+	/* the cursor is the next slot to look at, plus one */
+	h = *cursor ? *cursor - 1 : slot_of(key, m->nslots);
+	while (m->keys[h]) {
+		size_t at = h;
+
+		h = (h + 1) & (m->nslots - 1);
+		if (m->keys[at] == key) {
+			*val = m->vals[at];
+			*cursor = h + 1;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+uint64_t sv_hash_bytes(uint64_t seed, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	uint64_t h = 14695981039346656037ull ^ seed;
+
+	while (n--)
+		h = (h ^ *b++) * 1099511628211ull;
+	return h ? h : 1;
 }
 
 int sv_imap_get(const struct sv_imap *m, uint64_t key, uint32_t *val)
@@ -107,7 +150,7 @@ int sv_imap_del(struct sv_imap *m, uint64_t key)
 
 		m->keys[j] = 0;
 		m->n--;
-		sv_imap_put(m, k, v);
+		insert(m, k, v, true); /* keeps entries sharing a key */
 	}
 	return 1;
 }

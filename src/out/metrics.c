@@ -14,6 +14,7 @@
 #include "core/cgroup.h"
 #include "core/escape.h"
 #include "core/fields.h"
+#include "core/imap.h"
 #include "core/strbuf.h"
 #include "core/util.h"
 #include "out/render.h"
@@ -31,8 +32,7 @@ struct series {
 struct smap {
 	struct series *e;
 	size_t n, cap;
-	uint32_t *slot; /* index + 1, 0 = empty */
-	size_t nslots;
+	struct sv_imap index; /* hash of the labels -> entry in e */
 };
 
 enum { L_QLEN, L_BACKLOG, L_DROPS, L_HAS_DROPS, L_SYN };
@@ -56,40 +56,13 @@ struct metrics_render {
 	const struct sv_container *owner; /* the socket's, being counted */
 };
 
-static uint32_t hash(const char *p, size_t n)
-{
-	uint32_t h = 2166136261u;
-
-	while (n--)
-		h = (h ^ (unsigned char)*p++) * 16777619u;
-	return h;
-}
-
-static void smap_rehash(struct smap *m, size_t nslots)
-{
-	size_t i;
-
-	free(m->slot);
-	m->slot = sv_xcalloc(nslots, sizeof(*m->slot));
-	m->nslots = nslots;
-	for (i = 0; i < m->n; i++) {
-		size_t j = hash(m->e[i].labels, m->e[i].len) & (nslots - 1);
-
-		while (m->slot[j])
-			j = (j + 1) & (nslots - 1);
-		m->slot[j] = (uint32_t)i + 1;
-	}
-}
-
 static struct series *smap_find(const struct smap *m, const char *k, size_t n)
 {
-	size_t j;
+	size_t cursor = 0;
+	uint32_t i;
 
-	if (!m->nslots)
-		return NULL;
-	j = hash(k, n) & (m->nslots - 1);
-	for (; m->slot[j]; j = (j + 1) & (m->nslots - 1)) {
-		struct series *s = &m->e[m->slot[j] - 1];
+	while (sv_imap_next(&m->index, sv_hash_bytes(0, k, n), &cursor, &i)) {
+		struct series *s = &m->e[i];
 
 		if (s->len == n && !memcmp(s->labels, k, n))
 			return s;
@@ -101,13 +74,11 @@ static struct series *smap_find(const struct smap *m, const char *k, size_t n)
 static struct series *smap_get(struct smap *m, const char *k, size_t n)
 {
 	struct series *s = smap_find(m, k, n);
-	size_t j;
 
 	if (s)
 		return s;
-	if (2 * (m->n + 1) > m->nslots)
-		smap_rehash(m, m->nslots ? 2 * m->nslots : 64);
-	if (sv_grow((void **)&m->e, &m->cap, m->n + 1, sizeof(*m->e)))
+	if (sv_imap_add(&m->index, sv_hash_bytes(0, k, n), (uint32_t)m->n) ||
+	    sv_grow((void **)&m->e, &m->cap, m->n + 1, sizeof(*m->e)))
 		sv_die("out of memory");
 	s = &m->e[m->n++];
 	memset(s, 0, sizeof(*s));
@@ -117,10 +88,6 @@ static struct series *smap_get(struct smap *m, const char *k, size_t n)
 	memcpy(s->labels, k, n);
 	s->labels[n] = '\0';
 	s->len = n;
-	j = hash(k, n) & (m->nslots - 1);
-	while (m->slot[j])
-		j = (j + 1) & (m->nslots - 1);
-	m->slot[j] = (uint32_t)m->n;
 	return s;
 }
 
@@ -133,7 +100,7 @@ static void smap_free(struct smap *m)
 		free(m->e[i].extra);
 	}
 	free(m->e);
-	free(m->slot);
+	sv_imap_free(&m->index);
 	memset(m, 0, sizeof(*m));
 }
 

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <uv.h>
 
+#include "core/imap.h"
 #include "sys/resolve.h"
 
 struct name {
@@ -22,8 +23,7 @@ struct sv_resolver {
 	unsigned timeout_ms;
 	struct name *v;
 	size_t n, cap;
-	uint32_t *slot; /* open addressing over v, rebuilt as it grows */
-	size_t nslots;
+	struct sv_imap index; /* hash of an address -> its entry in v */
 	size_t pending;
 	uv_getnameinfo_t *reqs; /* owned by libuv once started */
 	int running;
@@ -35,55 +35,24 @@ static size_t alen(int family)
 	return family == AF_INET ? 4 : 16;
 }
 
-static size_t hash_addr(int family, const uint8_t *a, size_t nslots)
+static uint64_t hash_addr(int family, const uint8_t *a)
 {
-	uint64_t h = 1469598103934665603ull ^ (uint64_t)family;
-	size_t i;
-
-	for (i = 0; i < alen(family); i++)
-		h = (h ^ a[i]) * 1099511628211ull;
-	return (size_t)h & (nslots - 1);
+	return sv_hash_bytes((uint64_t)family, a, alen(family));
 }
 
 static struct name *lookup(const struct sv_resolver *r, int family,
-			   const uint8_t *a, size_t *slot)
+			   const uint8_t *a)
 {
-	size_t h;
+	size_t cursor = 0;
+	uint32_t i;
 
-	if (!r->nslots)
-		return NULL;
-	h = hash_addr(family, a, r->nslots);
-	while (r->slot[h] != UINT32_MAX) {
-		struct name *e = &r->v[r->slot[h]];
+	while (sv_imap_next(&r->index, hash_addr(family, a), &cursor, &i)) {
+		struct name *e = &r->v[i];
 
 		if (e->family == family && !memcmp(e->addr, a, alen(family)))
 			return e;
-		h = (h + 1) & (r->nslots - 1);
 	}
-	if (slot)
-		*slot = h;
 	return NULL;
-}
-
-static int rehash(struct sv_resolver *r)
-{
-	size_t nslots = r->nslots ? 2 * r->nslots : 64, i;
-	uint32_t *slot = malloc(nslots * sizeof(*slot));
-
-	if (!slot)
-		return -ENOMEM;
-	memset(slot, 0xff, nslots * sizeof(*slot));
-	free(r->slot);
-	r->slot = slot;
-	r->nslots = nslots;
-	for (i = 0; i < r->n; i++) {
-		size_t h = hash_addr(r->v[i].family, r->v[i].addr, nslots);
-
-		while (slot[h] != UINT32_MAX)
-			h = (h + 1) & (nslots - 1);
-		slot[h] = (uint32_t)i;
-	}
-	return 0;
 }
 
 int sv_resolver_new(struct sv_resolver **out, unsigned threads,
@@ -117,16 +86,12 @@ int sv_resolver_new(struct sv_resolver **out, unsigned threads,
 
 int sv_resolver_add(struct sv_resolver *r, int family, const uint8_t *addr)
 {
-	size_t slot;
 	struct name *e;
 
 	if (r->running || (family != AF_INET && family != AF_INET6))
 		return -EINVAL;
-	if (lookup(r, family, addr, NULL))
+	if (lookup(r, family, addr))
 		return 0;
-	if (2 * (r->n + 1) > r->nslots && rehash(r))
-		return -ENOMEM;
-	lookup(r, family, addr, &slot);
 	if (r->n == r->cap) {
 		size_t cap = r->cap ? 2 * r->cap : 64;
 		struct name *v = realloc(r->v, cap * sizeof(*v));
@@ -140,7 +105,9 @@ int sv_resolver_add(struct sv_resolver *r, int family, const uint8_t *addr)
 	memset(e, 0, sizeof(*e));
 	e->family = (uint8_t)family;
 	memcpy(e->addr, addr, alen(family));
-	r->slot[slot] = (uint32_t)r->n++;
+	if (sv_imap_add(&r->index, hash_addr(family, addr), (uint32_t)r->n))
+		return -ENOMEM;
+	r->n++;
 	return 0;
 }
 
@@ -234,7 +201,7 @@ const char *sv_resolver_name_async(struct sv_resolver *r, uv_loop_t *loop,
 {
 	struct sockaddr_storage ss;
 	struct async_req *a;
-	struct name *e = lookup(r, family, addr, NULL);
+	struct name *e = lookup(r, family, addr);
 
 	if (e)
 		return e->host;
@@ -270,7 +237,7 @@ const char *sv_resolver_name_async(struct sv_resolver *r, uv_loop_t *loop,
 const char *sv_resolver_host(const struct sv_resolver *r, int family,
 			     const uint8_t *addr)
 {
-	const struct name *e = lookup(r, family, addr, NULL);
+	const struct name *e = lookup(r, family, addr);
 
 	return e ? e->host : NULL;
 }
@@ -288,7 +255,7 @@ void sv_resolver_free(struct sv_resolver *r)
 		return;
 	for (i = 0; i < r->n; i++)
 		free(r->v[i].host);
-	free(r->slot);
+	sv_imap_free(&r->index);
 	if (r->pending) {
 		/* Threads still hold the requests and the loop: leave them
 		 * to the process exit rather than free what they use. */

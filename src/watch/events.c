@@ -10,6 +10,7 @@
 
 #include "core/escape.h"
 #include "core/fields.h"
+#include "core/imap.h"
 #include "out/jsonstr.h"
 #include "out/render.h"
 #include "watch/watch.h"
@@ -346,12 +347,8 @@ static uint64_t sample_hash(const struct wsock *ws)
 			 s->tcpi_len ? s->tcpi.segs_out : 0,
 			 s->tcpi_len ? s->tcpi.total_retrans : 0,
 			 ws->joins.interest, s->skmem_n ? s->skmem[0] : 0 };
-	uint64_t h = 14695981039346656037ull;
-	size_t i;
 
-	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
-		h = (h ^ v[i]) * 1099511628211ull;
-	return h | 1; /* 0: never sampled */
+	return sv_hash_bytes(0, v, sizeof(v)); /* never 0: never sampled */
 }
 
 /* Does this tick show the socket (and remember that it did)? */
