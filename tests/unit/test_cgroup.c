@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/cgroup.h"
+#include "fixture.h"
 
 #define ID "3f1c9a7e0b2d4c6e8f0a1b3c5d7e9f1a2b4c6d8e0f1a3b5c7d9e1f2a4b6c8d0e"
 #define UID "0d3c6a1e-7b2f-4e5a-9c8d-1f2e3a4b5c6d"
@@ -75,7 +76,7 @@ static void test_other(void **state)
 	      ".scope\n", 1, NULL, "", UID);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_docker),
@@ -83,5 +84,7 @@ int main(void)
 		cmocka_unit_test(test_other),
 	};
 
+	if (unit_filter(argc, argv, tests, UNIT_COUNT(tests)))
+		return 1;
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

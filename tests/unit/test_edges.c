@@ -10,6 +10,7 @@
 #include <sys/epoll.h>
 
 #include "watch/edges.h"
+#include "fixture.h"
 
 #define NOW 1000000000000ull
 #define MS 1000000ull
@@ -267,7 +268,7 @@ static void test_hangup_not_polled(void **state)
 	assert_int_equal(e[n - 1].bit, EPOLLHUP);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_registration),
@@ -279,5 +280,7 @@ int main(void)
 		cmocka_unit_test(test_hangup_not_polled),
 	};
 
+	if (unit_filter(argc, argv, tests, UNIT_COUNT(tests)))
+		return 1;
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,6 +16,7 @@
 #include "core/strbuf.h"
 #include "sys/tasks.h"
 #include "watch/loop.h"
+#include "fixture.h"
 
 /* The main thread in its poll phase, an idle worker, a worker hashing. */
 static const char main_poll[] =
@@ -258,7 +259,7 @@ static void test_header(void **state)
 	free(p);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_call_parse),
@@ -270,5 +271,7 @@ int main(void)
 		cmocka_unit_test(test_header),
 	};
 
+	if (unit_filter(argc, argv, tests, UNIT_COUNT(tests)))
+		return 1;
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

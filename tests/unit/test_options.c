@@ -19,6 +19,7 @@
 
 #include "core/options.h"
 #include "filter/filter.h"
+#include "fixture.h"
 
 static const struct sv_cmd_doc *const all_docs[] = {
 	&sv_main_doc,  &sv_list_doc,   &sv_metrics_doc, &sv_serve_doc,
@@ -207,7 +208,7 @@ static void test_filter_words(void **state)
 	}
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tables_well_formed),
@@ -216,5 +217,7 @@ int main(void)
 		cmocka_unit_test(test_filter_words),
 	};
 
+	if (unit_filter(argc, argv, tests, UNIT_COUNT(tests)))
+		return 1;
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
