@@ -727,7 +727,7 @@ int sv_diag_destroy_open(void)
 		SKNLGRP_INET6_UDP_DESTROY,
 	};
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
-	int fd, err;
+	int fd, err, rcvbuf = 4 << 20;
 	size_t i;
 
 	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
@@ -735,6 +735,13 @@ int sv_diag_destroy_open(void)
 	if (fd < 0)
 		return -errno;
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		goto fail;
+	/* a busy target closes thousands of sockets a second and the
+	 * reader may be late by a tick: room for a few thousand records
+	 * (the forced size needs CAP_NET_ADMIN; else what rmem_max allows) */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
+		       sizeof(rcvbuf)) < 0 &&
+	    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)) < 0)
 		goto fail;
 	for (i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
 		if (setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP,

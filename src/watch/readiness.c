@@ -20,7 +20,6 @@ static void apply_names(struct sv_watch *w, struct wsock *ws,
 	struct sv_sock *s = &ws->cur;
 	bool inet = in->family == AF_INET || in->family == AF_INET6;
 
-	(void)w;
 	if (!in->family)
 		return;
 	ws->family = (uint8_t)in->family;
@@ -35,10 +34,22 @@ static void apply_names(struct sv_watch *w, struct wsock *ws,
 		ws->family = SV_FAMILY_OTHER;
 	/* a socket bound or connected later is asked again */
 	ws->unnamed = inet && !in->port;
+	/* a connection already closed (TCP_CLOSE while the target still
+	 * holds it) or still connecting has no peer name: its open waits
+	 * for sock_diag or its destroy message, which have it */
+	ws->peer_unknown = ws->proto == SV_PROTO_TCP && !in->has_peer &&
+			   (in->state == SV_TCP_SYN_SENT ||
+			    (in->state == SV_TCP_CLOSE && in->has_rx &&
+			     in->rx.bytes_received));
 	if (ws->have || ws->proto == SV_PROTO_MAX || in->state < 0 ||
 	    (inet && !in->port))
 		return;
 	memset(s, 0, offsetof(struct sv_sock, tcpi));
+	if (in->cookie) {
+		s->cookie = in->cookie;
+		s->has |= SV_HAS_COOKIE;
+		sv_watch_cookie(w, ws);
+	}
 	s->proto = ws->proto;
 	s->family = (uint8_t)in->family;
 	s->type = (uint8_t)in->type;
@@ -198,7 +209,8 @@ static bool closed_already(struct sv_watch *w, struct wsock *ws)
 
 	if (sv_target_fd_inode(w->pid, ws->fd, &ino) || ino == ws->inode)
 		return false;
-	sv_watch_closed(w, ws, NULL);
+	if (!sv_watch_close_later(w, ws))
+		sv_watch_closed(w, ws, NULL);
 	return true;
 }
 

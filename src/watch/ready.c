@@ -115,6 +115,12 @@ static void names(int fd, struct sv_ready_info *info)
 	}
 	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &info->type, &tlen) < 0)
 		info->type = 0;
+	/* the cookie names the socket to sock_diag, even after its close
+	 * (destroy messages) and once its peer's name is gone */
+	len = sizeof(info->cookie);
+	if (getsockopt(fd, SOL_SOCKET, SO_COOKIE, &info->cookie, &len) < 0 ||
+	    len != sizeof(info->cookie))
+		info->cookie = 0;
 	info->state = sock_state(fd, info);
 }
 
@@ -146,6 +152,22 @@ static int get_fd(struct sv_ready *r, int fd)
 	return dup;
 }
 
+/* The target's fd, if it still holds that socket (the number may have
+ * been closed and reused since). */
+static int get_same(struct sv_ready *r, int fd, uint64_t inode)
+{
+	struct stat st;
+	int dup = get_fd(r, fd);
+
+	if (dup < 0)
+		return dup;
+	if (fstat(dup, &st) < 0 || (uint64_t)st.st_ino != inode) {
+		close(dup);
+		return -EBADF;
+	}
+	return dup;
+}
+
 /*
  * Two registrations of the one socket, under two descriptor numbers.
  * Wakeups carry what woke them (data: EPOLLIN; freed send space:
@@ -170,7 +192,9 @@ int sv_ready_add(struct sv_ready *r, int fd, uint64_t inode,
 	int dup, dup2 = -1, err = 0;
 
 	memset(info, 0, sizeof(*info));
-	dup = get_fd(r, fd);
+	/* the number may hold another socket by now: that one's names,
+	 * cookie and readiness would be taken for this one's */
+	dup = get_same(r, fd, inode);
 	if (dup < 0)
 		return dup;
 	names(dup, info);
@@ -188,22 +212,6 @@ int sv_ready_add(struct sv_ready *r, int fd, uint64_t inode,
 	if (dup2 >= 0)
 		close(dup2);
 	return err;
-}
-
-/* The target's fd, if it still holds that socket (the number may have
- * been closed and reused since). */
-static int get_same(struct sv_ready *r, int fd, uint64_t inode)
-{
-	struct stat st;
-	int dup = get_fd(r, fd);
-
-	if (dup < 0)
-		return dup;
-	if (fstat(dup, &st) < 0 || (uint64_t)st.st_ino != inode) {
-		close(dup);
-		return -EBADF;
-	}
-	return dup;
 }
 
 int sv_ready_rx(struct sv_ready *r, int fd, uint64_t inode,

@@ -34,6 +34,7 @@ struct sv_ready_info {
 	uint8_t local[16], peer[16]; /* inet: network order */
 	uint16_t port, peer_port;
 	bool has_peer;	/* connected */
+	uint64_t cookie; /* SO_COOKIE, the one sock_diag reports; 0 none */
 	int state;	/* kernel TCP_* numbering as sock_diag gives it, -1 ? */
 	bool has_rx;	/* TCP: rx holds its receive counters */
 	struct sv_ready_rx rx;

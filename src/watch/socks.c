@@ -74,40 +74,76 @@ void sv_watch_cookie(struct sv_watch *w, struct wsock *ws)
 		ws->cookie_known = true;
 }
 
+static void remember_cookie(struct sv_watch *w, uint64_t cookie)
+{
+	size_t i = w->gone_cookie_next;
+	uint64_t old = w->gone_cookie[i];
+	uint32_t at;
+
+	if (old && sv_imap_get(&w->gone_by_cookie, old, &at) && at == i)
+		sv_imap_del(&w->gone_by_cookie, old);
+	w->gone_cookie[i] = cookie;
+	w->gone_cookie_next = (i + 1) % SV_WATCH_GONE_COOKIES;
+	if (sv_imap_put(&w->gone_by_cookie, cookie, (uint32_t)i))
+		w->gone_cookie[i] = 0;
+}
+
 /* What a destroy message of a socket we already closed will match. */
 static void remember_gone(struct sv_watch *w, const struct wsock *ws)
 {
-	struct sv_watch_gone *g = &w->gone[w->gone_next];
+	struct sv_watch_gone *g;
 	const struct sv_sock *s = &ws->cur;
 
-	w->gone_next = (w->gone_next + 1) % (sizeof(w->gone) / sizeof(*g));
-	memset(g, 0, sizeof(*g));
 	if (!ws->have && !ws->named)
 		return;
-	g->cookie = ws->cookie_known ? s->cookie : 0;
-	if (s->has & SV_HAS_PORTS) {
-		g->family = s->family;
-		g->port = s->local.port;
-		g->peer_port = s->peer.port;
-		memcpy(g->peer, s->peer.addr, 16);
+	if (ws->cookie_known || ((s->has & SV_HAS_COOKIE) && s->cookie)) {
+		remember_cookie(w, s->cookie);
+		return;
 	}
+	if (!(s->has & SV_HAS_PORTS))
+		return;
+	g = &w->gone[w->gone_next];
+	w->gone_next = (w->gone_next + 1) % (sizeof(w->gone) / sizeof(*g));
+	memset(g, 0, sizeof(*g));
+	g->family = s->family;
+	g->port = s->local.port;
+	g->peer_port = s->peer.port;
+	memcpy(g->peer, s->peer.addr, 16);
 }
 
 static bool is_gone(const struct sv_watch *w, const struct sv_sock *s)
 {
 	size_t i;
+	uint32_t at;
 
+	if (s->cookie && sv_imap_get(&w->gone_by_cookie, s->cookie, &at))
+		return true;
 	for (i = 0; i < sizeof(w->gone) / sizeof(w->gone[0]); i++) {
 		const struct sv_watch_gone *g = &w->gone[i];
 
-		if (g->cookie && g->cookie == s->cookie)
-			return true;
 		if (g->family && g->family == s->family &&
 		    g->port == s->local.port && g->peer_port == s->peer.port &&
 		    !memcmp(g->peer, s->peer.addr, 16))
 			return true;
 	}
 	return false;
+}
+
+bool sv_watch_gone_cookie(const struct sv_watch *w, uint64_t cookie)
+{
+	uint32_t at;
+
+	return cookie && sv_imap_get(&w->gone_by_cookie, cookie, &at);
+}
+
+void sv_watch_forget(struct sv_watch *w, struct wsock *ws)
+{
+	uint32_t i;
+
+	if (ws->closing && w->closings)
+		w->closings--;
+	if (sv_imap_get(&w->by_inode, ws->inode, &i))
+		remove_sock(w, i);
 }
 
 /*
@@ -146,14 +182,24 @@ void sv_watch_closed(struct sv_watch *w, struct wsock *ws, const char *source)
 		.source = source,
 		.interest = -1,
 		.final = source != NULL,
+		.time_ns = ws->fd_gone_ns,
+	};
+	struct sv_watch_ev open = {
+		.event = "open",
+		.ws = ws,
+		.interest = -1,
+		.time_ns = ws->found_ns,
 	};
 	uint32_t i;
 
 	if (!w->stopping) {
 		/* gone before a tick read it: open, then close */
-		if (ws->pending_open)
-			sv_watch_event_sock(w, "open", ws, NULL, NULL, NULL,
-					    NULL, 0);
+		if (ws->pending_open) {
+			sv_watch_emit(w, &open);
+			/* what was there when we registered it */
+			sv_watch_edges(w, ws, ws->reg_edges, ws->nreg_edges);
+			ws->nreg_edges = 0;
+		}
 		if (source)
 			unseen_data(w, ws);
 		sv_watch_emit(w, &close);
@@ -192,6 +238,36 @@ static void missed_accepts(struct sv_watch *w, size_t first_new)
 				sv_watch_readiness(w, l, EPOLLIN, "inferred");
 		}
 	}
+}
+
+static void read_destroyed(struct sv_watch *w);
+
+/*
+ * A connection whose peer's name we never learnt (it was closed by the
+ * time we found it) left the fd table: its destroy message has the
+ * addresses and final record and is on its way, late by up to a few
+ * hundred milliseconds on a busy machine.  Its close waits for it,
+ * stamped with the time the fd table showed it, at most DESTROY_WAIT_MS.
+ */
+#define DESTROY_WAIT_MS 500
+
+bool sv_watch_close_later(struct sv_watch *w, struct wsock *ws)
+{
+	uint64_t now = sv_watch_mono_ns();
+
+	if (!ws->peer_unknown || w->destroy_fd < 0 || !ws->cookie_known ||
+	    w->destroy_overrun || w->stopping)
+		return false;
+	if (!ws->fd_gone_mono) {
+		ws->fd_gone_mono = now;
+		ws->fd_gone_ns = sv_watch_now_ns();
+		if (!ws->closing) {
+			ws->closing = true;
+			w->closings++;
+		}
+		return true;
+	}
+	return now - ws->fd_gone_mono < DESTROY_WAIT_MS * 1000000ull;
 }
 
 /* Reads the target's fd table: opens, closes, epoll interest. */
@@ -235,7 +311,7 @@ int sv_watch_scan_fds(struct sv_watch *w)
 	for (i = first_new; i < w->nsocks && !w->stopping; i++) {
 		struct wsock *ws = w->socks[i];
 
-		if (ws->pending_open && ws->named) {
+		if (ws->pending_open && ws->named && !ws->peer_unknown) {
 			struct sv_watch_ev open = {
 				.event = "open",
 				.ws = ws,
@@ -251,10 +327,17 @@ int sv_watch_scan_fds(struct sv_watch *w)
 			ws->nreg_edges = 0;
 		}
 	}
+	for (i = 0; i < w->nsocks; i++)
+		if (w->socks[i]->seen_scan != w->scan_gen)
+			break;
+	/* closes the kernel reported already come with their final
+	 * record (and a peer's name the fd table no longer gives) */
+	if (i < w->nsocks)
+		read_destroyed(w);
 	for (i = w->nsocks; i-- > 0;) {
 		struct wsock *ws = w->socks[i];
 
-		if (ws->seen_scan != w->scan_gen)
+		if (ws->seen_scan != w->scan_gen && !sv_watch_close_later(w, ws))
 			sv_watch_closed(w, ws, NULL);
 		else if (ws->nheld_hup)
 			sv_watch_release_hangups(w, ws);
@@ -271,6 +354,7 @@ void sv_watch_socks_free(struct sv_watch *w)
 	w->socks = NULL;
 	sv_imap_free(&w->by_inode);
 	sv_imap_free(&w->by_cookie);
+	sv_imap_free(&w->gone_by_cookie);
 }
 
 /*
@@ -368,17 +452,12 @@ static int on_destroyed(struct sv_sock *s, void *arg)
 	return 0;
 }
 
-void sv_watch_on_destroy(uv_poll_t *p, int status, int events)
+static void read_destroyed(struct sv_watch *w)
 {
-	struct sv_watch *w = p->data;
 	int err;
 
-	(void)events;
-	w->wakeups++;
-	if (status < 0)
+	if (w->destroy_fd < 0)
 		return;
-	/* edges that came before the closes: they happened first */
-	sv_watch_drain_ready(w);
 	err = sv_diag_destroy_read(w->destroy_fd, on_destroyed, w);
 	if (err == -ENOBUFS && !w->destroy_overrun) {
 		/* the kernel dropped some: those closes come from the fd
@@ -388,6 +467,19 @@ void sv_watch_on_destroy(uv_poll_t *p, int status, int events)
 				"destroy messages (too many closes at once); "
 				"some closes lack their final record");
 	}
+}
+
+void sv_watch_on_destroy(uv_poll_t *p, int status, int events)
+{
+	struct sv_watch *w = p->data;
+
+	(void)events;
+	w->wakeups++;
+	if (status < 0)
+		return;
+	/* edges that came before the closes: they happened first */
+	sv_watch_drain_ready(w);
+	read_destroyed(w);
 }
 
 void sv_watch_join_names(struct sv_watch *w, struct wsock *ws)

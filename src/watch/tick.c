@@ -83,6 +83,11 @@ static int on_diag_sock(struct sv_sock *s, void *arg)
 
 	if (!ws || !(s->has & SV_HAS_INODE))
 		return 0; /* another process's socket on a shared port */
+	if (!ws->cookie_known && sv_watch_gone_cookie(w, s->cookie)) {
+		/* read before its destroy message came, which said it all */
+		sv_watch_forget(w, ws);
+		return 0;
+	}
 	keep_reply(w, ws, s);
 	ws->joins.interest = sv_target_interest(&w->scan, ws->inode, &known);
 	if (known)
@@ -91,6 +96,7 @@ static int on_diag_sock(struct sv_sock *s, void *arg)
 		ws->joins.has &= ~(uint32_t)SV_JOIN_INTEREST;
 	ws->cur_ns = w->tick_mono_ns;
 	ws->have = true;
+	ws->peer_unknown = false;
 	ws->touched = false;
 	sv_watch_cookie(w, ws);
 	ws->seen_tick = w->tick_gen;

@@ -33,6 +33,10 @@ struct wsock {
 	bool have;	    /* cur holds a diag reply */
 	bool named;	    /* or at least the names the socket gave us */
 	bool unnamed;	    /* inet without a port yet: ask again */
+	bool peer_unknown;  /* TCP whose peer's name is gone or not yet */
+	uint64_t fd_gone_ns;   /* left the fd table then (wall clock), its
+				* close waits for the destroy message */
+	uint64_t fd_gone_mono; /* the same, monotonic */
 	bool closing;	    /* a hangup: look until the target closes it */
 	bool cookie_known;  /* in by_cookie */
 	bool touched;	    /* readiness edges since its last reply */
@@ -128,8 +132,14 @@ struct sv_watch {
 		uint8_t family;
 		uint16_t port, peer_port;
 		uint8_t peer[16];
-	} gone[256]; /* recently closed: their destroy is no news */
+	} gone[256]; /* recently closed without a cookie: by names */
 	size_t gone_next;
+	/* recently closed, by cookie: their destroy is no news.  A
+	 * destroy message can come long after the close under load. */
+#define SV_WATCH_GONE_COOKIES 8192
+	uint64_t gone_cookie[SV_WATCH_GONE_COOKIES];
+	size_t gone_cookie_next;
+	struct sv_imap gone_by_cookie; /* cookie -> index in gone_cookie */
 
 	/* the tick under way */
 	bool tick_busy;
@@ -186,6 +196,14 @@ void sv_watch_socks_free(struct sv_watch *w);
  * NULL (seen in the fd table) or "destroy" (with its final record). */
 void sv_watch_closed(struct sv_watch *w, struct wsock *ws,
 		     const char *source);
+/* Its destroy message was reported already (a reply read before it
+ * came): the socket is gone, and said to be. */
+bool sv_watch_gone_cookie(const struct sv_watch *w, uint64_t cookie);
+/* Dropped without an event (its close was reported). */
+void sv_watch_forget(struct sv_watch *w, struct wsock *ws);
+/* Gone from the fd table: true when its close waits for its destroy
+ * message (which has the addresses it lacks), false: close it now. */
+bool sv_watch_close_later(struct sv_watch *w, struct wsock *ws);
 /* A diag reply gave its cookie: destroy messages find it by that. */
 void sv_watch_cookie(struct sv_watch *w, struct wsock *ws);
 void sv_watch_on_destroy(uv_poll_t *p, int status, int events);
