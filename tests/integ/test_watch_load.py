@@ -116,12 +116,6 @@ class Conn:
     def life(self):
         return self.t_close - self.t_connect
 
-    def real_close(self):
-        """The server's close as the client saw it: its FIN.  Node sends
-        it from the loop iteration that closes the descriptor or the one
-        before (checked against strace: -2..+6 ms of its close(2))."""
-        return self.t_eof
-
 
 def bound_socket(lport, rcvbuf=None):
     c = socket.socket()
@@ -277,10 +271,14 @@ def run_concurrent(port, clients, per_client, first_port):
 
 # ------------------------------------------------------------ the targets
 
-def start_node(tc, port, strace_log=None):
-    """Node.js running load_server.js, optionally under strace.  Returns
-    (Popen, pid of node)."""
+def start_node(tc, port, strace_log=None, close_log=None):
+    """Node.js running load_server.js, optionally under strace, and
+    with close_log, logging each connection's close there (read it with
+    server_closes).  Returns (Popen, pid of node)."""
     argv = [NODE, LOAD_SERVER, str(port)]
+    env = dict(os.environ)
+    if close_log:
+        env["LOAD_SERVER_LOG"] = close_log
     # -ttt: seconds since the epoch, the clock of time.time() and of
     # sockview's "time"; -T: how long each call took, so a return time
     # is known; -yy: the addresses of each socket fd, so accept4 and
@@ -293,7 +291,7 @@ def start_node(tc, port, strace_log=None):
                 "-e", "trace=epoll_wait,epoll_pwait,close,accept4"] + argv
     if not os.access(NODE, os.X_OK):
         raise unittest.SkipTest("Node.js is not installed (%s)" % NODE)
-    p = subprocess.Popen(argv, stdout=subprocess.PIPE)
+    p = subprocess.Popen(argv, stdout=subprocess.PIPE, env=env)
 
     def stop():
         if p.poll() is None:
@@ -325,6 +323,18 @@ def stop_node(p):
     except subprocess.TimeoutExpired:
         p.kill()
         p.wait(timeout=5)
+
+
+def server_closes(node, close_log):
+    """Stops node and returns its close log: client port -> the time of
+    its 'close' event, no earlier than the server's close(2) of that
+    connection and at most one loop iteration of node later.  Under a
+    loaded machine node's close(2) can come hundreds of milliseconds
+    after its FIN (the client's EOF), so the EOF alone is no measure of
+    when the server closed."""
+    stop_node(node)
+    with open(close_log) as f:
+        return {int(port): float(t) for port, t in json.load(f)}
 
 
 # ------------------------------------------------------------ sockview
@@ -523,22 +533,51 @@ def judge_readable(v, conns, ev):
             % (LONG_LIVED * 1000), len(have), len(long_lived))
 
 
-def judge_close_time(v, conns, ev, real_close, oracle, proxy=False):
+def kernel_was_late(o, real, limit):
+    """A close from a destroy message that came late because the kernel
+    built it late: sock_diag_broadcast_destroy() leaves the record to a
+    kworker, which a loaded machine runs late.  The record's own
+    tcp_info says how long before it was built the last ACK came (the
+    peer's FIN or the ACK of ours, which precede the close); it was read
+    on time if its time less that is within limit of the real close."""
+    tcp = o.get("tcp") if o.get("source") == "destroy" else None
+    ago = tcp.get("last_ack_recv") if isinstance(tcp, dict) else None
+    return isinstance(ago, int) and o["_t"] - ago / 1000.0 <= real + limit
+
+
+def judge_close_time(v, conns, ev, real_close, oracle):
     """close events no later than CLOSE_WITHIN after the real close and
-    not before the request was sent.  The client's EOF, as a proxy,
-    was within -2..+6 ms of the server's close(2) when checked against
-    strace: a proxy gets SLACK more."""
-    limit = CLOSE_WITHIN + (SLACK if proxy else 0)
-    deltas, bad = [], []
+    not before the server's FIN (the client's EOF: the server shuts
+    its side down before it closes), or the request when there was no
+    EOF.  A connection real_close knows nothing of (None) counts as
+    late.  A close the kernel reported late (kernel_was_late) is
+    counted apart, with how late the kernel was."""
+    limit = CLOSE_WITHIN
+    deltas, bad, kernel_late = [], [], []
     for k in conns:
         closes = ev.of(k, "close")
         if not closes:
             continue
-        d = closes[0]["_t"] - real_close(k)
-        deltas.append(d)
-        if d > limit or closes[0]["_t"] < k.t_sent - SLACK:
+        real = real_close(k)
+        first = k.t_eof if k.t_eof is not None else k.t_sent
+        if real is None:
             bad.append(k)
+            continue
+        d = closes[0]["_t"] - real
+        deltas.append(d)
+        if closes[0]["_t"] < first - SLACK:
+            bad.append(k)
+        elif d > limit and kernel_was_late(closes[0], real, limit):
+            kernel_late.append(d)
+        elif d > limit:
+            bad.append(k)
+    if kernel_late:
+        v.note("closes late because the kernel sent their destroy "
+               "message late (its record's last_ack_recv says so): %d, "
+               "up to %.1f ms" % (len(kernel_late),
+                                  1000 * max(kernel_late)))
     n = len(deltas)
+    n = len(deltas) + sum(1 for k in bad if real_close(k) is None)
     v.measure(n > 0 and not bad,
               "close within %d ms of the real close (%s): %d of %d close "
               "events on time; delay p50 %.1f ms, p95 %.1f ms, max %.1f ms"
@@ -680,11 +719,27 @@ def pending(reason):
 
 class WatchLoadCase(SockviewTestCase):
 
-    def watch_node(self, port, strace_log=None):
-        node, pid = start_node(self, port, strace_log)
+    def watch_node(self, port, strace_log=None, close_log=None):
+        node, pid = start_node(self, port, strace_log, close_log)
         w = WatchRun(self, pid)
         w.ready()
         return node, pid, w
+
+    def close_log(self):
+        return os.path.join(self.make_tmpdir(), "closes.json")
+
+    @staticmethod
+    def judge_close_log(v, conns, ev, closes):
+        """close on time against the server's own close log; how late
+        node's close(2) came after its FIN, as a note."""
+        judge_close_time(v, conns, ev, lambda k: closes.get(k.lport),
+                         "the server's log of its close, no earlier "
+                         "than its close(2)")
+        gaps = [closes[k.lport] - k.t_eof for k in conns
+                if k.lport in closes and k.t_eof is not None]
+        v.note("the server's close logged after the client's EOF: p50 "
+               "%.1f ms, max %.1f ms" % (1000 * pct(gaps, 0.5),
+                                         1000 * max(gaps or [0])))
 
 
 class TestWatchLoad(WatchLoadCase):
@@ -695,19 +750,19 @@ class TestWatchLoad(WatchLoadCase):
     def test_sequential_keepalive_connections(self):
         """50 sequential keep-alive connections living 5-150 ms each."""
         port = 7401
-        _, _, w = self.watch_node(port)
+        log = self.close_log()
+        node, _, w = self.watch_node(port, close_log=log)
         rnd = random.Random(11)
         lives = [rnd.uniform(0.005, 0.150) for _ in range(50)]
         conns = run_sequential(port, lives, CLIENT_PORT_BASE)
         objs = w.stop(settle=INTERVAL / 1000 + 0.3)
+        closes = server_closes(node, log)
         ev = ConnEvents(objs, port, conns)
         v = Verdict(self, "50 sequential keep-alive connections, 5-150 ms")
         judge_open_close(v, conns, ev)
         judge_readable(v, conns, ev)
         judge_readable_times(v, conns, ev)
-        judge_close_time(v, conns, ev, Conn.real_close,
-                         "proxy: the client's EOF, the server's FIN",
-                         proxy=True)
+        self.judge_close_log(v, conns, ev, closes)
         judge_fin_readables(v, conns, ev)
         v.note(ev.unaddressed_text())
         v.finish()
@@ -718,20 +773,20 @@ class TestWatchLoad(WatchLoadCase):
     def test_connection_close_requests_concurrent(self):
         """2,000 `Connection: close` requests from 20 concurrent clients."""
         port = 7402
-        _, _, w = self.watch_node(port)
+        log = self.close_log()
+        node, _, w = self.watch_node(port, close_log=log)
         t0 = time.time()
         conns = run_concurrent(port, 20, 100, CLIENT_PORT_BASE)
         took = time.time() - t0
         objs = w.stop(settle=INTERVAL / 1000 + 0.3)
+        closes = server_closes(node, log)
         ev = ConnEvents(objs, port, conns)
         v = Verdict(self, "2,000 Connection: close requests, 20 clients "
                     "(%.1f s, %.0f requests/s)" % (took, len(conns) / took))
         judge_open_close(v, conns, ev)
         judge_readable(v, conns, ev)
         judge_readable_times(v, conns, ev)
-        judge_close_time(v, conns, ev, Conn.real_close,
-                         "proxy: the client's EOF, the server's FIN",
-                         proxy=True)
+        self.judge_close_log(v, conns, ev, closes)
         v.note(ev.unaddressed_text())
         v.finish()
 
@@ -804,7 +859,8 @@ class TestWatchLoad(WatchLoadCase):
         true times, no open or close is lost, what is lost is counted in
         a dropped field, and sockview's loop never sits in write(2)."""
         port = 7404
-        node, pid = start_node(self, port)
+        log = self.close_log()
+        node, pid = start_node(self, port, close_log=log)
         w = WatchRun(self, pid, pipe_size=4096)
         w.ready()
         rnd = random.Random(12)
@@ -834,6 +890,7 @@ class TestWatchLoad(WatchLoadCase):
         for k in held:
             k.finish()
         objs = w.stop(settle=INTERVAL / 1000 + 0.3)
+        closes = server_closes(node, log)
         conns = held + before + during + after
         ev = ConnEvents(objs, port, conns)
         v = Verdict(self, "reader paused 2 s; %d requests on 8 kept-alive "
@@ -843,9 +900,9 @@ class TestWatchLoad(WatchLoadCase):
                   "the pause: %d of %d looks at its wchan found it there"
                   % (len(stuck), len(looks)))
         judge_open_close(v, conns, ev)
-        judge_close_time(v, during, ev, Conn.real_close,
-                         "connections during the pause; proxy: the "
-                         "client's EOF", proxy=True)
+        judge_close_time(v, during, ev, lambda k: closes.get(k.lport),
+                         "connections during the pause; the server's "
+                         "log of its close, no earlier than its close(2)")
         drops = [o["dropped"] for o in objs if "dropped" in o]
         v.measure(all(isinstance(d, int) and d > 0 for d in drops),
                   "dropped counts are positive integers: %s"
