@@ -9,13 +9,14 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 import unittest
 
 from base import SockviewTestCase
 from nsutil import _libc, in_netns, sockview
 from test_metrics import one, parse, promtool_check
-from test_owners import private_mounts
+from test_owners import private_mounts, sockview_as_nobody
 
 CLONE_NEWNET = 0x40000000
 # fresh ids per run: a cgroup another run left behind is not ours
@@ -211,6 +212,59 @@ class TestAllNetns(SockviewTestCase):
                 raise unittest.SkipTest("cgroup v2 is not writable here: "
                                         "the container label was not "
                                         "checked (all else was)")
+        finally:
+            for pid, _ in kids:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+
+    @in_netns
+    def test_without_cap_sys_admin(self):
+        """As nobody: its own namespace only, one note for the one it
+        could not enter, and containers only of its own processes."""
+        private_mounts()
+        subprocess.run(["ip", "netns", "add", "svtN"], check=True)
+        cg = make_cgroup(self)
+        if not cg:
+            raise unittest.SkipTest("cgroup v2 is not writable here")
+        kids = [in_ns_listener(7031, "/run/netns/svtN")]
+        try:
+            l = socket.socket()
+            l.bind(("127.0.0.1", 7032))
+            l.listen(1)
+            # nobody's own process, in the container's cgroup; exec'd
+            # after setuid, so its /proc/PID/fd is nobody's to read
+            code = ("import socket,sys,time\n"
+                    "s=socket.socket();s.bind(('127.0.0.1',7033))\n"
+                    "s.listen(1);print('ok',flush=True);time.sleep(60)\n")
+
+            def enter():
+                with open(os.path.join(cg, "cgroup.procs"), "w") as f:
+                    f.write("0")
+                os.setgroups([])
+                os.setgid(65534)
+                os.setuid(65534)
+            p = subprocess.Popen([sys.executable, "-c", code],
+                                 stdout=subprocess.PIPE, preexec_fn=enter)
+            self.assertEqual(p.stdout.readline(), b"ok\n")
+            r = sockview_as_nobody(self, "list", "-tl", "--all-netns",
+                                   "--json")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            err = r.stderr.decode()
+            self.assertRegex(err, r"note: 1 network namespace could not "
+                             r"be entered \(needs CAP_SYS_ADMIN\)")
+            objs = json.loads(r.stdout)
+            ports = {o["local"]["port"]: o for o in objs}
+            self.assertNotIn(7031, ports, "another namespace, not entered")
+            self.assertIn(7032, ports)
+            self.assertNotIn("container", ports[7032])
+            self.assertEqual(ports[7033].get("container"),
+                             {"runtime": "docker", "id": CID})
+            # root sees the other namespace's socket
+            r = sockview("list", "-tl", "--all-netns", "--json")
+            self.assertIn(7031, {o["local"]["port"]
+                                 for o in json.loads(r.stdout)})
+            p.kill()
+            p.wait()
         finally:
             for pid, _ in kids:
                 os.kill(pid, signal.SIGKILL)
