@@ -238,6 +238,15 @@ static bool get_cgroup(const struct sv_row *r, const struct sv_field *f,
 	return s->has & SV_HAS_CGROUP ? set_u64(v, s->cgroup_id) : false;
 }
 
+static bool get_cgroup_path(const struct sv_row *r, const struct sv_field *f,
+			    struct sv_val *v)
+{
+	(void)f;
+	if (!(r->s->has & SV_HAS_CGROUP) || !r->j->cgroup_path)
+		return false;
+	return set_str(v, r->j->cgroup_path, NULL);
+}
+
 static bool get_netns(const struct sv_row *r, const struct sv_field *f,
 		      struct sv_val *v)
 {
@@ -352,6 +361,89 @@ static bool get_interest(const struct sv_row *r, const struct sv_field *f,
 	return true;
 }
 
+static bool get_v6only(const struct sv_row *r, const struct sv_field *f,
+		       struct sv_val *v)
+{
+	const struct sv_sock *s = r->s;
+
+	(void)f;
+	return s->has & SV_HAS_V6ONLY ? set_u64(v, s->v6only) : false;
+}
+
+/* tos, tclass, class_id: arg says which */
+static bool get_qos(const struct sv_row *r, const struct sv_field *f,
+		    struct sv_val *v)
+{
+	const struct sv_sock *s = r->s;
+
+	switch (f->arg) {
+	case 0:
+		return s->has & SV_HAS_TOS ? set_u64(v, s->tos) : false;
+	case 1:
+		return s->has & SV_HAS_TCLASS ? set_u64(v, s->tclass) : false;
+	default:
+		return s->has & SV_HAS_CLASS_ID ? set_u64(v, s->class_id)
+						: false;
+	}
+}
+
+static bool get_sockopt(const struct sv_row *r, const struct sv_field *f,
+			struct sv_val *v)
+{
+	/* struct inet_diag_sockopt's bits, lowest first */
+	static const char *const names[] = {
+		"recverr",     "is_icsk",	      "freebind",
+		"hdrincl",     "mc_loop",	      "transparent",
+		"mc_all",      "nodefrag",	      "bind_address_no_port",
+		"recverr_rfc4884", "defer_connect",
+	};
+	const struct sv_sock *s = r->s;
+	unsigned i, n = 0;
+
+	(void)f;
+	if (!(s->has & SV_HAS_SOCKOPT))
+		return false;
+	v->type = SV_V_LIST;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (s->sockopt & (1u << i))
+			v->list[n++] = names[i];
+	v->list[n] = NULL;
+	return true;
+}
+
+/* UNIX: the bound file's inode, and its device's major and minor (the
+ * kernel's dev_t: 12 bits of major above 20 of minor) */
+static bool get_vfs(const struct sv_row *r, const struct sv_field *f,
+		    struct sv_val *v)
+{
+	const struct sv_sock *s = r->s;
+
+	if (!(s->has & SV_HAS_VFS))
+		return false;
+	switch (f->arg) {
+	case 0:
+		return set_u64(v, s->vfs_ino);
+	case 1:
+		return set_u64(v, s->vfs_dev >> 20);
+	default:
+		return set_u64(v, s->vfs_dev & 0xfffff);
+	}
+}
+
+static bool get_icons(const struct sv_row *r, const struct sv_field *f,
+		      struct sv_val *v)
+{
+	const struct sv_sock *s = r->s;
+
+	(void)f;
+	if (!(s->has & SV_HAS_ICONS) || !s->icons)
+		return false;
+	v->type = SV_V_U32S;
+	v->s = s->icons;
+	v->u = s->n_icons;
+	return true;
+}
+
 /* buffers */
 
 static bool get_skmem(const struct sv_row *r, const struct sv_field *f,
@@ -421,6 +513,51 @@ static bool get_cong(const struct sv_row *r, const struct sv_field *f,
 
 	(void)f;
 	return s->has & SV_HAS_CONG ? set_str(v, s->cong, NULL) : false;
+}
+
+/* The congestion control's record: arg is kind << 8 | member. */
+static bool get_cc(const struct sv_row *r, const struct sv_field *f,
+		   struct sv_val *v)
+{
+	const struct sv_sock *s = r->s;
+	unsigned i = f->arg & 0xff;
+
+	if (s->cc_kind != f->arg >> 8)
+		return false;
+	switch (s->cc_kind) {
+	case SV_CC_BBR: {
+		const uint64_t m[] = { s->cc.bbr.bw, s->cc.bbr.min_rtt,
+				       s->cc.bbr.pacing_gain,
+				       s->cc.bbr.cwnd_gain };
+
+		return i < 4 ? set_u64(v, m[i]) : false;
+	}
+	case SV_CC_DCTCP: {
+		const uint64_t m[] = { s->cc.dctcp.enabled,
+				       s->cc.dctcp.ce_state, s->cc.dctcp.alpha,
+				       s->cc.dctcp.ab_ecn, s->cc.dctcp.ab_tot };
+
+		return i < 5 ? set_u64(v, m[i]) : false;
+	}
+	case SV_CC_VEGAS:
+		return i < 4 ? set_u64(v, s->cc.vegas[i]) : false;
+	default:
+		return false;
+	}
+}
+
+/* ss's "send": what the window allows per round trip, in bits/s. */
+static bool get_send_rate(const struct sv_row *r, const struct sv_field *f,
+			  struct sv_val *v)
+{
+	const struct sv_sock *s = r->s;
+
+	(void)f;
+	if (!sv_tcpi_has(s->tcpi_len, rtt) || !s->tcpi.rtt ||
+	    !s->tcpi.snd_mss || !s->tcpi.snd_cwnd)
+		return false;
+	return set_u64(v, (uint64_t)s->tcpi.snd_cwnd * s->tcpi.snd_mss *
+				  8000000u / s->tcpi.rtt);
 }
 
 static bool get_ca_state(const struct sv_row *r, const struct sv_field *f,
@@ -493,6 +630,10 @@ static bool get_seq(const struct sv_row *r, const struct sv_field *f,
 	{ key, "skmem", header, BUF, SV_SHOW_MEM, idx, 0, unit, desc,          \
 	  get_skmem }
 
+#define CC(obj, key, kind, idx, unit, desc)                                     \
+	{ key, obj, key, ST, SV_SHOW_INFO, SV_CC_##kind << 8 | idx, 0, unit,   \
+	  desc, get_cc }
+
 #define SEQF(key, idx, desc)                                                   \
 	{ key, "seq", key, SEQ, SV_SHOW_INFO, idx, 0, "relative", desc,        \
 	  get_seq }
@@ -541,6 +682,12 @@ const struct sv_field sv_fields[] = {
 	  "kernel socket cookie, unique while the host is up", get_cookie },
 	{ "cgroup_id", NULL, "Cgroup", LNK, SV_SHOW_EXT, 0, 0, NULL,
 	  "cgroup v2 id of the creating process", get_cgroup },
+	{ "cgroup", NULL, "CgroupPath", LNK, SV_SHOW_EXT, 0, 0, NULL,
+	  "that cgroup's path in the cgroup v2 hierarchy (/sys/fs/cgroup, "
+	  "or .../unified on hybrid hosts), walked once per run when a "
+	  "socket has an id; absent for an id no directory has, and under "
+	  "--load",
+	  get_cgroup_path },
 	{ "inode", "netns", "Netns", LNK, SV_SHOW_NETNS, 0, 0, NULL,
 	  "--all-netns: inode of the network namespace it was read in",
 	  get_netns },
@@ -561,6 +708,34 @@ const struct sv_field sv_fields[] = {
 	  get_shutdown },
 	{ "mark", NULL, "Mark", LNK, SV_SHOW_EXT, 0, 0, NULL,
 	  "SO_MARK (reported only to CAP_NET_ADMIN)", get_mark },
+	{ "v6only", NULL, "V6only", ID, SV_SHOW_EXT, 0, 0, NULL,
+	  "IPV6_V6ONLY, 0 or 1 (the kernel reports it for listening and "
+	  "closed IPv6 sockets only)",
+	  get_v6only },
+	{ "tos", NULL, "TOS", ST, SV_SHOW_EXT, 0, 0, NULL,
+	  "IP_TOS byte (DSCP and ECN bits)", get_qos },
+	{ "tclass", NULL, "TClass", ST, SV_SHOW_EXT, 1, 0, NULL,
+	  "IPV6_TCLASS byte (IPv6 sockets)", get_qos },
+	{ "class_id", NULL, "ClassId", ST, SV_SHOW_EXT, 2, 0, NULL,
+	  "net_cls class id, or SO_PRIORITY when none is set (as the kernel "
+	  "reports it)",
+	  get_qos },
+	{ "sockopt", NULL, "Sockopt", ST, SV_SHOW_EXT, 0, 0, NULL,
+	  "inet flags set: recverr, is_icsk (connection-oriented), freebind, "
+	  "hdrincl, mc_loop, transparent, mc_all, nodefrag, "
+	  "bind_address_no_port, recverr_rfc4884, defer_connect",
+	  get_sockopt },
+	{ "inode", "vfs", "VfsIno", LNK, SV_SHOW_EXT, 0, 0, NULL,
+	  "unix: inode of the file the socket is bound to", get_vfs },
+	{ "dev_major", "vfs", "VfsMaj", LNK, SV_SHOW_JSON_ONLY, 1, 0, NULL,
+	  "unix: major number of that file's device (as stat's st_dev)",
+	  get_vfs },
+	{ "dev_minor", "vfs", "VfsMin", LNK, SV_SHOW_JSON_ONLY, 2, 0, NULL,
+	  "unix: minor number of that file's device", get_vfs },
+	{ "pending", NULL, "Pending", LNK, SV_SHOW_EXT, 0, 0, NULL,
+	  "unix listeners: inodes of the connecting sockets whose connections "
+	  "wait to be accepted ([] when none)",
+	  get_icons },
 	{ "processes", NULL, "Process", LNK, SV_SHOW_PROC, 0, 0, NULL,
 	  "owning processes: [{pid, comm, fd}], one per descriptor (with -p; "
 	  "[] when none holds it)",
@@ -608,6 +783,10 @@ const struct sv_field sv_fields[] = {
 	{ "ca_state", "tcp", "ca_state", ST, SV_SHOW_INFO, 0, 0, NULL,
 	  "congestion state: open, disorder, cwr, recovery, loss",
 	  get_ca_state },
+	{ "send", "tcp", "send", ST, SV_SHOW_INFO, 0, 0, "bits/s",
+	  "what the congestion window allows, as ss computes it: snd_cwnd * "
+	  "snd_mss * 8 * 1000000 / rtt (absent while rtt is 0)",
+	  get_send_rate },
 	{ "options", "tcp", "options", ST, SV_SHOW_INFO, 0, 0, NULL,
 	  "negotiated options: ts, sack, wscale, ecn, ecn_seen, syn_data, "
 	  "usec_ts, tfo_child",
@@ -688,6 +867,27 @@ const struct sv_field sv_fields[] = {
 	TCPI(received_ce_bytes, ST, "bytes", "accurate ECN: CE bytes received"),
 	TCPI(accecn_fail_mode, ST, NULL, "accurate ECN failure mode"),
 	TCPI(accecn_opt_seen, ST, NULL, "accurate ECN option seen"),
+
+	CC("bbr", "bw", BBR, 0, "bytes/s", "bbr: bandwidth estimate"),
+	CC("bbr", "min_rtt", BBR, 1, "us", "bbr: minimum RTT it filtered"),
+	CC("bbr", "pacing_gain", BBR, 2, "1/256",
+	   "bbr: pacing gain, times 256 (256 is 1.0)"),
+	CC("bbr", "cwnd_gain", BBR, 3, "1/256",
+	   "bbr: congestion window gain, times 256"),
+	CC("dctcp", "enabled", DCTCP, 0, NULL, "dctcp: 1 when ECN is in use"),
+	CC("dctcp", "ce_state", DCTCP, 1, NULL, "dctcp: CE state of the last "
+	   "segment received"),
+	CC("dctcp", "alpha", DCTCP, 2, "1/1024",
+	   "dctcp: fraction of marked bytes, times 1024"),
+	CC("dctcp", "ab_ecn", DCTCP, 3, "bytes", "dctcp: bytes acked with ECE "
+	   "in this window"),
+	CC("dctcp", "ab_tot", DCTCP, 4, "bytes", "dctcp: bytes acked in this "
+	   "window"),
+	CC("vegas", "enabled", VEGAS, 0, NULL, "vegas: 1 when in use"),
+	CC("vegas", "rttcnt", VEGAS, 1, "count", "vegas: RTTs measured in "
+	   "this round"),
+	CC("vegas", "rtt", VEGAS, 2, "us", "vegas: base RTT of this round"),
+	CC("vegas", "min_rtt", VEGAS, 3, "us", "vegas: minimum RTT seen"),
 
 	SEQF("snd_una", SV_SEQ_SND_UNA,
 	     "oldest unacknowledged: 1 + bytes sent once (+ FIN) - in "

@@ -21,9 +21,10 @@ enum sv_vtype {
 	SV_V_ENDPOINT, /* local or peer: an object in JSON, addr:port in a table */
 	SV_V_LIST,     /* NULL-terminated list of words */
 	SV_V_PROCS,    /* owning processes: an array of objects in JSON */
+	SV_V_U32S,     /* u numbers, unaligned u32s at s: an array in JSON */
 };
 
-#define SV_LIST_MAX 9
+#define SV_LIST_MAX 12
 
 struct sv_val {
 	enum sv_vtype type;

@@ -103,8 +103,12 @@ static const struct sv_option list_opts[] = {
 	  "Table details (JSON always carries every group):",
 	  "inode, uid, cookie, interface, cgroup, shutdown",
 	  "Table: add the interface, IPv6 scope, inode, uid, cookie, cgroup "
-	  "id,\n"
-	  "shutdown state and mark columns." },
+	  "id and path,\n"
+	  "shutdown state, mark, v6only, tos, tclass, class id and inet "
+	  "sockopt\n"
+	  "columns, and for UNIX sockets the bound file's inode and a "
+	  "listener's\n"
+	  "pending connections." },
 	{ 'm', "memory", NULL, SV_HINT_NONE, NULL,
 	  "socket memory (skmeminfo)",
 	  "Table: add the socket memory columns (skmeminfo)." },

@@ -36,6 +36,7 @@ struct sv_container;
 struct sv_joins {
 	uint32_t has;			 /* enum sv_join_has */
 	const char *ifname;		 /* device name of ifindex, or NULL */
+	const char *cgroup_path;	 /* of cgroup_id, in the cgroup2 tree */
 	/* --all-netns: the namespace it was read in, NULL otherwise */
 	const struct sv_netns_label *netns;
 	/* --all-netns: the container its owner's cgroup names, or NULL */

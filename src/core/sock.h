@@ -36,6 +36,21 @@ enum sv_has {
 	SV_HAS_RAW_PROTO = 1u << 13,
 	SV_HAS_DROPS = 1u << 14, /* /proc/net/raw drops column */
 	SV_HAS_PROCNET = 1u << 18, /* read from /proc/net, not sock_diag */
+	SV_HAS_V6ONLY = 1u << 19,  /* INET_DIAG_SKV6ONLY */
+	SV_HAS_TOS = 1u << 20,	   /* INET_DIAG_TOS */
+	SV_HAS_TCLASS = 1u << 21,  /* INET_DIAG_TCLASS */
+	SV_HAS_CLASS_ID = 1u << 22, /* INET_DIAG_CLASS_ID */
+	SV_HAS_SOCKOPT = 1u << 23, /* INET_DIAG_SOCKOPT */
+	SV_HAS_VFS = 1u << 24,	   /* UNIX_DIAG_VFS: the bound file */
+	SV_HAS_ICONS = 1u << 25,   /* UNIX_DIAG_ICONS: a listener's queue */
+};
+
+/* The congestion control's own record (INET_DIAG_*INFO), raw. */
+enum sv_cc_kind {
+	SV_CC_NONE,
+	SV_CC_VEGAS, /* vegas[0..3]: enabled, rttcnt, rtt, minrtt */
+	SV_CC_DCTCP, /* dctcp: enabled, ce_state, alpha, ab_ecn, ab_tot */
+	SV_CC_BBR,   /* bbr: bw (bytes/s), min_rtt (us), gains (<< 8) */
 };
 
 struct sv_endpoint {
@@ -66,6 +81,15 @@ struct sv_sock {
 	uint8_t retrans;   /* retransmits or probes of the armed timer */
 	uint8_t raw_proto; /* IPPROTO_* of a raw socket */
 	uint8_t skmem_n;   /* how many skmem counters the kernel sent */
+	uint8_t v6only;	   /* IPV6_V6ONLY (listening or closed inet6) */
+	uint8_t tos;	   /* IP_TOS */
+	uint8_t tclass;	   /* IPV6_TCLASS */
+	uint8_t cc_kind;   /* enum sv_cc_kind */
+	uint16_t sockopt;  /* struct inet_diag_sockopt's bits, in order */
+	uint32_t class_id; /* net_cls class id, or else SO_PRIORITY */
+	/* UNIX_DIAG_VFS: the bound file's inode and device (kernel
+	 * dev_t: major << 20 | minor) */
+	uint32_t vfs_ino, vfs_dev;
 	uint16_t tcpi_len; /* bytes of tcpi the kernel filled, 0 = none */
 
 	struct sv_endpoint local, peer;
@@ -81,11 +105,27 @@ struct sv_sock {
 	uint64_t drops;
 	uint32_t skmem[SV_SKMEM_MAX];
 	char cong[SV_CONG_MAX];
+	union {
+		uint32_t vegas[4];
+		struct {
+			uint16_t enabled, ce_state;
+			uint32_t alpha, ab_ecn, ab_tot;
+		} dctcp;
+		struct {
+			uint64_t bw;
+			uint32_t min_rtt, pacing_gain, cwnd_gain;
+		} bbr;
+	} cc;
 
 	/* UNIX name: points into the reply buffer, valid during the callback.
 	 * Abstract names start with a NUL byte. */
 	const char *path;
 	size_t path_len;
+	/* UNIX_DIAG_ICONS: inodes of the connections waiting in a
+	 * listener's queue, n_icons unaligned u32s in the reply buffer,
+	 * valid during the callback */
+	const void *icons;
+	uint32_t n_icons;
 
 	struct sv_tcp_info tcpi;
 };

@@ -17,6 +17,7 @@
 #include "out/outbuf.h"
 #include "out/render.h"
 #include "sys/containers.h"
+#include "sys/cgpath.h"
 #include "sys/links.h"
 #include "sys/proc.h"
 #include "sys/resolve.h"
@@ -330,6 +331,19 @@ int sv_list_sock(struct sv_sock *s, void *arg)
 		}
 		j.ifname = sv_links_name(run->links, s->ifindex);
 	}
+	if ((s->has & SV_HAS_CGROUP) && run->want_cgpaths) {
+		if (!run->cgpaths_tried) {
+			int err = sv_cgpaths_load(&run->cgpaths, NULL);
+
+			run->cgpaths_tried = true;
+			if (err)
+				sv_warn("cannot read the cgroup v2 hierarchy: "
+					"%s; cgroup paths are left out",
+					err == -ENOENT ? "no cgroup2 mount"
+						       : strerror(-err));
+		}
+		j.cgroup_path = sv_cgpaths_find(run->cgpaths, s->cgroup_id);
+	}
 	if (run->resolver && (s->has & SV_HAS_PORTS)) {
 		int udp = s->proto == SV_PROTO_UDP;
 
@@ -456,6 +470,9 @@ int sv_cmd_list(int argc, char **argv)
 	}
 
 	run.render = list_render(&lo, &out);
+	/* a capture's ids name another moment's (or host's) cgroups */
+	run.want_cgpaths = !lo.summary && !lo.load &&
+			   (lo.json || (lo.show & SV_SHOW_EXT));
 	src->dump(src, &lo, &run, sv_list_sock,
 		  LIST_DUMP_NOTE | (lo.save ? LIST_DUMP_SAVE : 0));
 	run.render->end(run.render);
@@ -468,6 +485,7 @@ int sv_cmd_list(int argc, char **argv)
 	}
 	run.render->free(run.render);
 	sv_links_free(run.links);
+	sv_cgpaths_free(run.cgpaths);
 	sv_proc_map_free(run.procs);
 	sv_list_run_free_containers(&run);
 	sv_resolver_free(run.resolver);

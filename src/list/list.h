@@ -45,6 +45,9 @@ struct list_run {
 	struct sv_render *render;
 	struct sv_links *links;
 	bool links_tried;
+	struct sv_cgpaths *cgpaths; /* cgroup id -> path, on first use */
+	bool cgpaths_tried;
+	bool want_cgpaths; /* the output shows cgroup paths */
 	struct sv_proc_map *procs;
 	bool show_procs;
 	struct sv_resolver *resolver;

@@ -172,6 +172,18 @@ static void value(struct sv_out *o, const struct sv_val *v)
 		}
 		sv_out_char(o, ']');
 		break;
+	case SV_V_U32S:
+		sv_out_char(o, '[');
+		for (i = 0; i < v->u; i++) {
+			uint32_t x;
+
+			memcpy(&x, v->s + 4 * i, 4);
+			if (i)
+				sv_out_char(o, ',');
+			sv_out_u64(o, x);
+		}
+		sv_out_char(o, ']');
+		break;
 	case SV_V_PROCS:
 		sv_out_char(o, '[');
 		for (i = 0; i < v->u; i++) {

@@ -73,6 +73,18 @@ static void cell_text(struct sv_strbuf *b, const struct sv_row *row,
 		if (!i)
 			sv_strbuf_addc(b, '-');
 		break;
+	case SV_V_U32S:
+		for (i = 0; i < v.u; i++) {
+			uint32_t x;
+
+			memcpy(&x, v.s + 4 * i, 4);
+			if (i)
+				sv_strbuf_addc(b, ',');
+			sv_strbuf_add(b, num, sv_u64_to_text(x, num));
+		}
+		if (!i)
+			sv_strbuf_addc(b, '-');
+		break;
 	case SV_V_PROCS:
 		/* ss's form: users:(("comm",pid=N,fd=N),...) */
 		if (!v.u) {
@@ -94,7 +106,28 @@ static void cell_text(struct sv_strbuf *b, const struct sv_row *row,
 	}
 }
 
-/* "tcp: key:value ... seq: key:value ..."; absent ones read "key:-". */
+static bool present(const struct sv_row *row, const struct sv_field *f)
+{
+	struct sv_val v;
+
+	return f->get(row, f, &v);
+}
+
+/* Whether any member of the object detail[i] starts has a value. */
+static bool obj_present(const struct table_render *t, size_t i,
+			const struct sv_row *row)
+{
+	const char *obj = t->detail[i]->obj;
+
+	for (; i < t->ndetail && !strcmp(t->detail[i]->obj, obj); i++)
+		if (present(row, t->detail[i]))
+			return true;
+	return false;
+}
+
+/* "tcp: key:value ... seq: key:value ..."; absent ones read "key:-",
+ * and an object with no value at all (bbr's record on a cubic socket)
+ * is left out, as JSON leaves it out. */
 static void detail_text(const struct table_render *t, struct sv_strbuf *b,
 			const struct sv_row *row)
 {
@@ -103,6 +136,14 @@ static void detail_text(const struct table_render *t, struct sv_strbuf *b,
 
 	for (i = 0; i < t->ndetail; i++) {
 		const struct sv_field *f = t->detail[i];
+
+		if ((!obj || strcmp(obj, f->obj) != 0) &&
+		    !obj_present(t, i, row)) {
+			while (i + 1 < t->ndetail &&
+			       !strcmp(t->detail[i + 1]->obj, f->obj))
+				i++;
+			continue;
+		}
 
 		if (obj)
 			sv_strbuf_addc(b, ' ');

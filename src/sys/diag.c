@@ -127,6 +127,74 @@ static void parse_skmem(const struct nlattr *a, struct sv_sock *s)
 	s->skmem_n = (uint8_t)n;
 }
 
+static bool attr_u8(const struct nlattr *a, uint8_t *v)
+{
+	if (!a || mnl_attr_get_payload_len(a) < 1)
+		return false;
+	*v = mnl_attr_get_u8(a);
+	return true;
+}
+
+/* The congestion control's own record: whichever one it sent. */
+static void parse_cc(const struct nlattr *const *tb, struct sv_sock *s)
+{
+	const struct nlattr *a;
+
+	if ((a = tb[INET_DIAG_BBRINFO]) &&
+	    mnl_attr_get_payload_len(a) >= sizeof(struct tcp_bbr_info)) {
+		struct tcp_bbr_info b;
+
+		memcpy(&b, mnl_attr_get_payload(a), sizeof(b));
+		s->cc.bbr.bw = (uint64_t)b.bbr_bw_hi << 32 | b.bbr_bw_lo;
+		s->cc.bbr.min_rtt = b.bbr_min_rtt;
+		s->cc.bbr.pacing_gain = b.bbr_pacing_gain;
+		s->cc.bbr.cwnd_gain = b.bbr_cwnd_gain;
+		s->cc_kind = SV_CC_BBR;
+	} else if ((a = tb[INET_DIAG_DCTCPINFO]) &&
+		   mnl_attr_get_payload_len(a) >=
+			   sizeof(struct tcp_dctcp_info)) {
+		struct tcp_dctcp_info d;
+
+		memcpy(&d, mnl_attr_get_payload(a), sizeof(d));
+		s->cc.dctcp.enabled = d.dctcp_enabled;
+		s->cc.dctcp.ce_state = d.dctcp_ce_state;
+		s->cc.dctcp.alpha = d.dctcp_alpha;
+		s->cc.dctcp.ab_ecn = d.dctcp_ab_ecn;
+		s->cc.dctcp.ab_tot = d.dctcp_ab_tot;
+		s->cc_kind = SV_CC_DCTCP;
+	} else if ((a = tb[INET_DIAG_VEGASINFO]) &&
+		   mnl_attr_get_payload_len(a) >=
+			   sizeof(struct tcpvegas_info)) {
+		memcpy(s->cc.vegas, mnl_attr_get_payload(a),
+		       sizeof(s->cc.vegas));
+		s->cc_kind = SV_CC_VEGAS;
+	}
+}
+
+/* Attributes every inet protocol may carry, past the fixed message. */
+static void parse_inet_opts(const struct nlattr *const *tb, struct sv_sock *s)
+{
+	const struct nlattr *a;
+
+	if (attr_u8(tb[INET_DIAG_SKV6ONLY], &s->v6only))
+		s->has |= SV_HAS_V6ONLY;
+	if (attr_u8(tb[INET_DIAG_TOS], &s->tos))
+		s->has |= SV_HAS_TOS;
+	if (attr_u8(tb[INET_DIAG_TCLASS], &s->tclass))
+		s->has |= SV_HAS_TCLASS;
+	if ((a = tb[INET_DIAG_CLASS_ID]) && mnl_attr_get_payload_len(a) >= 4) {
+		s->class_id = mnl_attr_get_u32(a);
+		s->has |= SV_HAS_CLASS_ID;
+	}
+	/* two bytes of bit fields: kept as sent, first bit lowest */
+	if ((a = tb[INET_DIAG_SOCKOPT]) && mnl_attr_get_payload_len(a) >= 2) {
+		const uint8_t *b = mnl_attr_get_payload(a);
+
+		s->sockopt = (uint16_t)(b[0] | b[1] << 8);
+		s->has |= SV_HAS_SOCKOPT;
+	}
+}
+
 int sv_diag_parse_inet(const struct nlmsghdr *nlh, unsigned proto,
 		       struct sv_sock *s)
 {
@@ -210,6 +278,9 @@ int sv_diag_parse_inet(const struct nlmsghdr *nlh, unsigned proto,
 		if (s->cong[0])
 			s->has |= SV_HAS_CONG;
 	}
+	parse_inet_opts(tb, s);
+	if (proto == SV_PROTO_TCP)
+		parse_cc(tb, s);
 	if (tb[INET_DIAG_INFO] && proto == SV_PROTO_TCP) {
 		size_t n = mnl_attr_get_payload_len(tb[INET_DIAG_INFO]);
 
@@ -279,6 +350,21 @@ int sv_diag_parse_unix(const struct nlmsghdr *nlh, struct sv_sock *s)
 	}
 	if (tb[UNIX_DIAG_MEMINFO])
 		parse_skmem(tb[UNIX_DIAG_MEMINFO], s);
+	if (tb[UNIX_DIAG_VFS] && mnl_attr_get_payload_len(tb[UNIX_DIAG_VFS]) >=
+					 sizeof(struct unix_diag_vfs)) {
+		struct unix_diag_vfs v;
+
+		memcpy(&v, mnl_attr_get_payload(tb[UNIX_DIAG_VFS]), sizeof(v));
+		s->vfs_ino = v.udiag_vfs_ino;
+		s->vfs_dev = v.udiag_vfs_dev;
+		s->has |= SV_HAS_VFS;
+	}
+	/* only listeners carry it; an empty queue is an empty array */
+	if (tb[UNIX_DIAG_ICONS]) {
+		s->icons = mnl_attr_get_payload(tb[UNIX_DIAG_ICONS]);
+		s->n_icons = mnl_attr_get_payload_len(tb[UNIX_DIAG_ICONS]) / 4;
+		s->has |= SV_HAS_ICONS;
+	}
 	if (tb[UNIX_DIAG_SHUTDOWN] &&
 	    mnl_attr_get_payload_len(tb[UNIX_DIAG_SHUTDOWN]) >= 1) {
 		s->shutdown = mnl_attr_get_u8(tb[UNIX_DIAG_SHUTDOWN]);
@@ -387,7 +473,19 @@ static struct nlmsghdr *put_header(struct sv_diag *d, char *at, int flags)
 
 #define UNIX_SHOW                                                              \
 	(UDIAG_SHOW_NAME | UDIAG_SHOW_VFS | UDIAG_SHOW_PEER |                  \
-	 UDIAG_SHOW_RQLEN | UDIAG_SHOW_MEMINFO | UDIAG_SHOW_UID)
+	 UDIAG_SHOW_ICONS | UDIAG_SHOW_RQLEN | UDIAG_SHOW_MEMINFO |            \
+	 UDIAG_SHOW_UID)
+
+/* What every inet request asks for.  The TOS and TCLASS bits bring the
+ * class id too (CLASS_ID's own bit is past idiag_ext's eight); the
+ * VEGASINFO bit asks any congestion control for its record (bbr and
+ * dctcp answer to it too). */
+#define INET_EXT                                                               \
+	(1 << (INET_DIAG_SKMEMINFO - 1) | 1 << (INET_DIAG_TOS - 1) |           \
+	 1 << (INET_DIAG_TCLASS - 1))
+#define TCP_EXT                                                                \
+	(1 << (INET_DIAG_INFO - 1) | 1 << (INET_DIAG_CONG - 1) |               \
+	 1 << (INET_DIAG_VEGASINFO - 1))
 
 static size_t put_request(struct sv_diag *d, const struct sv_diag_req *req)
 {
@@ -406,12 +504,11 @@ static size_t put_request(struct sv_diag *d, const struct sv_diag_req *req)
 
 		r->sdiag_family = req->family;
 		r->idiag_states = req->states;
-		r->idiag_ext = 1 << (INET_DIAG_SKMEMINFO - 1);
+		r->idiag_ext = INET_EXT;
 		switch (req->proto) {
 		case SV_PROTO_TCP:
 			r->sdiag_protocol = IPPROTO_TCP;
-			r->idiag_ext |= 1 << (INET_DIAG_INFO - 1) |
-					1 << (INET_DIAG_CONG - 1);
+			r->idiag_ext |= TCP_EXT;
 			break;
 		case SV_PROTO_UDP:
 			r->sdiag_protocol = IPPROTO_UDP;
@@ -695,10 +792,9 @@ int sv_diag_begin_inet_exact(struct sv_diag *d, unsigned proto,
 		r->sdiag_family = s->family;
 		r->sdiag_protocol = proto == SV_PROTO_TCP ? IPPROTO_TCP
 							  : IPPROTO_UDP;
-		r->idiag_ext = 1 << (INET_DIAG_SKMEMINFO - 1);
+		r->idiag_ext = INET_EXT;
 		if (proto == SV_PROTO_TCP)
-			r->idiag_ext |= 1 << (INET_DIAG_INFO - 1) |
-					1 << (INET_DIAG_CONG - 1);
+			r->idiag_ext |= TCP_EXT;
 		r->idiag_states = SV_STATES_ALL;
 		/* the socket's own id: a hash lookup, not a table walk */
 		r->id.idiag_sport = htons(s->local.port);

@@ -422,6 +422,7 @@ static int on_destroyed(struct sv_sock *s, void *arg)
 
 		ws->cur = *s;
 		ws->cur.path = NULL;
+		ws->cur.icons = NULL; /* in the reply buffer */
 		ws->cur.inode = inode;
 		ws->have = true;
 		sv_watch_closed(w, ws, "destroy");
@@ -433,6 +434,7 @@ static int on_destroyed(struct sv_sock *s, void *arg)
 	tmp.fd = -1;
 	tmp.cur = *s;
 	tmp.cur.path = NULL;
+	tmp.cur.icons = NULL;
 	tmp.have = true;
 	{
 		struct sv_watch_ev open = {

@@ -60,11 +60,13 @@ static void keep_reply(struct sv_watch *w, struct wsock *ws,
 	if (ws->seen_tick != w->tick_gen && ws->have) {
 		ws->prev = ws->cur;
 		ws->prev.path = NULL; /* only cur's name is kept */
+		ws->prev.icons = NULL;
 		ws->prev_ns = ws->cur_ns;
 		ws->have_prev = true;
 	}
 	ws->cur = *s;
 	ws->cur.path = NULL;
+	ws->cur.icons = NULL; /* in the reply buffer */
 	if (s->path && s->path_len) {
 		size_t n = s->path_len < sizeof(ws->path) ? s->path_len
 							  : sizeof(ws->path);
