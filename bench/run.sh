@@ -22,7 +22,7 @@ command -v netstat >/dev/null ||
 	echo "bench: netstat not found (apt-get install net-tools): its row is left out" >&2
 
 mkdir -p bench/build
-for prog in floor holder timeit; do
+for prog in floor procfloor holder timeit; do
 	if [ ! -x "bench/build/$prog" ] || [ "bench/$prog.c" -nt "bench/build/$prog" ]; then
 		${CC:-cc} -O2 -Wall -Wextra -o "bench/build/$prog" "bench/$prog.c"
 	fi
