@@ -121,6 +121,10 @@ static bool in_ranges(unsigned cp, const struct cp_range *r, size_t n)
 
 size_t sv_cp_width(unsigned cp)
 {
+	/* below the first combining mark every code point is one column:
+	 * the tables' binary searches were a quarter of a table's time */
+	if (cp < 0x300)
+		return 1;
 	if (in_ranges(cp, combining, sizeof(combining) / sizeof(combining[0])))
 		return 0;
 	if (in_ranges(cp, wide, sizeof(wide) / sizeof(wide[0])))
@@ -135,8 +139,15 @@ size_t sv_text_width(const char *s, size_t n)
 
 	while (i < n) {
 		unsigned cp;
-		size_t len = sv_utf8_seq(u + i, n - i, &cp);
+		size_t len;
 
+		/* ASCII, nearly every cell: one column a byte */
+		if (u[i] < 0x80) {
+			width++;
+			i++;
+			continue;
+		}
+		len = sv_utf8_seq(u + i, n - i, &cp);
 		if (len == 0) {
 			/* not from sv_term_escape: count the byte */
 			width++;
