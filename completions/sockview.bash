@@ -85,11 +85,11 @@ _sockview_serve()
 _sockview_watch()
 {
 	case $prev in
-	--interval|--count|--duration|--samples|--events)
+	--interval|--count|--duration|--samples|--events|--edge-rate)
 		return ;;
 	esac
 	if [[ $cur == -* ]]; then
-		COMPREPLY=($(compgen -W "--interval --count --duration -n --numeric --json --samples --events -h --help $1" -- "$cur"))
+		COMPREPLY=($(compgen -W "--interval --count --duration -n --numeric --json --samples --events --edge-rate -h --help $1" -- "$cur"))
 		return
 	fi
 	COMPREPLY=($(_sockview_pids))

@@ -138,6 +138,7 @@ complete -c sockview -n '__fish_seen_subcommand_from watch' -s n -l numeric -d '
 complete -c sockview -n '__fish_seen_subcommand_from watch' -l json -d 'NDJSON: one event object per line'
 complete -c sockview -n '__fish_seen_subcommand_from watch' -l samples -x -d 'changed (default), all or none: sampled sockets'
 complete -c sockview -n '__fish_seen_subcommand_from watch' -l events -x -d 'only these kinds of event (comma separated)'
+complete -c sockview -n '__fish_seen_subcommand_from watch' -l edge-rate -x -d 'readiness events per socket and second (default 100)'
 complete -c sockview -n '__fish_seen_subcommand_from watch' -s h -l help -d 'this help'
 complete -c sockview -n '__fish_seen_subcommand_from watch' -a '(__fish_complete_pids)'
 

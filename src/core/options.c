@@ -348,6 +348,20 @@ static const struct sv_option watch_opts[] = {
 	  "Only these kinds of event, comma separated (see WATCH), for "
 	  "example\n"
 	  ".BR open,close,state ." },
+	{ SV_OPT_EDGE_RATE, "edge-rate", "N", SV_HINT_NONE, NULL,
+	  "readiness events per socket and second (default 100)",
+	  "Readiness events (readable, writable, rdhup, hup, error, pri) "
+	  "said one\n"
+	  "by one per socket and second (default 100; 0: no limit).\n"
+	  "Beyond\n"
+	  ".I n\n"
+	  "times the interval in seconds, a socket's further edges of the "
+	  "interval\n"
+	  "are counted and said at its end in one line per kind with\n"
+	  ".B count\n"
+	  "and the first one's time (before the socket's close, if it "
+	  "closes first).\n"
+	  "open, close and state are never summed." },
 	{ 0 },
 };
 

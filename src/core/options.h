@@ -47,6 +47,7 @@ enum sv_opt_id {
 	SV_OPT_ALL_NETNS,
 	SV_OPT_SAMPLES,
 	SV_OPT_EVENTS,
+	SV_OPT_EDGE_RATE,
 };
 
 /* serve's port when --listen names none: outside 9100-9999, the range

@@ -496,57 +496,117 @@ static int edge_index(uint32_t bit)
 	return -1;
 }
 
-/* The output is full: count the edge on its socket, to be said later in
- * one line with a count. */
+/*
+ * An edge that is not said on its own line: the output is full, or the
+ * socket had --edge-rate's share of readiness events this tick already.
+ * It is counted on its socket, said later in one line per kind with a
+ * count and the first one's time.
+ */
 static bool fold(struct sv_watch *w, struct wsock *ws, const struct sv_edge *e)
 {
 	int k = edge_index(e->bit);
 	size_t j;
-	bool any = false;
+	bool any = false, full;
 
-	if (k < 0 || !ws->inode || sv_watch_room(w, SV_CLASS_EDGE))
+	if (k < 0 || !ws->inode)
 		return false;
+	full = !sv_watch_room(w, SV_CLASS_EDGE);
+	if (!full && (!w->edge_limit || ws->tick_edges < w->edge_limit)) {
+		ws->tick_edges++;
+		return false;
+	}
 	for (j = 0; j < 6; j++)
 		any |= ws->held[j] != 0;
 	if (!any)
 		w->held_edges++;
 	if (!ws->held[k]++)
 		ws->held_ns[k] = e->time_ns;
+	ws->held_src[k] |= (uint8_t)(1u << e->source);
+	ws->held_full |= full;
 	return true;
 }
 
-void sv_watch_release_edges(struct sv_watch *w)
+static const char *held_source(uint8_t src)
 {
-	size_t i, k;
+	if (src == 1u << SV_EDGE_EPOLL)
+		return "epoll";
+	if (src == 1u << SV_EDGE_INFERRED)
+		return "inferred";
+	return NULL; /* some of each */
+}
+
+/* Its folded edges as one line per kind; false when the output is full. */
+static bool release_sock(struct sv_watch *w, struct wsock *ws)
+{
+	size_t k;
+
+	for (k = 0; k < 6; k++) {
+		struct sv_watch_ev ev = {
+			.event = edge_names[k].name,
+			.ws = ws,
+			.source = held_source(ws->held_src[k]),
+			.time_ns = ws->held_ns[k],
+			.interest = -1,
+			.count = ws->held[k],
+		};
+
+		if (!ws->held[k])
+			continue;
+		if (!sv_watch_room(w, SV_CLASS_EDGE))
+			return false;
+		/* while the output was full, one line says them all: the
+		 * others count as left out */
+		if (ws->held_full)
+			w->dropped += ws->held[k] - 1;
+		ws->held[k] = 0;
+		ws->held_src[k] = 0;
+		sv_watch_emit(w, &ev);
+	}
+	ws->held_full = false;
+	if (w->held_edges)
+		w->held_edges--;
+	return true;
+}
+
+static bool any_held(const struct wsock *ws)
+{
+	size_t k;
+
+	for (k = 0; k < 6; k++)
+		if (ws->held[k])
+			return true;
+	return false;
+}
+
+void sv_watch_release_sock_edges(struct sv_watch *w, struct wsock *ws)
+{
+	size_t k;
+
+	if (!any_held(ws) || release_sock(w, ws))
+		return;
+	/* no room even now: they are lost, and counted */
+	for (k = 0; k < 6; k++) {
+		w->dropped += ws->held[k];
+		ws->held[k] = 0;
+		ws->held_src[k] = 0;
+	}
+	ws->held_full = false;
+	if (w->held_edges)
+		w->held_edges--;
+}
+
+void sv_watch_release_edges(struct sv_watch *w, bool tick_end)
+{
+	size_t i;
 
 	for (i = 0; i < w->nsocks && w->held_edges; i++) {
 		struct wsock *ws = w->socks[i];
-		bool any = false;
 
-		for (k = 0; k < 6; k++) {
-			struct sv_watch_ev ev = {
-				.event = edge_names[k].name,
-				.ws = ws,
-				.source = "epoll",
-				.time_ns = ws->held_ns[k],
-				.interest = -1,
-				.count = ws->held[k],
-			};
-
-			if (!ws->held[k])
-				continue;
-			if (!sv_watch_room(w, SV_CLASS_EDGE))
-				return;
-			/* one line says them all: the others are left out */
-			w->dropped += ws->held[k] - 1;
-			ws->held[k] = 0;
-			any = true;
-			sv_watch_emit(w, &ev);
-		}
-		if (any && w->held_edges)
-			w->held_edges--;
+		if (!any_held(ws) || (!tick_end && !ws->held_full))
+			continue;
+		if (!release_sock(w, ws))
+			return;
 	}
-	w->held_edges = 0;
 }
 
 /* The events one wakeup meant (edges.c decided them). */

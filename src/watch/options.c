@@ -59,6 +59,7 @@ void sv_watch_parse_opts(int argc, char **argv, struct sv_watch *w)
 	int c;
 
 	w->interval_ms = 1000;
+	w->edge_rate = SV_WATCH_EDGE_RATE;
 	sv_getopt_init(&g, &sv_watch_doc);
 	while ((c = sv_getopt_next(&g, argc, argv)) != -1) {
 		switch (c) {
@@ -97,8 +98,18 @@ void sv_watch_parse_opts(int argc, char **argv, struct sv_watch *w)
 		case SV_OPT_EVENTS:
 			parse_events(optarg, w);
 			break;
+		case SV_OPT_EDGE_RATE:
+			if (sv_parse_u64(optarg, 0, 1000000, &v))
+				sv_usage_die("watch: --edge-rate takes events "
+					     "per socket and second (0 to "
+					     "1000000), not '%s'",
+					     optarg);
+			w->edge_rate = v;
+			break;
 		}
 	}
+	/* per interval, at least one */
+	w->edge_limit = (w->edge_rate * w->interval_ms + 999) / 1000;
 	if (optind >= argc)
 		sv_usage_die("watch: which process? (a PID is needed)");
 	if (optind + 1 < argc)

@@ -112,7 +112,7 @@ void sv_watch_flush(struct sv_watch *w)
 	}
 	wait_writable(w, false);
 	if (w->held_edges)
-		sv_watch_release_edges(w);
+		sv_watch_release_edges(w, false);
 }
 
 /* At the end everything queued is written, waiting as long as it takes. */

@@ -142,6 +142,7 @@ void sv_watch_forget(struct sv_watch *w, struct wsock *ws)
 
 	if (ws->closing && w->closings)
 		w->closings--;
+	sv_watch_release_sock_edges(w, ws);
 	if (sv_imap_get(&w->by_inode, ws->inode, &i))
 		remove_sock(w, i);
 }
@@ -202,6 +203,7 @@ void sv_watch_closed(struct sv_watch *w, struct wsock *ws, const char *source)
 		}
 		if (source)
 			unseen_data(w, ws);
+		sv_watch_release_sock_edges(w, ws);
 		sv_watch_emit(w, &close);
 	}
 	if (ws->closing && w->closings)

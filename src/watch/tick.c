@@ -111,6 +111,25 @@ static int on_diag_sock(struct sv_sock *s, void *arg)
 	return 0;
 }
 
+/*
+ * --edge-rate counts each socket's readiness events over one interval
+ * (ticks can come more often: a new socket starts one): at its end the
+ * edges folded over the limit are said, one line per socket and kind.
+ */
+static void edge_window(struct sv_watch *w)
+{
+	uint64_t now = sv_watch_mono_ns();
+	size_t i;
+
+	if (now - w->edge_window_ns < w->interval_ms * 1000000ull)
+		return;
+	w->edge_window_ns = now;
+	if (w->held_edges)
+		sv_watch_release_edges(w, true);
+	for (i = 0; i < w->nsocks; i++)
+		w->socks[i]->tick_edges = 0;
+}
+
 static void finish_tick(struct sv_watch *w)
 {
 	size_t i;
@@ -144,6 +163,8 @@ static void finish_tick(struct sv_watch *w)
 		sv_watch_rates(ws);
 		sv_watch_diff(w, ws);
 	}
+	if (!w->stopping)
+		edge_window(w);
 	if (!w->stopping) {
 		sv_watch_hooks_tick(w);
 		if (w->mode == SV_WATCH_JSON)

@@ -53,8 +53,12 @@ struct wsock {
 	uint8_t nheld_hup;
 	uint64_t hup_mono_ns;
 	uint64_t sampled;	/* hash of what its last sample showed */
-	uint32_t held[6];	/* edges folded while output was full, by kind */
+	uint32_t held[6];	/* edges folded, by kind: output full or
+				 * over --edge-rate this tick */
 	uint64_t held_ns[6];	/* the first one's time */
+	uint8_t held_src[6];	/* 1 << enum sv_edge_source of each */
+	bool held_full;		/* some folded because the output was full */
+	uint32_t tick_edges;	/* readiness events said this tick */
 	uint32_t edges_unclaimed; /* listener: a seen edge no accept used */
 	uint64_t found_ns;  /* wall clock when a look first found it */
 	uint16_t port;	    /* local port from getsockname or diag */
@@ -65,6 +69,10 @@ struct wsock {
 	struct sv_joins joins; /* cur's: rates, epoll interest, peer name */
 	char path[112]; /* cur.path points here (UNIX name) */
 };
+
+/* --edge-rate's default: readiness events per socket and second said
+ * one by one; beyond it they are summed per interval ("count") */
+#define SV_WATCH_EDGE_RATE 100
 
 /* Neither inet nor unix as far as we can tell: not worth a full dump */
 #define SV_FAMILY_OTHER 255
@@ -82,6 +90,9 @@ struct sv_watch {
 	enum sv_watch_mode mode;
 	enum { SV_SAMPLES_CHANGED, SV_SAMPLES_ALL, SV_SAMPLES_NONE } samples;
 	uint32_t events_mask; /* --events: 1 << sv_watch_event_kind(); 0 all */
+	uint64_t edge_rate;   /* --edge-rate: per socket and second, 0 none */
+	uint64_t edge_limit;  /* the same per interval */
+	uint64_t edge_window_ns; /* when the interval's count began */
 
 	/* the target */
 	char comm[64];
@@ -277,8 +288,12 @@ void sv_watch_readiness(struct sv_watch *w, struct wsock *ws, uint32_t ev,
 void sv_watch_edges(struct sv_watch *w, struct wsock *ws,
 		    const struct sv_edge *e, size_t n);
 void sv_watch_events_free(struct sv_watch *w);
-/* Edges folded while the output was full, one line per socket and kind. */
-void sv_watch_release_edges(struct sv_watch *w);
+/* Folded edges, one line per socket and kind with their count: those
+ * folded while the output was full, and at a tick's end (tick_end) the
+ * ones over --edge-rate too. */
+void sv_watch_release_edges(struct sv_watch *w, bool tick_end);
+/* One socket's folded edges, before its close. */
+void sv_watch_release_sock_edges(struct sv_watch *w, struct wsock *ws);
 /* The latest event lines, oldest first: i < w->event_count. */
 const char *sv_watch_event_line(const struct sv_watch *w, size_t i);
 /* An NDJSON object with time and event keys, then the caller's keys. */

@@ -918,6 +918,61 @@ class TestWatchLoad(WatchLoadCase):
         v.note(ev.unaddressed_text())
         v.finish()
 
+    @in_netns(timeout=60)
+    def test_edges_summed_beyond_edge_rate(self):
+        """--edge-rate 20: one kept-alive connection making a request
+        every 5 ms for 2.5 s.  Past 20 readiness events in an interval
+        (one second) its edges are summed into lines with a count; the
+        edges said and summed together are no more than the requests the
+        server received (the client's log counts them); open and close
+        are one line each."""
+        port = 7407
+        node, pid = start_node(self, port)
+        w = WatchRun(self, pid, "--edge-rate", "20")
+        w.ready()
+        k = KeepAlive(port, CLIENT_PORT_BASE)
+        t_end = k.t_connect + 2.5
+        while time.time() < t_end:
+            k.request()
+            time.sleep(0.005)
+        k.finish()
+        objs = w.stop(settle=INTERVAL / 1000 + 0.3)
+        ev = ConnEvents(objs, port, [k])
+        v = Verdict(self, "--edge-rate 20; %d requests on one kept-alive "
+                    "connection in %.1f s" % (len(k.requests), k.life()))
+        reads = ev.of(k, "readable")
+        single = [o for o in reads if edge_count(o) == 1]
+        summed = [o for o in reads if edge_count(o) > 1]
+        total = sum(edge_count(o) for o in reads)
+        # each interval holds at most 20 single lines; the connection's
+        # life spans at most ceil(life) + 1 intervals
+        windows = int(k.life()) + 2
+        v.measure(len(k.requests) > 20 * windows,
+                  "the client made more requests (%d) than %d intervals "
+                  "allow single lines for" % (len(k.requests), windows))
+        v.measure(len(single) <= 20 * windows,
+                  "single readable lines: %d (at most 20 in each of %d "
+                  "intervals)" % (len(single), windows))
+        v.measure(bool(summed) and all(
+            k.t_connect - KERNEL_SLACK <= o["_t"] <= k.t_close for o in summed),
+            "summed readable lines, stamped while the connection lived: "
+            "%d (counts %s)" % (len(summed),
+                                [edge_count(o) for o in summed]))
+        # a readable edge needs bytes that came: the requests and the FIN
+        v.measure(total <= len(k.requests) + 1,
+                  "readable edges said or summed: %d, no more than the "
+                  "requests and the FIN (%d)" % (total, len(k.requests) + 1))
+        # (fewer when two requests came between two drains of sockview's
+        # epoll: an edge-triggered entry already ready is not readied
+        # again)
+        v.note("readable edges said or summed: %d for %d requests"
+               % (total, len(k.requests)))
+        for name in ("open", "close"):
+            lst = ev.of(k, name)
+            v.measure(len(lst) == 1 and "count" not in lst[0],
+                      "one %s line, without a count: %d" % (name, len(lst)))
+        v.finish()
+
     @staticmethod
     def judge_pause_readables(v, held, ev, t_pause, dropped):
         """Requests on the kept-alive connections during the pause
