@@ -132,15 +132,20 @@ class TestSendRate(SockviewTestCase):
     def test_send_rate_as_ss_computes_it(self):
         lsn, cli, srv = pair(7410)
         cli.sendall(b"y" * 50000)
-        srv.recv(65536)
-        time.sleep(0.05)
-        for _ in range(5):
+        got = 0
+        while got < 50000:
+            got += len(srv.recv(65536))
+        # rtt moves while delayed ACKs arrive: compare with ss once the
+        # connection is idle, and retry a moving sample
+        time.sleep(0.3)
+        for _ in range(20):
             o = by_port(sockview_json(self, "-t"), 7410, local=False)[0]
             m = re.search(r"send (\d+)bps", ss("-tni", "dport", "=", "7410"))
             t = o["tcp"]
             want = t["snd_cwnd"] * t["snd_mss"] * 8000000 // t["rtt"]
             if m and int(m.group(1)) == o["tcp"]["send"]:
                 break
+            time.sleep(0.1)
         self.assertIsNotNone(m)
         self.assertEqual(o["tcp"]["send"], int(m.group(1)))
         self.assertEqual(o["tcp"]["send"], want)
