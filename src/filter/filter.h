@@ -48,6 +48,17 @@ typedef int (*sv_filter_lookup_fn)(const char *name,
 void sv_filter_set_lookup(sv_filter_lookup_fn fn);
 
 /*
+ * `dev NAME` names a device of this host, looked up while parsing;
+ * with on set (--load) names are kept instead, for the interface table
+ * of a capture: sv_filter_resolve_devs() then gives each its index
+ * there, or fails naming the first one the table lacks (-EINVAL).
+ */
+struct sv_links;
+void sv_filter_defer_devs(bool on);
+int sv_filter_resolve_devs(struct sv_filter *f, struct sv_links *links,
+			   struct sv_filter_error *err);
+
+/*
  * The words of the language, from the tables the parser reads, for the
  * completions: the i-th keyword (state, dst, ..., and, or, not) and the
  * i-th state or state group that `state` and `exclude` take; NULL past

@@ -567,6 +567,13 @@ static int port_cond(struct parser *p, const struct tok *kw, bool dst,
 	return 0;
 }
 
+static bool defer_devs;
+
+void sv_filter_defer_devs(bool on)
+{
+	defer_devs = on;
+}
+
 static int dev_cond(struct parser *p, const struct tok *t, struct sv_fnode *n)
 {
 	uint64_t v;
@@ -576,6 +583,11 @@ static int dev_cond(struct parser *p, const struct tok *t, struct sv_fnode *n)
 			goto bad;
 		n->val = (uint32_t)v;
 		return 0;
+	}
+	if (defer_devs) {
+		/* a name of the capture's host: see sv_filter_resolve_devs */
+		n->str = strdup(t->s);
+		return n->str ? 0 : -ENOMEM;
 	}
 	if (!p->links_loaded) {
 		p->links_loaded = true;
@@ -588,6 +600,33 @@ static int dev_cond(struct parser *p, const struct tok *t, struct sv_fnode *n)
 bad:
 	fail(p, "no such device '%.64s' at position %u", t->s, t->pos);
 	return -EINVAL;
+}
+
+static int resolve_devs(struct sv_fnode *n, struct sv_links *links,
+			struct sv_filter_error *err)
+{
+	if (!n)
+		return 0;
+	if (n->type == SV_FN_DEV && n->str) {
+		n->val = sv_links_index(links, n->str);
+		if (!n->val) {
+			snprintf(err->msg, sizeof(err->msg),
+				 "filter: no device '%.64s' in the capture's "
+				 "interface table",
+				 n->str);
+			return -EINVAL;
+		}
+		return 0;
+	}
+	if (resolve_devs(n->l, links, err))
+		return -EINVAL;
+	return resolve_devs(n->r, links, err);
+}
+
+int sv_filter_resolve_devs(struct sv_filter *f, struct sv_links *links,
+			   struct sv_filter_error *err)
+{
+	return f ? resolve_devs(f->root, links, err) : 0;
 }
 
 static int mark_cond(struct parser *p, const struct tok *t, struct sv_fnode *n)

@@ -199,6 +199,8 @@ void sv_list_parse_opts(int argc, char **argv, struct list_opts *lo,
 		sv_usage_die("list: a filter in -F %s and on the command line "
 			     "('%s'): give one",
 			     filter_file, argv[optind]);
+	/* a capture's devices are named by its own interface table */
+	sv_filter_defer_devs(lo->load != NULL);
 	if (filter_file) {
 		char *text = read_filter_file(filter_file);
 

@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 
 #include "core/util.h"
+#include "filter/filter.h"
 #include "list/source.h"
 #include "sys/capture.h"
 #include "sys/diag.h"
@@ -78,6 +79,12 @@ static int capture_tables(struct list_source *src, const struct list_opts *lo,
 	}
 	if (run->procs && sv_proc_map_finish(run->procs))
 		sv_die("out of memory");
+	if (lo->filter) {
+		struct sv_filter_error ferr;
+
+		if (sv_filter_resolve_devs(lo->filter, run->links, &ferr))
+			sv_usage_die("list: %s: %s", lo->load, ferr.msg);
+	}
 	if (want_procs && !nprocs && note)
 		sv_note("%s holds no processes (it was saved without -p)",
 			lo->load);

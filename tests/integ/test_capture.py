@@ -185,5 +185,64 @@ class TestCapture(SockviewTestCase):
         self.assertIn(b"changed while the kernel dumped", p.stderr)
 
 
+
+def ip(*args):
+    subprocess.run(["ip"] + list(args), check=True, capture_output=True)
+
+
+def ifindex(name):
+    return socket.if_nametoindex(name)
+
+
+class TestCaptureDevices(SockviewTestCase):
+
+    @in_netns
+    def test_dev_names_come_from_the_capture(self):
+        ip("link", "add", "svd0", "type", "bridge")
+        ip("link", "add", "svd1", "type", "bridge")
+        saved_index = ifindex("svd0")
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        u.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, b"svd0")
+        u.bind(("0.0.0.0", 5700))
+        other = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        other.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, b"svd1")
+        other.bind(("0.0.0.0", 5701))
+        cap = os.path.join(self.make_tmpdir(), "dev.cap")
+        live = sockview_json(self, "-ul", "--save", cap)
+        self.assertEqual(sorted(o["local"]["port"] for o in live),
+                         [5700, 5701])
+        live = sockview_json(self, "-ul", "dev", "svd0")
+        self.assertEqual([o["local"]["port"] for o in live], [5700])
+        u.close()
+        other.close()
+        # the names now mean other devices here, or none at all
+        ip("link", "del", "svd0")
+        ip("link", "del", "svd1")
+        ip("link", "add", "svd9", "type", "bridge")
+        ip("link", "add", "svd0", "type", "bridge")
+        self.assertNotEqual(ifindex("svd0"), saved_index)
+
+        got = sockview_json(self, "-ul", "--load", cap, "dev", "svd0")
+        self.assertEqual([(o["local"]["port"], o["ifindex"]) for o in got],
+                         [(5700, saved_index)],
+                         "svd0 as the capture's table names it")
+        self.assertEqual(got[0]["interface"], "svd0")
+        got = sockview_json(self, "-ul", "--load", cap, "dev", "svd1",
+                            "or", "dev", "svd0")
+        self.assertEqual(sorted(o["local"]["port"] for o in got),
+                         [5700, 5701])
+        got = sockview_json(self, "-ul", "--load", cap, "not", "dev",
+                            "svd1")
+        self.assertEqual([o["local"]["port"] for o in got], [5700])
+        # a device this host has but the capture lacks is an error
+        p = sockview("list", "-ul", "--load", cap, "dev", "svd9")
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertIn(b"no device 'svd9' in the capture", p.stderr)
+        # and live, the names are this host's: svd1 is gone
+        p = sockview("list", "-ul", "dev", "svd1")
+        self.assertEqual(p.returncode, 2)
+        self.assertIn(b"no such device 'svd1'", p.stderr)
+
+
 if __name__ == "__main__":
     unittest.main()
