@@ -556,8 +556,11 @@ static bool get_send_rate(const struct sv_row *r, const struct sv_field *f,
 	if (!sv_tcpi_has(s->tcpi_len, rtt) || !s->tcpi.rtt ||
 	    !s->tcpi.snd_mss || !s->tcpi.snd_cwnd)
 		return false;
-	return set_u64(v, (uint64_t)s->tcpi.snd_cwnd * s->tcpi.snd_mss *
-				  8000000u / s->tcpi.rtt);
+	/* rounded, as ss prints its double */
+	return set_u64(v, ((uint64_t)s->tcpi.snd_cwnd * s->tcpi.snd_mss *
+				   8000000u +
+			   s->tcpi.rtt / 2) /
+				  s->tcpi.rtt);
 }
 
 static bool get_ca_state(const struct sv_row *r, const struct sv_field *f,
@@ -785,7 +788,7 @@ const struct sv_field sv_fields[] = {
 	  get_ca_state },
 	{ "send", "tcp", "send", ST, SV_SHOW_INFO, 0, 0, "bits/s",
 	  "what the congestion window allows, as ss computes it: snd_cwnd * "
-	  "snd_mss * 8 * 1000000 / rtt (absent while rtt is 0)",
+	  "snd_mss * 8 * 1000000 / rtt, rounded (absent while rtt is 0)",
 	  get_send_rate },
 	{ "options", "tcp", "options", ST, SV_SHOW_INFO, 0, 0, NULL,
 	  "negotiated options: ts, sack, wscale, ecn, ecn_seen, syn_data, "

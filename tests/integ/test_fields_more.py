@@ -142,7 +142,7 @@ class TestSendRate(SockviewTestCase):
             o = by_port(sockview_json(self, "-t"), 7410, local=False)[0]
             m = re.search(r"send (\d+)bps", ss("-tni", "dport", "=", "7410"))
             t = o["tcp"]
-            want = t["snd_cwnd"] * t["snd_mss"] * 8000000 // t["rtt"]
+            want = round(t["snd_cwnd"] * t["snd_mss"] * 8000000 / t["rtt"])
             if m and int(m.group(1)) == o["tcp"]["send"]:
                 break
             time.sleep(0.1)
