@@ -4,11 +4,16 @@
 Usage: tests/integ/run.py [-v] [-j JOBS] [-k PATTERN ...]
 Environment: SOCKVIEW=path/to/binary (default: ./sockview in the repo root)
              SV_TEST_JOBS=N (default: the number of CPUs plus 2)
+             SV_TEST_TIMES=FILE (default: build/integ-times.json)
 
 Test classes run in parallel, each in a process of its own (every test
 already runs in a private network namespace, and most of the time they
 wait on sockets and timers, not on the CPU).  A class's output is
-printed whole when it ends.  The very last line printed is
+printed whole when it ends.  How long each took is kept in
+SV_TEST_TIMES; the next run starts the longest first and runs a class
+that took more than SPLIT_S seconds one test per process, so the
+slowest class does not set the pace.  With no times kept, every test
+runs in a process of its own.  The very last line printed is
 `N passed, N failed, N skipped`; the exit status is non-zero when
 anything failed (or errored) or when no test ran."""
 
@@ -49,6 +54,55 @@ def classes(suite):
         name = "%s.%s" % (type(s).__module__, type(s).__qualname__)
         groups.setdefault(name, []).append(s)
     return list(groups.items())
+
+
+SPLIT_S = 4.0
+
+
+def times_path():
+    return os.environ.get("SV_TEST_TIMES") or \
+        os.path.join(HERE, "..", "..", "build", "integ-times.json")
+
+
+def load_times():
+    try:
+        with open(times_path()) as f:
+            t = json.load(f)
+        return t if isinstance(t, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def save_times(old, new):
+    """Keeps what this run measured; a failure to write is no test's."""
+    old.update(new)
+    path = times_path()
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path + ".tmp", "w") as f:
+            json.dump(old, f, indent=0, sort_keys=True)
+        os.rename(path + ".tmp", path)
+    except OSError:
+        pass
+
+
+def schedule(groups, times):
+    """The units to run, longest first: a class, or one test of a class
+    that is slow (or of unknown speed).  A unit's time is what it took
+    last; a class split into tests adds its tests' times up."""
+    units = []
+    for name, tests in groups:
+        whole = times.get(name)
+        parts = [(t.id(), [t]) for t in tests]
+        if whole is None and all(i in times for i, _ in parts):
+            whole = sum(times[i] for i, _ in parts)
+        if whole is not None and (whole <= SPLIT_S or len(tests) == 1):
+            units.append((whole, name, tests))
+            continue
+        for i, part in parts:
+            units.append((times.get(i, float("inf")), i, part))
+    units.sort(key=lambda u: -u[0])
+    return [(name, tests) for _, name, tests in units]
 
 
 def run_class(tests, verbosity, out):
@@ -125,8 +179,10 @@ def main():
     loader = unittest.TestLoader()
     if patterns:
         loader.testNamePatterns = ["*%s*" % p for p in patterns]
-    todo = classes(loader.discover(HERE, pattern="test_*.py",
-                                   top_level_dir=HERE))
+    times = load_times()
+    todo = schedule(classes(loader.discover(HERE, pattern="test_*.py",
+                                            top_level_dir=HERE)), times)
+    took = {}
     tmp = tempfile.mkdtemp(prefix="svt-run.")
     running = {}
     total = {"run": 0, "passed": 0, "failed": 0, "skipped": []}
@@ -144,13 +200,16 @@ def main():
             if pid not in running:
                 continue
             name, out, started = running.pop(pid)
-            counts = report(name, out, status, time.time() - started)
+            took[name] = round(time.time() - started, 2)
+            counts = report(name, out, status, took[name])
             for k in ("run", "passed", "failed", "skipped"):
                 total[k] += counts[k]
     finally:
         for f in os.listdir(tmp):
             os.unlink(os.path.join(tmp, f))
         os.rmdir(tmp)
+    if not patterns:  # a subset of a class is not the class
+        save_times(times, took)
     for s in total["skipped"]:
         print("skipped: %s" % s)
     print("elapsed %.1fs, %d at a time" % (time.time() - t0, jobs))
