@@ -52,7 +52,7 @@ def start_serve(tc, *args):
 
 def http(port, raw, host="127.0.0.1"):
     """Send raw bytes, read the whole answer: (status, headers, body)."""
-    s = socket.create_connection((host, port), timeout=10)
+    s = socket.create_connection((host, port), timeout=30)  # ASan, a loaded machine
     try:
         s.sendall(raw)
         data = b""
@@ -281,7 +281,8 @@ class TestServe(SockviewTestCase):
         b_pid, b = ns_holder("/run/netns/svsB", 6322, 2)
         me = os.stat("/proc/self/ns/net").st_ino
         self.assertEqual(len({a, b, me}), 3)
-        start_serve(self, "--all-netns", "--listen", "127.0.0.1:6320")
+        start_serve(self, "--all-netns", "--listen", "127.0.0.1:6320",
+                    "--scrape-timeout", "120")
 
         def scrape():
             st, _, body = get(6320, b"/metrics")
