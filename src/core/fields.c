@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -79,6 +80,11 @@ static bool get_protocol(const struct sv_row *r, const struct sv_field *f,
 	(void)f;
 	if (s->proto == SV_PROTO_UNIX && s->type <= SOCK_SEQPACKET)
 		t = unix_netid[s->type];
+	/* ss's netids */
+	if (s->proto == SV_PROTO_NETLINK)
+		t = "nl";
+	if (s->proto == SV_PROTO_PACKET)
+		t = s->type == SOCK_DGRAM ? "p_dgr" : "p_raw";
 	return set_str(v, sv_proto_name(s->proto), t);
 }
 
@@ -122,6 +128,22 @@ static bool get_endpoint(const struct sv_row *r, const struct sv_field *f,
 	v->ep = NULL;
 	v->s = NULL;
 	v->n = 0;
+	if (s->family == AF_NETLINK) {
+		/* local: protocol and port id; peer: where it sends */
+		v->unix_peer = peer;
+		v->u = peer ? s->dst_portid : s->portid;
+		v->n = peer ? s->dst_group : s->nl_proto;
+		return true;
+	}
+	if (s->family == AF_PACKET) {
+		/* local: the ethertype and the device; no peer */
+		if (peer)
+			return false;
+		v->u = s->ethertype;
+		v->n = s->ifindex;
+		v->s = r->j->ifname;
+		return true;
+	}
 	if (s->family != AF_UNIX) {
 		if (!(s->has & SV_HAS_PORTS))
 			return false;
@@ -444,6 +466,61 @@ static bool get_icons(const struct sv_row *r, const struct sv_field *f,
 	return true;
 }
 
+static bool get_nl_flags(const struct sv_row *r, const struct sv_field *f,
+			 struct sv_val *v)
+{
+	/* NDIAG_FLAG_* bits, lowest first */
+	static const char *const names[] = {
+		"cb_running",	   "pktinfo",	     "broadcast_error",
+		"no_enobufs",	   "listen_all_nsid", "cap_ack",
+	};
+	const struct sv_sock *s = r->s;
+	unsigned i, n = 0;
+
+	(void)f;
+	if (!(s->has & SV_HAS_NL_FLAGS))
+		return false;
+	v->type = SV_V_LIST;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (s->nl_flags & (1u << i))
+			v->list[n++] = names[i];
+	v->list[n] = NULL;
+	return true;
+}
+
+/* packet: arg 0 version, 1 flags, 2 fanout, 3 filter length */
+static bool get_packet(const struct sv_row *r, const struct sv_field *f,
+		       struct sv_val *v)
+{
+	/* PDI_* bits, lowest first */
+	static const char *const names[] = {
+		"running", "auxdata", "origdev", "vnet_hdr", "loss",
+	};
+	const struct sv_sock *s = r->s;
+	unsigned i, n = 0;
+
+	switch (f->arg) {
+	case 0:
+		return s->has & SV_HAS_PK_INFO ? set_u64(v, s->pk_version)
+					       : false;
+	case 1:
+		if (!(s->has & SV_HAS_PK_INFO))
+			return false;
+		v->type = SV_V_LIST;
+		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			if (s->pk_flags & (1u << i))
+				v->list[n++] = names[i];
+		v->list[n] = NULL;
+		return true;
+	case 2:
+		return s->has & SV_HAS_PK_FANOUT ? set_u64(v, s->pk_fanout)
+						 : false;
+	default:
+		return s->has & SV_HAS_PK_FILTER ? set_u64(v, s->pk_filter_len)
+						 : false;
+	}
+}
+
 /* buffers */
 
 static bool get_skmem(const struct sv_row *r, const struct sv_field *f,
@@ -735,6 +812,21 @@ const struct sv_field sv_fields[] = {
 	  get_vfs },
 	{ "dev_minor", "vfs", "VfsMin", LNK, SV_SHOW_JSON_ONLY, 2, 0, NULL,
 	  "unix: minor number of that file's device", get_vfs },
+	{ "netlink_flags", NULL, "NlFlags", ST, SV_SHOW_JSON_ONLY, 0, 0, NULL,
+	  "netlink: cb_running, pktinfo, broadcast_error, no_enobufs, "
+	  "listen_all_nsid, cap_ack",
+	  get_nl_flags },
+	{ "version", "packet", "TPv", ST, SV_SHOW_JSON_ONLY, 0, 0, NULL,
+	  "packet: TPACKET version (0 is TPACKET_V1)", get_packet },
+	{ "flags", "packet", "PFlags", ST, SV_SHOW_JSON_ONLY, 1, 0, NULL,
+	  "packet: running, auxdata, origdev, vnet_hdr, loss", get_packet },
+	{ "fanout", "packet", "Fanout", ST, SV_SHOW_JSON_ONLY, 2, 0, NULL,
+	  "packet: fanout group, id | type << 16 (only in one)",
+	  get_packet },
+	{ "filter_len", "packet", "Filter", ST, SV_SHOW_JSON_ONLY, 3, 0,
+	  "instructions", "packet: length of its classic BPF filter (only "
+	  "with one)",
+	  get_packet },
 	{ "pending", NULL, "Pending", LNK, SV_SHOW_EXT, 0, 0, NULL,
 	  "unix listeners: inodes of the connecting sockets whose connections "
 	  "wait to be accepted ([] when none)",
@@ -943,11 +1035,59 @@ const char *sv_addr_text(unsigned family, const uint8_t *addr, char *buf)
 	return buf;
 }
 
+/* "route:1234" and "group:1" or "1234" or "*"; "ip:eth0" or "all:*". */
+static void link_text(struct sv_strbuf *b, const struct sv_val *v)
+{
+	const char *name;
+	char num[24];
+
+	if (v->family == AF_NETLINK && v->unix_peer) {
+		if (v->n) {
+			sv_strbuf_adds(b, "group:");
+			sv_u64_to_text(v->n, num);
+		} else if (v->u) {
+			sv_u64_to_text(v->u, num);
+		} else {
+			memcpy(num, "*", 2);
+		}
+		sv_strbuf_adds(b, num);
+		return;
+	}
+	name = v->family == AF_NETLINK ? sv_netlink_proto_name((unsigned)v->n)
+				       : sv_ethertype_name((unsigned)v->u);
+	if (name) {
+		sv_strbuf_adds(b, name);
+	} else if (v->family == AF_NETLINK) {
+		sv_u64_to_text(v->n, num);
+		sv_strbuf_adds(b, num);
+	} else {
+		snprintf(num, sizeof(num), "0x%04x", (unsigned)v->u);
+		sv_strbuf_adds(b, num);
+	}
+	sv_strbuf_addc(b, ':');
+	if (v->family == AF_NETLINK) {
+		sv_u64_to_text(v->u, num);
+		sv_strbuf_adds(b, num);
+	} else if (v->s) {
+		/* a device name is the host's text, escaped as any */
+		sv_term_escape(b, v->s, strlen(v->s));
+	} else if (v->n) {
+		sv_u64_to_text(v->n, num);
+		sv_strbuf_adds(b, num);
+	} else {
+		sv_strbuf_addc(b, '*');
+	}
+}
+
 void sv_endpoint_text(struct sv_strbuf *b, const struct sv_val *v)
 {
 	char addr[INET6_ADDRSTRLEN];
 	char port[24];
 
+	if (v->family == AF_NETLINK || v->family == AF_PACKET) {
+		link_text(b, v);
+		return;
+	}
 	if (v->family == AF_UNIX) {
 		if (v->unix_peer) {
 			sv_u64_to_text(v->u, port);

@@ -45,7 +45,7 @@ static const struct sv_option list_opts[] = {
 	  "only IPv6",
 	  "Only IPv6 sockets." },
 	{ 'f', "family", "FAMILY", SV_HINT_NONE, NULL,
-	  "only this family: inet, inet6 or unix",
+	  "only this family: inet, inet6, unix, link, netlink",
 	  "Only sockets of this family, as\n"
 	  ".BR ss (8)\n"
 	  "names it:\n"
@@ -54,14 +54,15 @@ static const struct sv_option list_opts[] = {
 	  ".BR \\-4 ),\n"
 	  ".B inet6\n"
 	  "(as\n"
-	  ".BR \\-6 )\n"
-	  "or\n"
-	  ".BR unix ;\n"
+	  ".BR \\-6 ),\n"
+	  ".BR unix ,\n"
+	  ".B link\n"
+	  "(packet sockets) or\n"
+	  ".BR netlink ;\n"
 	  "repeat it for several.\n"
-	  "Alone, inet and inet6 select TCP, UDP and RAW, unix the UNIX "
+	  "Alone, inet and inet6 select TCP, UDP and RAW, the others their "
 	  "table.\n"
-	  "ss's other families (link, netlink, vsock, tipc, xdp) are refused "
-	  "with\n"
+	  "ss's other families (vsock, tipc, xdp) are refused with\n"
 	  "exit status 2: sockview has no table for them." },
 	{ 'A', "query", "QUERY", SV_HINT_NONE, NULL,
 	  "tables by ss's words: all, inet, tcp, unix_dgram...",
@@ -77,19 +78,28 @@ static const struct sv_option list_opts[] = {
 	  ".BR unix ,\n"
 	  ".BR unix_stream ,\n"
 	  ".BR unix_dgram ,\n"
-	  ".B unix_seqpacket\n"
-	  "(and ss's short forms u_str, u_dgr, u_seq).\n"
+	  ".BR unix_seqpacket ,\n"
+	  ".BR packet ,\n"
+	  ".BR packet_raw ,\n"
+	  ".BR packet_dgram ,\n"
+	  ".B netlink\n"
+	  "(and ss's short forms u_str, u_dgr, u_seq, p_raw, p_dgr).\n"
 	  "A word after\n"
 	  ".B !\n"
 	  "takes its tables away\n"
 	  ".RB ( \"\\-A all,!unix\" ).\n"
 	  ".B all\n"
 	  "means every table sockview has.\n"
-	  "ss's words for tables sockview does not have (packet, netlink, "
-	  "mptcp,\n"
-	  "sctp, dccp, vsock, tipc, xdp and their short forms) are refused "
-	  "with\n"
-	  "exit status 2, never answered with an empty list." },
+	  "Netlink and packet sockets have no connections: like UNCONN in ss "
+	  "they\n"
+	  "are closed, listed with\n"
+	  ".B \\-a\n"
+	  "or\n"
+	  ".BR \\-l .\n"
+	  "ss's words for tables sockview does not have (mptcp, sctp, dccp,\n"
+	  "vsock, tipc, xdp and their short forms) are refused with exit "
+	  "status 2,\n"
+	  "never answered with an empty list." },
 	{ 'l', "listening", NULL, SV_HINT_NONE,
 	  "States (default: connected sockets only):",
 	  "listening and unconnected sockets only",

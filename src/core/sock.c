@@ -9,6 +9,8 @@ static const char *const proto_names[SV_PROTO_MAX] = {
 	[SV_PROTO_UDP] = "udp",
 	[SV_PROTO_RAW] = "raw",
 	[SV_PROTO_UNIX] = "unix",
+	[SV_PROTO_NETLINK] = "netlink",
+	[SV_PROTO_PACKET] = "packet",
 };
 
 /* Words as ss's filter language spells them. */
@@ -73,6 +75,10 @@ const char *sv_family_name(unsigned family)
 		return "inet6";
 	case AF_UNIX:
 		return "unix";
+	case AF_NETLINK:
+		return "netlink";
+	case AF_PACKET:
+		return "packet";
 	}
 	return "unknown";
 }
@@ -104,6 +110,42 @@ const char *sv_state_short(unsigned state)
 	if (state < COUNT(state_short) && state_short[state])
 		return state_short[state];
 	return "UNKNOWN";
+}
+
+/* include/uapi/linux/netlink.h's numbers, in the kernel's words */
+static const char *const netlink_names[] = {
+	[0] = "route",	   [1] = "unused",	  [2] = "usersock",
+	[3] = "firewall",  [4] = "sock_diag",	  [5] = "nflog",
+	[6] = "xfrm",	   [7] = "selinux",	  [8] = "iscsi",
+	[9] = "audit",	   [10] = "fib_lookup",	  [11] = "connector",
+	[12] = "netfilter", [13] = "ip6_fw",	  [14] = "dnrtmsg",
+	[15] = "kobject_uevent", [16] = "generic", [18] = "scsitransport",
+	[19] = "ecryptfs", [20] = "rdma",	  [21] = "crypto",
+	[22] = "smc",
+};
+
+const char *sv_netlink_proto_name(unsigned proto)
+{
+	return proto < COUNT(netlink_names) ? netlink_names[proto] : NULL;
+}
+
+const char *sv_ethertype_name(unsigned ethertype)
+{
+	static const struct {
+		uint16_t type;
+		const char *name;
+	} t[] = {
+		{ 0x0003, "all" },    { 0x0800, "ip" },	    { 0x0806, "arp" },
+		{ 0x86dd, "ipv6" },   { 0x8100, "802.1q" }, { 0x88a8, "802.1ad" },
+		{ 0x88cc, "lldp" },   { 0x888e, "eapol" },  { 0x8847, "mpls_uc" },
+		{ 0x8863, "pppoe_disc" }, { 0x8864, "pppoe_sess" },
+	};
+	size_t i;
+
+	for (i = 0; i < COUNT(t); i++)
+		if (t[i].type == ethertype)
+			return t[i].name;
+	return NULL;
 }
 
 const char *sv_timer_name(unsigned timer)

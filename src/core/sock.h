@@ -16,8 +16,16 @@ enum sv_proto {
 	SV_PROTO_UDP,
 	SV_PROTO_RAW,
 	SV_PROTO_UNIX,
+	SV_PROTO_NETLINK, /* netlink_diag */
+	SV_PROTO_PACKET,  /* packet_diag */
 	SV_PROTO_MAX
 };
+
+/* TCP, UDP and RAW: addresses, ports and inet_diag's bytecode. */
+static inline bool sv_proto_inet(unsigned proto)
+{
+	return proto < SV_PROTO_UNIX;
+}
 
 /* Presence bits: a field the kernel did not report stays absent. */
 enum sv_has {
@@ -43,6 +51,10 @@ enum sv_has {
 	SV_HAS_SOCKOPT = 1u << 23, /* INET_DIAG_SOCKOPT */
 	SV_HAS_VFS = 1u << 24,	   /* UNIX_DIAG_VFS: the bound file */
 	SV_HAS_ICONS = 1u << 25,   /* UNIX_DIAG_ICONS: a listener's queue */
+	SV_HAS_NL_FLAGS = 1u << 26, /* NETLINK_DIAG_FLAGS */
+	SV_HAS_PK_INFO = 1u << 27,  /* PACKET_DIAG_INFO */
+	SV_HAS_PK_FANOUT = 1u << 28, /* PACKET_DIAG_FANOUT */
+	SV_HAS_PK_FILTER = 1u << 29, /* PACKET_DIAG_FILTER */
 };
 
 /* The congestion control's own record (INET_DIAG_*INFO), raw. */
@@ -90,6 +102,15 @@ struct sv_sock {
 	/* UNIX_DIAG_VFS: the bound file's inode and device (kernel
 	 * dev_t: major << 20 | minor) */
 	uint32_t vfs_ino, vfs_dev;
+	/* netlink: its protocol (NETLINK_ROUTE...), port id, the port and
+	 * group it sends to, NDIAG_FLAG_* */
+	uint8_t nl_proto;
+	uint32_t portid, dst_portid, dst_group, nl_flags;
+	/* packet: the ethertype it receives (host order; ifindex is the
+	 * device it is bound to), PDI_* flags, TPACKET version, the fanout
+	 * group (id | type << 16) and its BPF filter's instructions */
+	uint16_t ethertype;
+	uint32_t pk_version, pk_flags, pk_fanout, pk_filter_len;
 	uint16_t tcpi_len; /* bytes of tcpi the kernel filled, 0 = none */
 
 	struct sv_endpoint local, peer;
@@ -149,6 +170,9 @@ const char *sv_type_name(unsigned type);
 const char *sv_state_name(unsigned state);	 /* JSON/filter word */
 const char *sv_state_short(unsigned state);	 /* table: ESTAB, LISTEN ... */
 const char *sv_timer_name(unsigned timer);
+/* NETLINK_* protocol and ETH_P_* names, or NULL for a number without */
+const char *sv_netlink_proto_name(unsigned proto);
+const char *sv_ethertype_name(unsigned ethertype);
 const char *sv_ca_state_name(unsigned ca_state);
 int sv_state_parse(const char *word);
 

@@ -250,12 +250,18 @@ void sv_list_parse_opts(int argc, char **argv, struct list_opts *lo,
 			lo->protos |= inet;
 		if (!lo->families || (lo->families & SV_FAM_UNIX))
 			lo->protos |= 1u << SV_PROTO_UNIX;
+		if (lo->families & SV_FAM_LINK)
+			lo->protos |= 1u << SV_PROTO_PACKET;
+		if (lo->families & SV_FAM_NETLINK)
+			lo->protos |= 1u << SV_PROTO_NETLINK;
 	}
 	if (!(lo->families & (SV_FAM_INET | SV_FAM_INET6)))
 		lo->families |= SV_FAM_INET | SV_FAM_INET6;
 	if (!lo->unix_types)
 		lo->unix_types = 1u << SOCK_STREAM | 1u << SOCK_DGRAM |
 				 1u << SOCK_SEQPACKET;
+	if (!lo->packet_types)
+		lo->packet_types = 1u << SOCK_RAW | 1u << SOCK_DGRAM;
 }
 
 /* The owners of s, when they were looked up: a socket without one has
@@ -323,6 +329,17 @@ int sv_list_sock(struct sv_sock *s, void *arg)
 	if (s->proto == SV_PROTO_UNIX && run->unix_types &&
 	    (s->type >= 32 || !(run->unix_types & (1u << s->type))))
 		return 0;
+	if (s->proto == SV_PROTO_PACKET && run->packet_types &&
+	    (s->type >= 32 || !(run->packet_types & (1u << s->type))))
+		return 0;
+	if (s->proto == SV_PROTO_NETLINK && s->inode) {
+		uint32_t seen;
+
+		if (sv_imap_get(&run->nl_seen, s->inode, &seen))
+			return 0;
+		if (sv_imap_put(&run->nl_seen, s->inode, 1))
+			sv_die("out of memory");
+	}
 	/* device names come from one link cache, loaded only when some
 	 * socket is bound to a device */
 	if (s->ifindex && !run->foreign) {
@@ -443,6 +460,7 @@ int sv_cmd_list(int argc, char **argv)
 	sv_list_parse_opts(argc, argv, &lo, NULL);
 	run.states = lo.states;
 	run.unix_types = lo.unix_types;
+	run.packet_types = lo.packet_types;
 	src = sv_list_source_open(&lo);
 	sv_out_init(&out, STDOUT_FILENO);
 
@@ -487,6 +505,7 @@ int sv_cmd_list(int argc, char **argv)
 	}
 	run.render->free(run.render);
 	sv_links_free(run.links);
+	sv_imap_free(&run.nl_seen);
 	sv_cgpaths_free(run.cgpaths);
 	sv_proc_map_free(run.procs);
 	sv_list_run_free_containers(&run);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "core/row.h"
+#include "core/imap.h"
 #include "sys/capture.h"
 #include "sys/diag.h"
 
@@ -16,11 +17,14 @@
 #define SV_FAM_INET 1u
 #define SV_FAM_INET6 2u
 #define SV_FAM_UNIX 4u /* -f unix */
+#define SV_FAM_LINK 8u /* -f link: packet sockets */
+#define SV_FAM_NETLINK 16u /* -f netlink */
 
 struct list_opts {
 	unsigned protos;   /* 1 << SV_PROTO_* */
 	unsigned families; /* SV_FAM_*; after parsing inet ones are set */
 	unsigned unix_types; /* 1 << SOCK_* of the UNIX sockets wanted */
+	unsigned packet_types; /* 1 << SOCK_* of the packet sockets wanted */
 	uint32_t states;
 	unsigned show;	   /* SV_SHOW_* */
 	int json;	   /* 0, SV_JSON_ARRAY + 1, SV_JSON_LINES + 1 */
@@ -57,6 +61,10 @@ struct list_run {
 	bool check_states; /* --load: the state selection is ours to do */
 	uint32_t states;
 	unsigned unix_types; /* UNIX sockets of these types (1 << SOCK_*) */
+	unsigned packet_types; /* packet sockets of these types */
+	/* netlink inodes seen: the kernel reports a socket bound to a
+	 * multicast group twice (from its hash table and its mc_list) */
+	struct sv_imap nl_seen;
 	struct sv_capture_writer save;
 	bool saving;
 	bool soft; /* a dump error is kept in err, not fatal */

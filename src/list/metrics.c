@@ -161,6 +161,7 @@ int sv_metrics_collect(struct sv_metrics_job *j, struct list_source *src,
 	run->filter = j->lo->filter;
 	run->states = j->lo->states;
 	run->unix_types = j->lo->unix_types;
+	run->packet_types = j->lo->packet_types;
 	run->soft = soft;
 	if (j->mo->per_socket) {
 		conf.per_socket = per_socket;

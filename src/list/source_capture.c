@@ -96,7 +96,7 @@ static bool wanted(const struct list_opts *lo, unsigned proto,
 {
 	if (proto >= SV_PROTO_MAX || !(lo->protos & (1u << proto)))
 		return false;
-	if (proto == SV_PROTO_UNIX)
+	if (!sv_proto_inet(proto))
 		return true;
 	return (family == AF_INET && (lo->families & 1)) ||
 	       (family == AF_INET6 && (lo->families & 2));

@@ -136,7 +136,7 @@ static void dump_filtered(struct sv_diag *d, const struct list_opts *lo,
 
 	if (run->soft && run->err)
 		return; /* a scrape already failed or ran out of time */
-	if (lo->filter && req->proto != SV_PROTO_UNIX &&
+	if (lo->filter && sv_proto_inet(req->proto) &&
 	    sv_filter_bytecode(lo->filter, req->family, &bc, &len, &exact))
 		sv_die("out of memory");
 	req->bytecode = len ? bc : NULL;
@@ -145,9 +145,27 @@ static void dump_filtered(struct sv_diag *d, const struct list_opts *lo,
 	/* raw sockets may come from /proc, which no bytecode filters */
 	run->check = lo->filter &&
 		     (!exact || !len || req->proto == SV_PROTO_RAW ||
-		      req->proto == SV_PROTO_UNIX);
+		      !sv_proto_inet(req->proto));
 	dump_one(d, req, cb, run);
 	free(bc);
+}
+
+/* netlink_diag and packet_diag take no state mask: the states asked
+ * for are checked here. */
+static void dump_stateless(struct sv_diag *d, const struct list_opts *lo,
+			   unsigned proto, uint8_t family, sv_sock_cb cb,
+			   struct list_run *run)
+{
+	struct sv_diag_req req = { .proto = (uint8_t)proto,
+				   .family = family,
+				   .states = lo->states };
+	bool was = run->check_states;
+
+	if (!(lo->protos & (1u << proto)))
+		return;
+	run->check_states = true;
+	dump_filtered(d, lo, &req, cb, run);
+	run->check_states = was;
 }
 
 /* Every request the options ask for, in ss's order. */
@@ -178,6 +196,8 @@ static void dump_all(struct sv_diag *d, const struct list_opts *lo,
 
 		dump_filtered(d, lo, &req, cb, run);
 	}
+	dump_stateless(d, lo, SV_PROTO_NETLINK, AF_NETLINK, cb, run);
+	dump_stateless(d, lo, SV_PROTO_PACKET, AF_PACKET, cb, run);
 }
 
 static void tap(void *arg, const struct sv_diag_req *req, int internal,

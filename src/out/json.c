@@ -113,13 +113,44 @@ static void key(struct sv_out *o, const char *k, bool *first)
 	sv_out_str(o, "\":");
 }
 
+/* netlink: {"protocol", "portid"}, its peer {"portid", "group"};
+ * packet: {"protocol", "ethertype"}.  A number without a name is the
+ * protocol as a number. */
+static void link_endpoint(struct sv_out *o, const struct sv_val *v)
+{
+	bool first = true;
+	const char *name;
+
+	if (v->family == AF_NETLINK && v->unix_peer) {
+		key(o, "portid", &first);
+		sv_out_u64(o, v->u);
+		key(o, "group", &first);
+		sv_out_u64(o, v->n);
+		return;
+	}
+	name = v->family == AF_NETLINK ? sv_netlink_proto_name((unsigned)v->n)
+				       : sv_ethertype_name((unsigned)v->u);
+	key(o, "protocol", &first);
+	if (name) {
+		sv_out_char(o, '"');
+		sv_out_str(o, name);
+		sv_out_char(o, '"');
+	} else {
+		sv_out_u64(o, v->family == AF_NETLINK ? v->n : v->u);
+	}
+	key(o, v->family == AF_NETLINK ? "portid" : "ethertype", &first);
+	sv_out_u64(o, v->u);
+}
+
 static void endpoint(struct sv_out *o, const struct sv_val *v)
 {
 	char addr[46];
 	bool first = true;
 
 	sv_out_char(o, '{');
-	if (v->family != AF_UNIX) {
+	if (v->family == AF_NETLINK || v->family == AF_PACKET) {
+		link_endpoint(o, v);
+	} else if (v->family != AF_UNIX) {
 		key(o, "addr", &first);
 		sv_out_char(o, '"');
 		sv_out_str(o, sv_addr_text(v->family, v->ep->addr, addr));

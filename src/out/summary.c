@@ -66,7 +66,7 @@ static const char *state_word(unsigned st)
 
 static bool is_inet(unsigned p)
 {
-	return p != SV_PROTO_UNIX;
+	return sv_proto_inet(p);
 }
 
 static void text_states(struct sv_out *o, const struct proto_count *c)

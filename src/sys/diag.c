@@ -4,6 +4,8 @@
 #include <fcntl.h>
 #include <libmnl/libmnl.h>
 #include <linux/inet_diag.h>
+#include <linux/netlink_diag.h>
+#include <linux/packet_diag.h>
 #include <linux/sock_diag.h>
 #include <linux/unix_diag.h>
 #include <netinet/in.h>
@@ -378,6 +380,112 @@ int sv_diag_parse_unix(const struct nlmsghdr *nlh, struct sv_sock *s)
 	return 0;
 }
 
+/* netlink and packet sockets report no queues: ss shows the memory
+ * allocated for receiving and sending in their place, and so do we. */
+static void link_queues(const struct nlattr *a, struct sv_sock *s)
+{
+	parse_skmem(a, s);
+	if (s->skmem_n > SK_MEMINFO_WMEM_ALLOC) {
+		s->recv_q = s->skmem[SK_MEMINFO_RMEM_ALLOC];
+		s->send_q = s->skmem[SK_MEMINFO_WMEM_ALLOC];
+		s->has |= SV_HAS_QUEUES;
+	}
+}
+
+/* netlink_diag: sockets have no state; connected ones send to one peer. */
+static int parse_netlink(const struct nlmsghdr *nlh, struct sv_sock *s)
+{
+	const struct nlattr *tb[NETLINK_DIAG_MAX + 1] = { 0 };
+	struct attr_table t = { tb, NETLINK_DIAG_MAX };
+	const struct netlink_diag_msg *m;
+	const struct nlattr *a;
+
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*m))
+		return -EINVAL;
+	m = mnl_nlmsg_get_payload(nlh);
+	if (m->ndiag_family != AF_NETLINK)
+		return -EINVAL;
+	if (mnl_attr_parse(nlh, sizeof(*m), attr_cb, &t) < 0)
+		return -EINVAL;
+
+	memset(s, 0, offsetof(struct sv_sock, tcpi));
+	s->tcpi_len = 0;
+	s->proto = SV_PROTO_NETLINK;
+	s->family = AF_NETLINK;
+	s->type = m->ndiag_type;
+	/* NETLINK_CONNECTED is 1: ss shows every one as UNCONN */
+	s->state = m->ndiag_state == 1 ? SV_TCP_ESTABLISHED : SV_TCP_CLOSE;
+	s->nl_proto = m->ndiag_protocol;
+	s->portid = m->ndiag_portid;
+	s->dst_portid = m->ndiag_dst_portid;
+	s->dst_group = m->ndiag_dst_group;
+	s->inode = m->ndiag_ino;
+	s->cookie = (uint64_t)m->ndiag_cookie[0] |
+		    (uint64_t)m->ndiag_cookie[1] << 32;
+	s->has = SV_HAS_COOKIE | (s->inode ? SV_HAS_INODE : 0);
+	if (tb[NETLINK_DIAG_MEMINFO])
+		link_queues(tb[NETLINK_DIAG_MEMINFO], s);
+	if ((a = tb[NETLINK_DIAG_FLAGS]) && mnl_attr_get_payload_len(a) >= 4) {
+		s->nl_flags = mnl_attr_get_u32(a);
+		s->has |= SV_HAS_NL_FLAGS;
+	}
+	return 0;
+}
+
+static int parse_packet(const struct nlmsghdr *nlh, struct sv_sock *s)
+{
+	const struct nlattr *tb[PACKET_DIAG_MAX + 1] = { 0 };
+	struct attr_table t = { tb, PACKET_DIAG_MAX };
+	const struct packet_diag_msg *m;
+	const struct nlattr *a;
+
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*m))
+		return -EINVAL;
+	m = mnl_nlmsg_get_payload(nlh);
+	if (m->pdiag_family != AF_PACKET)
+		return -EINVAL;
+	if (mnl_attr_parse(nlh, sizeof(*m), attr_cb, &t) < 0)
+		return -EINVAL;
+
+	memset(s, 0, offsetof(struct sv_sock, tcpi));
+	s->tcpi_len = 0;
+	s->proto = SV_PROTO_PACKET;
+	s->family = AF_PACKET;
+	s->type = m->pdiag_type;
+	s->state = SV_TCP_CLOSE; /* no connections: ss's UNCONN */
+	s->ethertype = m->pdiag_num; /* the kernel sends it in host order */
+	s->inode = m->pdiag_ino;
+	s->cookie = (uint64_t)m->pdiag_cookie[0] |
+		    (uint64_t)m->pdiag_cookie[1] << 32;
+	s->has = SV_HAS_COOKIE | (s->inode ? SV_HAS_INODE : 0);
+	if ((a = tb[PACKET_DIAG_INFO]) &&
+	    mnl_attr_get_payload_len(a) >= sizeof(struct packet_diag_info)) {
+		struct packet_diag_info i;
+
+		memcpy(&i, mnl_attr_get_payload(a), sizeof(i));
+		s->ifindex = i.pdi_index;
+		s->pk_version = i.pdi_version;
+		s->pk_flags = i.pdi_flags;
+		s->has |= SV_HAS_PK_INFO;
+	}
+	if ((a = tb[PACKET_DIAG_UID]) && mnl_attr_get_payload_len(a) >= 4) {
+		s->uid = mnl_attr_get_u32(a);
+		s->has |= SV_HAS_UID;
+	}
+	if ((a = tb[PACKET_DIAG_FANOUT]) && mnl_attr_get_payload_len(a) >= 4) {
+		s->pk_fanout = mnl_attr_get_u32(a);
+		s->has |= SV_HAS_PK_FANOUT;
+	}
+	/* a classic BPF program: 8 bytes an instruction */
+	if ((a = tb[PACKET_DIAG_FILTER])) {
+		s->pk_filter_len = mnl_attr_get_payload_len(a) / 8;
+		s->has |= SV_HAS_PK_FILTER;
+	}
+	if (tb[PACKET_DIAG_MEMINFO])
+		link_queues(tb[PACKET_DIAG_MEMINFO], s);
+	return 0;
+}
+
 struct dump_ctx {
 	struct sv_diag *d;
 	unsigned proto;
@@ -402,6 +510,10 @@ static int msg_cb(const struct nlmsghdr *nlh, void *data)
 		return MNL_CB_OK;
 	if (c->proto == SV_PROTO_UNIX)
 		err = sv_diag_parse_unix(nlh, s);
+	else if (c->proto == SV_PROTO_NETLINK)
+		err = parse_netlink(nlh, s);
+	else if (c->proto == SV_PROTO_PACKET)
+		err = parse_packet(nlh, s);
 	else
 		err = sv_diag_parse_inet(nlh, c->proto, s);
 	if (!err) {
@@ -498,6 +610,20 @@ static size_t put_request(struct sv_diag *d, const struct sv_diag_req *req)
 		r->sdiag_family = AF_UNIX;
 		r->udiag_states = req->states;
 		r->udiag_show = UNIX_SHOW;
+	} else if (req->proto == SV_PROTO_NETLINK) {
+		struct netlink_diag_req *r =
+			mnl_nlmsg_put_extra_header(nlh, sizeof(*r));
+
+		r->sdiag_family = AF_NETLINK;
+		r->sdiag_protocol = NDIAG_PROTO_ALL;
+		r->ndiag_show = NDIAG_SHOW_MEMINFO | NDIAG_SHOW_FLAGS;
+	} else if (req->proto == SV_PROTO_PACKET) {
+		struct packet_diag_req *r =
+			mnl_nlmsg_put_extra_header(nlh, sizeof(*r));
+
+		r->sdiag_family = AF_PACKET;
+		r->pdiag_show = PACKET_SHOW_INFO | PACKET_SHOW_MEMINFO |
+				PACKET_SHOW_FANOUT | PACKET_SHOW_FILTER;
 	} else {
 		struct inet_diag_req_v2 *r =
 			mnl_nlmsg_put_extra_header(nlh, sizeof(*r));

@@ -181,7 +181,8 @@ class TestQueryAndFamily(SockviewTestCase):
             ("-A", "inet"): [("tcp", "stream", "inet"),
                              ("udp", "dgram", "inet"),
                              ("udp", "dgram", "inet6")],
-            ("-A", "all,!unix,!udp"): [("tcp", "stream", "inet")],
+            ("-A", "all,!unix,!udp,!netlink,!packet"):
+                [("tcp", "stream", "inet")],
             ("-A", "unix,!unix_stream"): [("unix", "dgram", "unix"),
                                           ("unix", "seqpacket", "unix")],
             ("--query", "udp", "-6"): [("udp", "dgram", "inet6")],
