@@ -570,6 +570,34 @@ bool sv_field_is_tcpi(const struct sv_field *f)
 	return f->get == get_tcpi;
 }
 
+/* mptcp_info: arg is the offset, size the width, as for tcp_info. */
+static bool get_mptcpi(const struct sv_row *r, const struct sv_field *f,
+		       struct sv_val *v)
+{
+	const struct sv_sock *s = r->s;
+	const unsigned char *p = (const unsigned char *)&s->mptcpi + f->arg;
+	uint64_t x = 0;
+
+	if (s->proto != SV_PROTO_MPTCP || s->mptcpi_len < f->arg + f->size)
+		return false;
+	switch (f->size) {
+	case 1:
+		x = *p;
+		break;
+	case 4: {
+		uint32_t y;
+
+		memcpy(&y, p, 4);
+		x = y;
+		break;
+	}
+	default:
+		memcpy(&x, p, 8);
+		break;
+	}
+	return set_u64(v, x);
+}
+
 /* Bit fields of tcp_info: arg is the byte, size packs shift and width. */
 static bool get_tcpi_bits(const struct sv_row *r, const struct sv_field *f,
 			  struct sv_val *v)
@@ -709,6 +737,18 @@ static bool get_seq(const struct sv_row *r, const struct sv_field *f,
 #define SKMEM(key, header, idx, unit, desc)                                    \
 	{ key, "skmem", header, BUF, SV_SHOW_MEM, idx, 0, unit, desc,          \
 	  get_skmem }
+
+#define MPI(name, grp, unit, desc)                                             \
+	{ #name,                                                               \
+	  "mptcp",                                                             \
+	  #name,                                                               \
+	  grp,                                                                 \
+	  SV_SHOW_INFO,                                                        \
+	  offsetof(struct sv_mptcp_info, name),                                \
+	  sizeof(((struct sv_mptcp_info *)0)->name),                           \
+	  unit,                                                                \
+	  desc,                                                                \
+	  get_mptcpi }
 
 #define CC(obj, key, kind, idx, unit, desc)                                     \
 	{ key, obj, key, ST, SV_SHOW_INFO, SV_CC_##kind << 8 | idx, 0, unit,   \
@@ -983,6 +1023,36 @@ const struct sv_field sv_fields[] = {
 	   "this round"),
 	CC("vegas", "rtt", VEGAS, 2, "us", "vegas: base RTT of this round"),
 	CC("vegas", "min_rtt", VEGAS, 3, "us", "vegas: minimum RTT seen"),
+
+	MPI(subflows, ST, "count", "mptcp: subflows besides the first"),
+	MPI(subflows_max, ST, "count", "mptcp: subflows allowed"),
+	MPI(subflows_total, ST, "count", "mptcp: subflows, the first included"),
+	MPI(add_addr_signal, ST, "count", "mptcp: addresses announced"),
+	MPI(add_addr_accepted, ST, "count", "mptcp: announced addresses "
+	    "accepted"),
+	MPI(add_addr_signal_max, ST, "count", "mptcp: addresses it may "
+	    "announce"),
+	MPI(add_addr_accepted_max, ST, "count", "mptcp: announced addresses "
+	    "it may accept"),
+	MPI(local_addr_used, ST, "count", "mptcp: local addresses in use"),
+	MPI(local_addr_max, ST, "count", "mptcp: local addresses allowed"),
+	MPI(flags, ST, NULL, "mptcp: MPTCP_INFO_FLAG_* (1 fallback to TCP, 2 "
+	    "remote key received)"),
+	MPI(token, ID, NULL, "mptcp: the connection's token"),
+	MPI(csum_enabled, ST, NULL, "mptcp: DSS checksums in use (0/1)"),
+	MPI(write_seq, SEQ, NULL, "mptcp: data sequence number written up to "
+	    "(64 bits, absolute)"),
+	MPI(snd_una, SEQ, NULL, "mptcp: oldest data sequence number unacked"),
+	MPI(rcv_nxt, SEQ, NULL, "mptcp: next data sequence number expected"),
+	MPI(retransmits, TMR, "count", "mptcp: retransmissions at the MPTCP "
+	    "level"),
+	MPI(bytes_retrans, ST, "bytes", "mptcp: bytes retransmitted"),
+	MPI(bytes_sent, ST, "bytes", "mptcp: bytes sent"),
+	MPI(bytes_received, ST, "bytes", "mptcp: bytes received"),
+	MPI(bytes_acked, ST, "bytes", "mptcp: bytes acknowledged"),
+	MPI(last_data_sent, TMR, "ms", "mptcp: since data was last sent"),
+	MPI(last_data_recv, TMR, "ms", "mptcp: since data was last received"),
+	MPI(last_ack_recv, TMR, "ms", "mptcp: since an ACK was last received"),
 
 	SEQF("snd_una", SV_SEQ_SND_UNA,
 	     "oldest unacknowledged: 1 + bytes sent once (+ FIN) - in "

@@ -71,7 +71,7 @@ static const struct sv_option list_opts[] = {
 	  "words, comma separated:\n"
 	  ".BR all ,\n"
 	  ".B inet\n"
-	  "(TCP, UDP, RAW),\n"
+	  "(TCP, UDP, RAW, MPTCP),\n"
 	  ".BR tcp ,\n"
 	  ".BR udp ,\n"
 	  ".BR raw ,\n"
@@ -82,7 +82,8 @@ static const struct sv_option list_opts[] = {
 	  ".BR packet ,\n"
 	  ".BR packet_raw ,\n"
 	  ".BR packet_dgram ,\n"
-	  ".B netlink\n"
+	  ".BR netlink ,\n"
+	  ".B mptcp\n"
 	  "(and ss's short forms u_str, u_dgr, u_seq, p_raw, p_dgr).\n"
 	  "A word after\n"
 	  ".B !\n"
@@ -96,9 +97,8 @@ static const struct sv_option list_opts[] = {
 	  ".B \\-a\n"
 	  "or\n"
 	  ".BR \\-l .\n"
-	  "ss's words for tables sockview does not have (mptcp, sctp, dccp,\n"
-	  "vsock, tipc, xdp and their short forms) are refused with exit "
-	  "status 2,\n"
+	  "ss's words for tables sockview does not have (sctp, dccp, vsock,\n"
+	  "tipc, xdp and their short forms) are refused with exit status 2,\n"
 	  "never answered with an empty list." },
 	{ 'l', "listening", NULL, SV_HINT_NONE,
 	  "States (default: connected sockets only):",

@@ -11,6 +11,7 @@ static const char *const proto_names[SV_PROTO_MAX] = {
 	[SV_PROTO_UNIX] = "unix",
 	[SV_PROTO_NETLINK] = "netlink",
 	[SV_PROTO_PACKET] = "packet",
+	[SV_PROTO_MPTCP] = "mptcp",
 };
 
 /* Words as ss's filter language spells them. */

@@ -18,13 +18,15 @@ enum sv_proto {
 	SV_PROTO_UNIX,
 	SV_PROTO_NETLINK, /* netlink_diag */
 	SV_PROTO_PACKET,  /* packet_diag */
+	SV_PROTO_MPTCP,	  /* mptcp_diag, an inet_diag protocol (numbered
+			   * last: captures keep these numbers) */
 	SV_PROTO_MAX
 };
 
-/* TCP, UDP and RAW: addresses, ports and inet_diag's bytecode. */
+/* TCP, UDP, RAW and MPTCP: addresses, ports and inet_diag's bytecode. */
 static inline bool sv_proto_inet(unsigned proto)
 {
-	return proto < SV_PROTO_UNIX;
+	return proto < SV_PROTO_UNIX || proto == SV_PROTO_MPTCP;
 }
 
 /* Presence bits: a field the kernel did not report stays absent. */
@@ -111,6 +113,9 @@ struct sv_sock {
 	 * group (id | type << 16) and its BPF filter's instructions */
 	uint16_t ethertype;
 	uint32_t pk_version, pk_flags, pk_fanout, pk_filter_len;
+	/* MPTCP: bytes of mptcpi the kernel filled, 0 = none */
+	uint16_t mptcpi_len;
+	struct sv_mptcp_info mptcpi;
 	uint16_t tcpi_len; /* bytes of tcpi the kernel filled, 0 = none */
 
 	struct sv_endpoint local, peer;

@@ -106,6 +106,39 @@ _Static_assert(offsetof(struct sv_tcp_info, snd_wnd) == 228, "layout");
 _Static_assert(offsetof(struct sv_tcp_info, total_rto) == 240, "layout");
 
 /* True when a payload of len bytes carried the whole of field f. */
+/*
+ * struct mptcp_info of an MPTCP socket's INET_DIAG_INFO, as 6.7 and
+ * later fill it (96 bytes); present by payload length as tcp_info.
+ */
+struct sv_mptcp_info {
+	uint8_t subflows;
+	uint8_t add_addr_signal;
+	uint8_t add_addr_accepted;
+	uint8_t subflows_max;
+	uint8_t add_addr_signal_max;
+	uint8_t add_addr_accepted_max;
+	uint32_t flags;
+	uint32_t token;
+	uint64_t write_seq;
+	uint64_t snd_una;
+	uint64_t rcv_nxt;
+	uint8_t local_addr_used;
+	uint8_t local_addr_max;
+	uint8_t csum_enabled;
+	uint32_t retransmits;
+	uint64_t bytes_retrans;
+	uint64_t bytes_sent;
+	uint64_t bytes_received;
+	uint64_t bytes_acked;
+	uint8_t subflows_total;
+	uint8_t reserved[3];
+	uint32_t last_data_sent;
+	uint32_t last_data_recv;
+	uint32_t last_ack_recv;
+};
+
+_Static_assert(sizeof(struct sv_mptcp_info) == 96, "mptcp_info is 96 bytes");
+
 #define sv_tcpi_has(len, f)                                                    \
 	((len) >= offsetof(struct sv_tcp_info, f) +                            \
 			  sizeof(((struct sv_tcp_info *)0)->f))

@@ -25,9 +25,10 @@ struct query_word {
 
 /* ss(8)'s words, its short netids included. */
 static const struct query_word words[] = {
-	{ "all", P(TCP) | P(UDP) | P(RAW) | P(UNIX) | P(NETLINK) | P(PACKET),
+	{ "all", P(TCP) | P(UDP) | P(RAW) | P(UNIX) | P(NETLINK) | P(PACKET) |
+			 P(MPTCP),
 	  U_ALL, K_ALL },
-	{ "inet", P(TCP) | P(UDP) | P(RAW), 0, 0 },
+	{ "inet", P(TCP) | P(UDP) | P(RAW) | P(MPTCP), 0, 0 },
 	{ "tcp", P(TCP), 0, 0 },
 	{ "udp", P(UDP), 0, 0 },
 	{ "raw", P(RAW), 0, 0 },
@@ -44,7 +45,7 @@ static const struct query_word words[] = {
 	{ "packet_dgram", P(PACKET), 0, U(DGRAM) },
 	{ "p_dgr", P(PACKET), 0, U(DGRAM) },
 	{ "netlink", P(NETLINK), 0, 0 },
-	{ "mptcp", 0, 0, 0 },
+	{ "mptcp", P(MPTCP), 0, 0 },
 	{ "sctp", 0, 0, 0 },
 	{ "dccp", 0, 0, 0 },
 	{ "vsock", 0, 0, 0 },
@@ -81,8 +82,8 @@ void sv_list_query(struct list_opts *lo, const char *arg)
 			sv_usage_die("list: -A takes ss's table words (all, "
 				     "inet, tcp, udp, raw, unix, unix_stream, "
 				     "unix_dgram, unix_seqpacket, packet, "
-				     "packet_raw, packet_dgram, netlink), not "
-				     "'%.*s'",
+				     "packet_raw, packet_dgram, netlink, mptcp), "
+				     "not '%.*s'",
 				     (int)n, p);
 		/* "all" means every table sockview has */
 		if (!w->protos && strcmp(w->name, "all"))

@@ -173,9 +173,12 @@ static void dump_all(struct sv_diag *d, const struct list_opts *lo,
 		     sv_sock_cb cb, struct list_run *run)
 {
 	static const uint8_t inet_families[] = { AF_INET, AF_INET6 };
-	unsigned p, fi;
+	static const uint8_t inet_protos[] = { SV_PROTO_TCP, SV_PROTO_MPTCP,
+					       SV_PROTO_UDP, SV_PROTO_RAW };
+	unsigned pi, p, fi;
 
-	for (p = 0; p < SV_PROTO_UNIX; p++) {
+	for (pi = 0; pi < sizeof(inet_protos); pi++) {
+		p = inet_protos[pi];
 		if (!(lo->protos & (1u << p)))
 			continue;
 		for (fi = 0; fi < 2; fi++) {

@@ -238,7 +238,9 @@ static void build_row(struct table_render *t, const struct sv_row *row)
 			t->width[c] = w;
 		sv_strbuf_addc(b, CELL_END);
 	}
-	if (t->info && row->s->proto == SV_PROTO_TCP && row->s->tcpi_len)
+	if (t->info &&
+	    ((row->s->proto == SV_PROTO_TCP && row->s->tcpi_len) ||
+	     (row->s->proto == SV_PROTO_MPTCP && row->s->mptcpi_len)))
 		detail_text(t, b, row);
 	sv_strbuf_addc(b, ROW_END);
 }

@@ -217,9 +217,9 @@ int sv_diag_parse_inet(const struct nlmsghdr *nlh, unsigned proto,
 	s->proto = (uint8_t)proto;
 	s->family = m->idiag_family;
 	s->state = m->idiag_state;
-	s->type = proto == SV_PROTO_TCP   ? SOCK_STREAM
-		  : proto == SV_PROTO_UDP ? SOCK_DGRAM
-					  : SOCK_RAW;
+	s->type = proto == SV_PROTO_TCP || proto == SV_PROTO_MPTCP ? SOCK_STREAM
+		  : proto == SV_PROTO_UDP			    ? SOCK_DGRAM
+								    : SOCK_RAW;
 	alen = m->idiag_family == AF_INET ? 4 : 16;
 	memcpy(s->local.addr, m->id.idiag_src, alen);
 	memcpy(s->peer.addr, m->id.idiag_dst, alen);
@@ -283,6 +283,15 @@ int sv_diag_parse_inet(const struct nlmsghdr *nlh, unsigned proto,
 	parse_inet_opts(tb, s);
 	if (proto == SV_PROTO_TCP)
 		parse_cc(tb, s);
+	if (tb[INET_DIAG_INFO] && proto == SV_PROTO_MPTCP) {
+		size_t n = mnl_attr_get_payload_len(tb[INET_DIAG_INFO]);
+
+		if (n > sizeof(s->mptcpi))
+			n = sizeof(s->mptcpi);
+		memcpy(&s->mptcpi, mnl_attr_get_payload(tb[INET_DIAG_INFO]), n);
+		memset((char *)&s->mptcpi + n, 0, sizeof(s->mptcpi) - n);
+		s->mptcpi_len = (uint16_t)n;
+	}
 	if (tb[INET_DIAG_INFO] && proto == SV_PROTO_TCP) {
 		size_t n = mnl_attr_get_payload_len(tb[INET_DIAG_INFO]);
 
@@ -638,6 +647,14 @@ static size_t put_request(struct sv_diag *d, const struct sv_diag_req *req)
 			break;
 		case SV_PROTO_UDP:
 			r->sdiag_protocol = IPPROTO_UDP;
+			break;
+		case SV_PROTO_MPTCP:
+			/* past a u8: the low byte here, the whole number in
+			 * INET_DIAG_REQ_PROTOCOL */
+			r->sdiag_protocol = IPPROTO_MPTCP & 0xff;
+			r->idiag_ext |= 1 << (INET_DIAG_INFO - 1);
+			mnl_attr_put_u32(nlh, INET_DIAG_REQ_PROTOCOL,
+					 IPPROTO_MPTCP);
 			break;
 		default:
 			/* raw_diag: IPPROTO_RAW in pad asks for every raw

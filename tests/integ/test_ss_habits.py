@@ -200,7 +200,7 @@ class TestQueryAndFamily(SockviewTestCase):
 
     @in_netns
     def test_tables_sockview_lacks_are_refused(self):
-        for word in ("sctp", "dccp", "vsock", "tipc", "xdp", "mptcp",
+        for word in ("sctp", "dccp", "vsock", "tipc", "xdp",
                      "tcp,sctp"):
             p = sockview("list", "-A", word)
             self.assertEqual(p.returncode, 2, word)

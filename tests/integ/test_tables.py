@@ -4,6 +4,7 @@ device), and counted as ss counts them."""
 
 import json
 import os
+import re
 import socket
 
 from base import SockviewTestCase, sockview_json
@@ -88,7 +89,7 @@ class TestPacket(SockviewTestCase):
         # ss -0 agrees on how many and which inodes
         text = ss("-Ha0e")
         self.assertEqual(sorted(int(x) for x in
-                                __import__("re").findall(r"ino:(\d+)", text)),
+                                re.findall(r"ino:(\d+)", text)),
                          sorted(mine))
         # types, and the device filter
         self.assertEqual([o["inode"] for o in
@@ -121,3 +122,52 @@ class TestPacket(SockviewTestCase):
         n.close()
         self.assertEqual(sockview_json(self, "-A", "packet,netlink", "-a",
                                        "--load", cap), live)
+
+
+IPPROTO_MPTCP = 262
+
+
+class TestMptcp(SockviewTestCase):
+
+    @in_netns
+    def test_mptcp_sockets(self):
+        try:
+            lsn = socket.socket(socket.AF_INET, socket.SOCK_STREAM,
+                                IPPROTO_MPTCP)
+        except OSError as e:
+            self.skipTest("no MPTCP in this kernel: %s" % e)
+        lsn.bind(("127.0.0.1", 7460))
+        lsn.listen(2)
+        cli = socket.socket(socket.AF_INET, socket.SOCK_STREAM, IPPROTO_MPTCP)
+        cli.connect(("127.0.0.1", 7460))
+        srv, _ = lsn.accept()
+        cli.sendall(b"m" * 3000)
+        got = 0
+        while got < 3000:
+            got += len(srv.recv(4096))
+        objs = sockview_json(self, "-A", "mptcp", "-a")
+        self.assertEqual({o["inode"] for o in objs},
+                         {ino(lsn), ino(cli), ino(srv)})
+        by = {o["inode"]: o for o in objs}
+        c, s = by[ino(cli)], by[ino(srv)]
+        self.assertEqual((c["protocol"], c["state"], c["peer"]["port"]),
+                         ("mptcp", "established", 7460))
+        self.assertEqual(by[ino(lsn)]["state"], "listening")
+        self.assertEqual(c["mptcp"]["bytes_sent"], 3000)
+        self.assertEqual(c["mptcp"]["bytes_acked"], 3000)
+        self.assertEqual(s["mptcp"]["bytes_received"], 3000)
+        # one side's data sequence is the other's expected one
+        self.assertEqual(c["mptcp"]["write_seq"], s["mptcp"]["rcv_nxt"])
+        # ss -M: token and sequence numbers, in hex
+        text = ss("-HMni", "sport", "=", str(cli.getsockname()[1]))
+        tok = re.search(r"token:([0-9a-f]+)", text)
+        ws = re.search(r"write_seq:([0-9a-f]+)", text)
+        self.assertEqual(c["mptcp"]["token"], int(tok.group(1), 16))
+        self.assertEqual(c["mptcp"]["write_seq"], int(ws.group(1), 16))
+        # its subflow is a TCP socket of its own; -A tcp lists no mptcp
+        self.assertNotIn("mptcp", {o["protocol"] for o in
+                                   sockview_json(self, "-A", "tcp", "-a")})
+        # a filter goes to the kernel as for TCP
+        self.assertEqual([o["inode"] for o in
+                          sockview_json(self, "-A", "mptcp", "sport", "=",
+                                        ":7460")], [ino(srv)])
