@@ -23,7 +23,7 @@ _sockview_list()
 		COMPREPLY=($(compgen -W "$(ls /run/netns 2>/dev/null)" -- "$cur")); return ;;
 	esac
 	if [[ $cur == -* ]]; then
-		COMPREPLY=($(compgen -W "-t --tcp -u --udp -w --raw -x --unix -4 --ipv4 -6 --ipv6 -f --family -A --query -l --listening -a --all -e --extended -m --memory -i --info -o --options -p --processes -n --numeric -r --resolve --resolver-threads --resolve-timeout -N --netns --netns-pid --all-netns -F --filter-file --save --load --json --jsonl -H --no-header -O --oneline -s --summary -V --version -h --help $1" -- "$cur"))
+		COMPREPLY=($(compgen -W "-t --tcp -u --udp -w --raw -x --unix -4 --ipv4 -6 --ipv6 -f --family -A --query -l --listening -a --all -e --extended -m --memory -i --info -o --options -p --processes -n --numeric -r --resolve --resolver-threads --resolve-timeout -N --netns --netns-pid --all-netns -F --filter-file --save --load --json --jsonl -H --no-header -O --oneline -s --summary -E --events -V --version -h --help $1" -- "$cur"))
 		return
 	fi
 	case $prev in
@@ -47,7 +47,7 @@ _sockview_metrics()
 		COMPREPLY=($(compgen -W "$(ls /run/netns 2>/dev/null)" -- "$cur")); return ;;
 	esac
 	if [[ $cur == -* ]]; then
-		COMPREPLY=($(compgen -W "-t --tcp -u --udp -w --raw -x --unix -4 --ipv4 -6 --ipv6 -f --family -A --query -l --listening -a --all -e --extended -m --memory -i --info -o --options -p --processes -n --numeric -r --resolve --resolver-threads --resolve-timeout -N --netns --netns-pid --all-netns -F --filter-file --save --load --json --jsonl -H --no-header -O --oneline -s --summary -V --version --top --per-socket --max-series --openmetrics -h --help $1" -- "$cur"))
+		COMPREPLY=($(compgen -W "-t --tcp -u --udp -w --raw -x --unix -4 --ipv4 -6 --ipv6 -f --family -A --query -l --listening -a --all -e --extended -m --memory -i --info -o --options -p --processes -n --numeric -r --resolve --resolver-threads --resolve-timeout -N --netns --netns-pid --all-netns -F --filter-file --save --load --json --jsonl -H --no-header -O --oneline -s --summary -E --events -V --version --top --per-socket --max-series --openmetrics -h --help $1" -- "$cur"))
 		return
 	fi
 	case $prev in
@@ -71,7 +71,7 @@ _sockview_serve()
 		COMPREPLY=($(compgen -W "$(ls /run/netns 2>/dev/null)" -- "$cur")); return ;;
 	esac
 	if [[ $cur == -* ]]; then
-		COMPREPLY=($(compgen -W "-t --tcp -u --udp -w --raw -x --unix -4 --ipv4 -6 --ipv6 -f --family -A --query -l --listening -a --all -e --extended -m --memory -i --info -o --options -p --processes -n --numeric -r --resolve --resolver-threads --resolve-timeout -N --netns --netns-pid --all-netns -F --filter-file --save --load --json --jsonl -H --no-header -O --oneline -s --summary -V --version --top --per-socket --max-series --openmetrics --listen --scrape-timeout --max-connections -h --help $1" -- "$cur"))
+		COMPREPLY=($(compgen -W "-t --tcp -u --udp -w --raw -x --unix -4 --ipv4 -6 --ipv6 -f --family -A --query -l --listening -a --all -e --extended -m --memory -i --info -o --options -p --processes -n --numeric -r --resolve --resolver-threads --resolve-timeout -N --netns --netns-pid --all-netns -F --filter-file --save --load --json --jsonl -H --no-header -O --oneline -s --summary -E --events -V --version --top --per-socket --max-series --openmetrics --listen --scrape-timeout --max-connections -h --help $1" -- "$cur"))
 		return
 	fi
 	case $prev in

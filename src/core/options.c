@@ -250,6 +250,26 @@ static const struct sv_option list_opts[] = {
 	  ".IR /proc/net/snmp ,\n"
 	  "the counts come from the same dumps as the list, so they agree "
 	  "with it." },
+	{ 'E', "events", NULL, SV_HINT_NONE, NULL,
+	  "follow sockets as they are destroyed (TCP, UDP)",
+	  "Do not list: follow sockets as the kernel destroys them, each "
+	  "printed at\n"
+	  "once with its final record (its last state, queues and "
+	  ".BR tcp_info ),\n"
+	  "until interrupted (SIGINT or SIGTERM; exit status 0).\n"
+	  "The kernel announces TCP and UDP sockets only, on sock_diag's "
+	  "destroy\n"
+	  "groups, which need CAP_NET_ADMIN.\n"
+	  "The options and the filter select what is printed (every state "
+	  "unless\n"
+	  ".BR \\-l ,\n"
+	  ".B \\-a\n"
+	  "or a state says otherwise); with\n"
+	  ".B \\-\\-json\n"
+	  "or\n"
+	  ".BR \\-\\-jsonl ,\n"
+	  "one object a line (NDJSON).\n"
+	  "The table's columns widen as wider rows come." },
 	{ 'V', "version", NULL, SV_HINT_NONE, NULL,
 	  "print the version and exit",
 	  "Print the version and exit." },

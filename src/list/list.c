@@ -118,6 +118,9 @@ void sv_list_parse_opts(int argc, char **argv, struct list_opts *lo,
 		case 's':
 			lo->summary = true;
 			break;
+		case 'E':
+			lo->events = true;
+			break;
 		case 'V':
 			printf("sockview %s\n", sv_version);
 			exit(0);
@@ -212,8 +215,9 @@ void sv_list_parse_opts(int argc, char **argv, struct list_opts *lo,
 					&lo->filter, &ferr)) {
 		sv_usage_die("list: %s", ferr.msg);
 	}
-	/* ss -s counts every socket, whatever its state */
-	if (lo->summary && !states_set)
+	/* ss -s counts every socket, whatever its state; a destroyed
+	 * socket's last state is rarely a connected one */
+	if ((lo->summary || lo->events) && !states_set)
 		lo->states = SV_STATES_ALL;
 	if (query && !lo->protos)
 		sv_usage_die("list: -A %s selects no table", query);
@@ -458,6 +462,8 @@ int sv_cmd_list(int argc, char **argv)
 	int err;
 
 	sv_list_parse_opts(argc, argv, &lo, NULL);
+	if (lo.events)
+		return sv_list_events(&lo);
 	run.states = lo.states;
 	run.unix_types = lo.unix_types;
 	run.packet_types = lo.packet_types;

@@ -41,6 +41,7 @@ struct list_opts {
 	bool no_header;		  /* -H */
 	bool oneline;		  /* -O */
 	bool summary;		  /* -s */
+	bool events;		  /* -E */
 };
 
 struct sv_netns_entry;
@@ -105,6 +106,9 @@ void sv_list_run_free_containers(struct list_run *run);
 /* The socket passes filter f (pid and comm through run->procs). */
 bool sv_list_match(const struct list_run *run, const struct sv_filter *f,
 		   const struct sv_row *row);
+
+/* events.c: -E, until SIGINT or SIGTERM. */
+int sv_list_events(struct list_opts *lo);
 
 /* query.c: -A QUERY and -f FAMILY; die with a usage error. */
 void sv_list_query(struct list_opts *lo, const char *arg);

@@ -64,6 +64,8 @@ void sv_metrics_parse(int argc, char **argv, struct list_opts *lo,
 	};
 
 	sv_list_parse_opts(argc, argv, lo, &x);
+	if (lo->events)
+		sv_usage_die("metrics: -E does not apply to metrics");
 	if (lo->json || lo->save || lo->resolve || lo->summary ||
 	    lo->no_header || lo->oneline)
 		sv_usage_die("metrics: %s does not apply to metrics",
