@@ -452,6 +452,33 @@ static struct sv_render *list_render(const struct list_opts *lo,
 	return sv_table_new(out, show);
 }
 
+static const struct sv_proc_map *wait_procs(void *arg)
+{
+	struct list_run *run = arg;
+	int err = sv_list_join_procs(run, true);
+
+	if (err)
+		sv_die("cannot read the processes' sockets in /proc: %s",
+		       strerror(-err));
+	return run->procs;
+}
+
+/*
+ * -p on a table: /proc is scanned on threads while the kernel dumps,
+ * the owners filled in as the held rows are printed.  Not when anything
+ * needs them sooner: a filter on pid or comm, --save (the capture holds
+ * the map), containers, JSON (which streams its rows).
+ */
+static bool procs_later(const struct list_opts *lo,
+			const struct list_source *src, struct list_run *run)
+{
+	if (!lo->procs || !src->live || lo->json || lo->summary ||
+	    lo->save || lo->all_netns ||
+	    (lo->filter && sv_filter_needs_procs(lo->filter)))
+		return false;
+	return sv_table_defer_procs(run->render, wait_procs, run);
+}
+
 int sv_cmd_list(int argc, char **argv)
 {
 	static struct sv_out out;
@@ -472,6 +499,8 @@ int sv_cmd_list(int argc, char **argv)
 
 	run.filter = lo.filter;
 	run.show_procs = lo.procs;
+	run.render = list_render(&lo, &out);
+	run.defer_procs = procs_later(&lo, src, &run);
 	err = src->tables(src, &lo, &run,
 			  lo.procs || (lo.filter && sv_filter_needs_procs(lo.filter)),
 			  true);
@@ -495,7 +524,6 @@ int sv_cmd_list(int argc, char **argv)
 		pending = sv_resolver_pending(run.resolver) > 0;
 	}
 
-	run.render = list_render(&lo, &out);
 	/* a capture's ids name another moment's (or host's) cgroups */
 	run.want_cgpaths = !lo.summary && !lo.load &&
 			   (lo.json || (lo.show & SV_SHOW_EXT));

@@ -55,6 +55,10 @@ struct list_run {
 	bool want_cgpaths; /* the output shows cgroup paths */
 	struct sv_proc_map *procs;
 	bool show_procs;
+	/* the owners are scanned on threads during the dump (tables()
+	 * starts it, sv_list_join_procs() waits) */
+	bool defer_procs;
+	struct sv_proc_scan *proc_scan;
 	struct sv_resolver *resolver;
 	const struct sv_filter *filter;
 	bool check; /* the kernel's verdict is not final: check here too */

@@ -41,6 +41,10 @@ struct list_source *sv_list_source_capture(const struct list_opts *lo);
  * asked for.  Dies with a message when it cannot be opened. */
 struct list_source *sv_list_source_open(const struct list_opts *lo);
 
+/* The scan tables() started for run->defer_procs: run->procs once it
+ * ends; note: say what could not be read.  0, or -errno. */
+int sv_list_join_procs(struct list_run *run, bool note);
+
 /* Dies with a clear message for an inconsistent or overrun dump. */
 void sv_list_dump_error(unsigned proto, unsigned family, int err);
 

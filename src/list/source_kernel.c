@@ -54,27 +54,52 @@ void sv_list_enter_netns(const struct list_opts *lo)
 		       strerror(-err));
 }
 
+/* Threads that scan /proc beside the dump: the scan is mostly the
+ * kernel's work, which they spread over the cores. */
+#define PROC_SCAN_THREADS 2
+
+static void unreadable_note(const struct list_run *run, bool note)
+{
+	size_t n = sv_proc_map_unreadable(run->procs);
+
+	if (n && note)
+		sv_note("%zu process%s could not be read (not permitted); "
+			"their sockets show no process",
+			n, n == 1 ? "" : "es");
+}
+
 /* /proc is the pid namespace's, so owners are found whatever network
  * namespace their sockets live in. */
 static int kernel_tables(struct list_source *src, const struct list_opts *lo,
 			 struct list_run *run, bool procs, bool note)
 {
-	size_t n;
 	int err;
 
 	(void)src;
 	(void)lo;
 	if (!procs)
 		return 0;
+	if (run->defer_procs)
+		return sv_proc_scan_start(&run->proc_scan, NULL,
+					  PROC_SCAN_THREADS);
 	err = sv_proc_map_build(&run->procs, NULL);
 	if (err)
 		return err;
-	n = sv_proc_map_unreadable(run->procs);
-	if (n && note)
-		sv_note("%zu process%s could not be read (not permitted); "
-			"their sockets show no process",
-			n, n == 1 ? "" : "es");
+	unreadable_note(run, note);
 	return 0;
+}
+
+int sv_list_join_procs(struct list_run *run, bool note)
+{
+	int err;
+
+	if (!run->proc_scan)
+		return 0;
+	err = sv_proc_scan_join(run->proc_scan, &run->procs);
+	run->proc_scan = NULL;
+	if (!err)
+		unreadable_note(run, note);
+	return err;
 }
 
 static void dump_one(struct sv_diag *d, const struct sv_diag_req *req,

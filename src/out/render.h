@@ -30,6 +30,17 @@ struct sv_render *sv_json_new(struct sv_out *o, enum sv_json_style style);
  * SV_TABLE_* flags. */
 struct sv_render *sv_table_new(struct sv_out *o, unsigned show);
 
+/*
+ * -p, with the owners found while the rows come: the owners column,
+ * when it is the last (its width pads nothing), is filled at end() from
+ * the map wait(arg) returns then (NULL: no owners known).  false when
+ * it is not last: the owners must be joined before the rows.
+ */
+struct sv_proc_map;
+bool sv_table_defer_procs(struct sv_render *r,
+			  const struct sv_proc_map *(*wait)(void *arg),
+			  void *arg);
+
 /* -s: counts per table, family and state, printed at end() as text or
  * one JSON object. */
 struct sv_render *sv_summary_new(struct sv_out *o, bool json, unsigned protos);

@@ -23,6 +23,8 @@
 /* Separators inside the held text; escaped cells never contain them. */
 #define CELL_END '\x1f'
 #define ROW_END '\x1e'
+/* An owners cell filled at output time: the mark, then the inode. */
+#define PROCS_LATER '\x1d'
 
 struct table_render {
 	struct sv_render r;
@@ -38,7 +40,37 @@ struct table_render {
 	struct sv_strbuf rows; /* held rows */
 	FILE *spill;	       /* rows past SPILL_AT */
 	struct sv_strbuf row;  /* the row being built */
+	/* -p with the owners found while the rows come: the last column
+	 * holds inodes until end() has the map from wait() */
+	const struct sv_proc_map *(*wait)(void *arg);
+	void *wait_arg;
+	const struct sv_proc_map *procs;
+	struct sv_strbuf cell;
 };
+
+/* ss's form: users:(("comm",pid=N,fd=N),...) */
+static void procs_text(struct sv_strbuf *b, const struct sv_proc_ref *procs,
+		       size_t n)
+{
+	char num[24];
+	size_t i;
+
+	if (!n) {
+		sv_strbuf_addc(b, '-');
+		return;
+	}
+	sv_strbuf_adds(b, "users:(");
+	for (i = 0; i < n; i++) {
+		sv_strbuf_adds(b, i ? ",(\"" : "(\"");
+		sv_term_escape(b, procs[i].comm, strlen(procs[i].comm));
+		sv_strbuf_adds(b, "\",pid=");
+		sv_strbuf_add(b, num, sv_u64_to_text((uint64_t)procs[i].pid, num));
+		sv_strbuf_adds(b, ",fd=");
+		sv_strbuf_add(b, num, sv_u64_to_text((uint64_t)procs[i].fd, num));
+		sv_strbuf_addc(b, ')');
+	}
+	sv_strbuf_addc(b, ')');
+}
 
 static void cell_text(struct sv_strbuf *b, const struct sv_row *row,
 		      const struct sv_field *f)
@@ -86,22 +118,7 @@ static void cell_text(struct sv_strbuf *b, const struct sv_row *row,
 			sv_strbuf_addc(b, '-');
 		break;
 	case SV_V_PROCS:
-		/* ss's form: users:(("comm",pid=N,fd=N),...) */
-		if (!v.u) {
-			sv_strbuf_addc(b, '-');
-			break;
-		}
-		sv_strbuf_adds(b, "users:(");
-		for (i = 0; i < v.u; i++) {
-			sv_strbuf_adds(b, i ? ",(\"" : "(\"");
-			sv_term_escape(b, v.procs[i].comm, strlen(v.procs[i].comm));
-			sv_strbuf_adds(b, "\",pid=");
-			sv_strbuf_add(b, num, sv_u64_to_text((uint64_t)v.procs[i].pid, num));
-			sv_strbuf_adds(b, ",fd=");
-			sv_strbuf_add(b, num, sv_u64_to_text((uint64_t)v.procs[i].fd, num));
-			sv_strbuf_addc(b, ')');
-		}
-		sv_strbuf_addc(b, ')');
+		procs_text(b, v.procs, v.u);
 		break;
 	}
 }
@@ -158,6 +175,22 @@ static void detail_text(const struct table_render *t, struct sv_strbuf *b,
 	}
 }
 
+/* The owners of the inode written (in decimal, n bytes) at p. */
+static void procs_cell(struct table_render *t, const char *p, size_t n)
+{
+	const struct sv_proc_ref *procs = NULL;
+	uint64_t ino = 0;
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++)
+		ino = ino * 10 + (uint64_t)(p[i] - '0');
+	if (t->procs)
+		procs = sv_proc_map_find(t->procs, ino, &k);
+	t->cell.len = 0;
+	procs_text(&t->cell, procs, procs ? k : 0);
+	sv_out_mem(t->o, t->cell.p, t->cell.len);
+}
+
 static void emit_row(struct table_render *t, const char *p, const char *end)
 {
 	size_t c = 0;
@@ -169,6 +202,13 @@ static void emit_row(struct table_render *t, const char *p, const char *end)
 		if (!e)
 			break;
 		n = (size_t)(e - p);
+		if (n && *p == PROCS_LATER) {
+			/* the last column: its width pads nothing */
+			procs_cell(t, p + 1, n - 1);
+			p = e + 1;
+			c++;
+			continue;
+		}
 		w = sv_text_width(p, n);
 		sv_out_mem(t->o, p, n);
 		p = e + 1;
@@ -223,6 +263,20 @@ static void add_row(struct table_render *t, struct sv_strbuf *row)
 	}
 }
 
+/* The owners column while the scan runs: a socket with an inode gets
+ * the mark and its inode; one without has no owner ('-', as joined). */
+static void later_cell(struct sv_strbuf *b, const struct sv_row *row)
+{
+	char num[24];
+
+	if (!(row->s->has & SV_HAS_INODE) || !row->s->inode) {
+		sv_strbuf_addc(b, '-');
+		return;
+	}
+	sv_strbuf_addc(b, PROCS_LATER);
+	sv_strbuf_add(b, num, sv_u64_to_text(row->s->inode, num));
+}
+
 static void build_row(struct table_render *t, const struct sv_row *row)
 {
 	struct sv_strbuf *b = &t->row;
@@ -232,6 +286,11 @@ static void build_row(struct table_render *t, const struct sv_row *row)
 	for (c = 0; c < t->ncols; c++) {
 		size_t start = b->len, w;
 
+		if (t->wait && c + 1 == t->ncols) {
+			later_cell(b, row);
+			sv_strbuf_addc(b, CELL_END);
+			continue;
+		}
 		cell_text(b, row, t->cols[c]);
 		w = sv_text_width(b->p + start, b->len - start);
 		if (w > t->width[c])
@@ -260,6 +319,8 @@ static void table_end(struct sv_render *r)
 	size_t cap = 0;
 	ssize_t n;
 
+	if (t->wait)
+		t->procs = t->wait(t->wait_arg);
 	if (!t->spill) {
 		emit_all(t, t->rows.p, t->rows.p + t->rows.len);
 		t->rows.len = 0;
@@ -284,6 +345,7 @@ static void table_free(struct sv_render *r)
 		fclose(t->spill);
 	sv_strbuf_free(&t->rows);
 	sv_strbuf_free(&t->row);
+	sv_strbuf_free(&t->cell);
 	free(t->cols);
 	free(t->detail);
 	free(t->width);
@@ -302,6 +364,19 @@ static void detail_fields(struct table_render *t)
 		if (sv_fields[order[i]].show & SV_SHOW_INFO)
 			t->detail[t->ndetail++] = &sv_fields[order[i]];
 	free(order);
+}
+
+bool sv_table_defer_procs(struct sv_render *r,
+			  const struct sv_proc_map *(*wait)(void *arg),
+			  void *arg)
+{
+	struct table_render *t = (struct table_render *)r;
+
+	if (!t->ncols || !(t->cols[t->ncols - 1]->show & SV_SHOW_PROC))
+		return false;
+	t->wait = wait;
+	t->wait_arg = arg;
+	return true;
 }
 
 struct sv_render *sv_table_new(struct sv_out *o, unsigned show)

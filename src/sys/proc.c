@@ -2,6 +2,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -185,6 +187,196 @@ static int build_index(struct sv_proc_map *m)
 		if (sv_imap_put(&m->index, m->v[i].inode, (uint32_t)i))
 			return -ENOMEM;
 	}
+	return 0;
+}
+
+/*
+ * The scan on threads: /proc is listed first, then each thread takes the
+ * next process (descriptor counts differ by thousands, so halves would
+ * not balance) into a map of its own; the maps are merged at the join.
+ * Most of the cost is the kernel's (getdents, readlinkat), which threads
+ * on other cores do beside the caller's sock_diag dump.
+ */
+struct scan_part {
+	struct sv_proc_scan *scan;
+	struct sv_proc_map m;
+	pthread_t t;
+	bool started;
+};
+
+struct sv_proc_scan {
+	int procfd;
+	int *pids;
+	size_t npids, next;
+	pthread_mutex_t mu;
+	bool stop; /* a thread failed: the others stop too */
+	size_t nparts;
+	/* one more than the threads: the joining thread's own */
+	struct scan_part part[SV_PROC_SCAN_MAX_THREADS + 1];
+	int err;
+};
+
+static bool scan_next(struct sv_proc_scan *sc, int *pid)
+{
+	bool more;
+
+	pthread_mutex_lock(&sc->mu);
+	more = !sc->stop && sc->next < sc->npids;
+	if (more)
+		*pid = sc->pids[sc->next++];
+	pthread_mutex_unlock(&sc->mu);
+	return more;
+}
+
+static void *scan_worker(void *arg)
+{
+	struct scan_part *p = arg;
+	struct sv_proc_scan *sc = p->scan;
+	char name[16];
+	int pid;
+
+	while (scan_next(sc, &pid)) {
+		snprintf(name, sizeof(name), "%d", pid);
+		scan_pid(&p->m, sc->procfd, name, pid);
+		if (p->m.err) {
+			pthread_mutex_lock(&sc->mu);
+			sc->stop = true;
+			pthread_mutex_unlock(&sc->mu);
+			break;
+		}
+	}
+	return NULL;
+}
+
+/* The process ids in /proc, in its order. */
+static int list_pids(struct sv_proc_scan *sc)
+{
+	int dirfd = dup(sc->procfd);
+	DIR *d = dirfd < 0 ? NULL : fdopendir(dirfd);
+	struct dirent *de;
+	size_t cap = 0;
+	int err = 0;
+
+	if (!d) {
+		err = -errno;
+		if (dirfd >= 0)
+			close(dirfd);
+		return err;
+	}
+	while ((de = readdir(d))) {
+		char *end;
+		long pid = strtol(de->d_name, &end, 10);
+
+		if (*end || pid <= 0 || pid > INT32_MAX)
+			continue;
+		if (sv_grow((void **)&sc->pids, &cap, sc->npids + 1,
+			    sizeof(*sc->pids))) {
+			err = -ENOMEM;
+			break;
+		}
+		sc->pids[sc->npids++] = (int)pid;
+	}
+	closedir(d);
+	return err;
+}
+
+int sv_proc_scan_start(struct sv_proc_scan **out, const char *proc_root,
+		       unsigned nthreads)
+{
+	struct sv_proc_scan *sc = calloc(1, sizeof(*sc));
+	size_t i;
+	int err;
+
+	if (!sc)
+		return -ENOMEM;
+	if (nthreads < 1)
+		nthreads = 1;
+	if (nthreads > SV_PROC_SCAN_MAX_THREADS)
+		nthreads = SV_PROC_SCAN_MAX_THREADS;
+	pthread_mutex_init(&sc->mu, NULL);
+	sc->procfd = open(proc_root ? proc_root : "/proc",
+			  O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (sc->procfd < 0) {
+		err = -errno;
+		pthread_mutex_destroy(&sc->mu);
+		free(sc);
+		return err;
+	}
+	err = list_pids(sc);
+	for (i = 0; !err && i < nthreads; i++) {
+		struct scan_part *p = &sc->part[i];
+
+		p->scan = sc;
+		if (pthread_create(&p->t, NULL, scan_worker, p))
+			break; /* fewer threads: the join scans the rest */
+		p->started = true;
+	}
+	sc->nparts = i;
+	sc->err = err;
+	*out = sc;
+	return 0;
+}
+
+/* Part p's entries and comm names appended to m. */
+static int merge_part(struct sv_proc_map *m, const struct sv_proc_map *p)
+{
+	uint32_t base = (uint32_t)m->pool_len;
+	size_t i;
+
+	if (p->pool_len &&
+	    sv_grow((void **)&m->pool, &m->pool_cap, m->pool_len + p->pool_len, 1))
+		return -ENOMEM;
+	if (p->pool_len)
+		memcpy(m->pool + m->pool_len, p->pool, p->pool_len);
+	m->pool_len += p->pool_len;
+	if (p->n && sv_grow((void **)&m->v, &m->cap, m->n + p->n, sizeof(*m->v)))
+		return -ENOMEM;
+	for (i = 0; i < p->n; i++) {
+		m->v[m->n] = p->v[i];
+		m->v[m->n++].comm += base;
+	}
+	m->unreadable += p->unreadable;
+	return 0;
+}
+
+int sv_proc_scan_join(struct sv_proc_scan *sc, struct sv_proc_map **out)
+{
+	struct sv_proc_map *m = calloc(1, sizeof(*m));
+	int err = sc->err;
+	size_t i;
+
+	/* the joining thread takes what is left rather than wait (all of
+	 * it when no thread could start) */
+	if (!err) {
+		sc->part[sc->nparts].scan = sc;
+		scan_worker(&sc->part[sc->nparts++]);
+	}
+	for (i = 0; i < sc->nparts; i++)
+		if (sc->part[i].started)
+			pthread_join(sc->part[i].t, NULL);
+	if (!m && !err)
+		err = -ENOMEM;
+	for (i = 0; i < sc->nparts; i++) {
+		struct sv_proc_map *p = &sc->part[i].m;
+
+		if (!err && p->err)
+			err = p->err;
+		if (!err)
+			err = merge_part(m, p);
+		free(p->v);
+		free(p->pool);
+	}
+	close(sc->procfd);
+	free(sc->pids);
+	pthread_mutex_destroy(&sc->mu);
+	free(sc);
+	if (!err)
+		err = sv_proc_map_finish(m);
+	if (err) {
+		sv_proc_map_free(m);
+		return err;
+	}
+	*out = m;
 	return 0;
 }
 

@@ -26,6 +26,18 @@ const struct sv_proc_ref *sv_proc_map_find(const struct sv_proc_map *m,
 					   uint64_t inode, size_t *n);
 void sv_proc_map_free(struct sv_proc_map *m);
 
+/*
+ * The same scan on nthreads threads (at most SV_PROC_SCAN_MAX_THREADS)
+ * while the caller does something else; join waits for them and gives
+ * the map sv_proc_map_build() would have.  Start fails only when /proc
+ * cannot be opened; join always frees the scan.
+ */
+#define SV_PROC_SCAN_MAX_THREADS 8
+struct sv_proc_scan;
+int sv_proc_scan_start(struct sv_proc_scan **out, const char *proc_root,
+		       unsigned nthreads);
+int sv_proc_scan_join(struct sv_proc_scan *sc, struct sv_proc_map **out);
+
 /* A map built by hand (from a capture): add entries, then finish. */
 struct sv_proc_map *sv_proc_map_new(void);
 int sv_proc_map_add(struct sv_proc_map *m, uint64_t inode, int pid, int fd,
