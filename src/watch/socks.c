@@ -163,12 +163,17 @@ static void unseen_data(struct sv_watch *w, struct wsock *ws)
 		.interest = -1,
 		.kernel_time = true,
 	};
+	uint64_t seen = ws->edge.rx_known ? ws->edge.rx_bytes : 0;
 
+	/* bytes_received counts the peer's FIN as one byte: one more byte
+	 * than a wakeup showed, with no end of file reported, is that FIN
+	 * (a lone unseen byte of data is taken for it too) */
+	if (!ws->edge.eof)
+		seen++;
 	if (s->proto != SV_PROTO_TCP ||
 	    s->tcpi_len < offsetof(struct sv_tcp_info, bytes_received) +
 				  sizeof(s->tcpi.bytes_received) ||
-	    !s->tcpi.bytes_received ||
-	    (ws->edge.rx_known && s->tcpi.bytes_received <= ws->edge.rx_bytes))
+	    s->tcpi.bytes_received <= seen)
 		return;
 	ms = s->tcpi.last_data_recv;
 	e.time_ns = sv_edges_ago(now, (uint32_t)ms);
