@@ -153,6 +153,43 @@ static uint8_t edge_kind(const struct wsock *ws)
 #define LOOK_MAX_MS 16
 #define LOOK_FOR_MS 2000
 
+/*
+ * A listener's edge can vanish before sockview sees it: epoll reports
+ * state, and when the target accepts before sockview's loop polls its
+ * epoll instance (libuv's epoll asks ours whether anything is ready, and
+ * ours drops an entry whose socket is no longer readable), neither the
+ * edge nor a wakeup is left.  So while the target listens and holds few
+ * sockets, the fd table is also read every IDLE_LOOK_MS: a connection
+ * accepted after a quiet spell is found within that, not at the tick.
+ */
+#define IDLE_LOOK_MS 50
+#define IDLE_LOOK_MAX_SOCKETS 1024
+
+static void on_look(uv_timer_t *t);
+
+static bool has_listener(const struct sv_watch *w)
+{
+	size_t i;
+
+	for (i = 0; i < w->nsocks; i++) {
+		const struct wsock *ws = w->socks[i];
+
+		if ((ws->have || ws->named) && ws->cur.state == SV_TCP_LISTEN &&
+		    ws->proto == SV_PROTO_TCP)
+			return true;
+	}
+	return false;
+}
+
+void sv_watch_idle_look(struct sv_watch *w)
+{
+	if (w->stopping || !w->ready_ok || w->look_delay_ms ||
+	    uv_is_active((uv_handle_t *)&w->look_timer) ||
+	    w->scan.n > IDLE_LOOK_MAX_SOCKETS || !has_listener(w))
+		return;
+	uv_timer_start(&w->look_timer, on_look, IDLE_LOOK_MS, 0);
+}
+
 static void on_look(uv_timer_t *t)
 {
 	struct sv_watch *w = t->data;
@@ -174,6 +211,7 @@ static void on_look(uv_timer_t *t)
 	if ((!w->accepts_due && !w->closings) || now >= w->look_until_ns) {
 		w->accepts_due = 0;
 		w->look_delay_ms = 0;
+		sv_watch_idle_look(w);
 		return;
 	}
 	w->look_delay_ms = w->look_delay_ms ? 2 * w->look_delay_ms : 1;

@@ -163,8 +163,10 @@ static void finish_tick(struct sv_watch *w)
 		sv_watch_rates(ws);
 		sv_watch_diff(w, ws);
 	}
-	if (!w->stopping)
+	if (!w->stopping) {
 		edge_window(w);
+		sv_watch_idle_look(w);
+	}
 	if (!w->stopping) {
 		sv_watch_hooks_tick(w);
 		if (w->mode == SV_WATCH_JSON)

@@ -228,6 +228,8 @@ void sv_watch_register(struct sv_watch *w, struct wsock *ws);
 void sv_watch_on_ready(uv_poll_t *p, int status, int events);
 void sv_watch_drain_ready(struct sv_watch *w);
 void sv_watch_look_for_accept(struct sv_watch *w);
+/* The slow look of a listening target between bursts (readiness.c). */
+void sv_watch_idle_look(struct sv_watch *w);
 void sv_watch_rename(struct sv_watch *w, struct wsock *ws);
 /* A held hangup whose socket the target still holds: said now. */
 void sv_watch_release_hangups(struct sv_watch *w, struct wsock *ws);
