@@ -188,20 +188,14 @@ void sv_watch_closed(struct sv_watch *w, struct wsock *ws, const char *source)
 		.source = source,
 		.interest = -1,
 		.final = source != NULL,
-		.time_ns = ws->fd_gone_ns,
-	};
-	struct sv_watch_ev open = {
-		.event = "open",
-		.ws = ws,
-		.interest = -1,
-		.time_ns = ws->found_ns,
 	};
 	uint32_t i;
 
 	if (!w->stopping) {
 		/* gone before a tick read it: open, then close */
 		if (ws->pending_open) {
-			sv_watch_emit(w, &open);
+			sv_watch_event_sock(w, "open", ws, NULL, NULL, NULL,
+					    NULL, 0);
 			/* what was there when we registered it */
 			sv_watch_edges(w, ws, ws->reg_edges, ws->nreg_edges);
 			ws->nreg_edges = 0;
@@ -235,8 +229,9 @@ static void missed_accepts(struct sv_watch *w, size_t first_new)
 		for (i = first_new; i < w->nsocks; i++) {
 			struct wsock *ws = w->socks[i];
 
-			if (ws->family != l->family || ws->port != l->port ||
-			    !ws->pending_open)
+			/* all found by this scan (the first scan's are no
+			 * accepts: missed_accepts does not run for it) */
+			if (ws->family != l->family || ws->port != l->port)
 				continue;
 			/* explained by an edge we saw, or one we missed */
 			if (l->edges_unclaimed)
@@ -253,8 +248,8 @@ static void read_destroyed(struct sv_watch *w);
  * A connection whose peer's name we never learnt (it was closed by the
  * time we found it) left the fd table: its destroy message has the
  * addresses and final record and is on its way, late by up to a few
- * hundred milliseconds on a busy machine.  Its close waits for it,
- * stamped with the time the fd table showed it, at most DESTROY_WAIT_MS.
+ * hundred milliseconds on a busy machine.  Its close waits for it, at
+ * most DESTROY_WAIT_MS.
  */
 #define DESTROY_WAIT_MS 500
 
@@ -267,7 +262,6 @@ bool sv_watch_close_later(struct sv_watch *w, struct wsock *ws)
 		return false;
 	if (!ws->fd_gone_mono) {
 		ws->fd_gone_mono = now;
-		ws->fd_gone_ns = sv_watch_now_ns();
 		if (!ws->closing) {
 			ws->closing = true;
 			w->closings++;
@@ -313,8 +307,6 @@ int sv_watch_scan_fds(struct sv_watch *w)
 		ws->fd = t->fd;
 		ws->seen_scan = w->scan_gen;
 	}
-	if (w->new_socks && w->ready_ok)
-		missed_accepts(w, first_new);
 	for (i = first_new; i < w->nsocks && !w->stopping; i++) {
 		struct wsock *ws = w->socks[i];
 
@@ -334,6 +326,9 @@ int sv_watch_scan_fds(struct sv_watch *w)
 			ws->nreg_edges = 0;
 		}
 	}
+	/* after the opens, stamped when found: times never go back */
+	if (w->new_socks && w->ready_ok)
+		missed_accepts(w, first_new);
 	for (i = 0; i < w->nsocks; i++)
 		if (w->socks[i]->seen_scan != w->scan_gen)
 			break;

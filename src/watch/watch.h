@@ -34,9 +34,8 @@ struct wsock {
 	bool named;	    /* or at least the names the socket gave us */
 	bool unnamed;	    /* inet without a port yet: ask again */
 	bool peer_unknown;  /* TCP whose peer's name is gone or not yet */
-	uint64_t fd_gone_ns;   /* left the fd table then (wall clock), its
-				* close waits for the destroy message */
-	uint64_t fd_gone_mono; /* the same, monotonic */
+	uint64_t fd_gone_mono; /* left the fd table then: its close waits
+				* for the destroy message */
 	bool closing;	    /* a hangup: look until the target closes it */
 	bool cookie_known;  /* in by_cookie */
 	bool touched;	    /* readiness edges since its last reply */
