@@ -10,15 +10,16 @@ set -eu
 # Python and Node.js, the documentation checks (mandoc, zsh, fish),
 # valgrind, the fuzz replay's clang, the static analysers and promtool
 # and the server (in prometheus) for the metrics and serve tests;
-# libmicrohttpd is serve's HTTP server.
+# libmicrohttpd is serve's HTTP server; kmod for the tests that load a
+# congestion control module.
 APT_PKGS="git make gcc libc6-dev pkg-config libmnl-dev libnl-3-dev
 	libnl-route-3-dev libuv1-dev libmicrohttpd-dev libcmocka-dev iproute2 jq python3
 	procps util-linux mandoc zsh fish nodejs valgrind cppcheck clang-tidy
-	clang libclang-rt-dev net-tools prometheus tcpdump strace"
+	clang libclang-rt-dev net-tools prometheus tcpdump strace kmod"
 DNF_PKGS="git make gcc pkgconf-pkg-config libmnl-devel libnl3-devel
 	libuv-devel libmicrohttpd-devel libcmocka-devel iproute jq python3 procps-ng util-linux
 	mandoc zsh fish nodejs valgrind cppcheck clang-tools-extra clang
-	compiler-rt net-tools tcpdump strace"
+	compiler-rt net-tools tcpdump strace kmod"
 
 if [ "$(id -u)" = 0 ]; then
 	as_root=
