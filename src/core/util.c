@@ -108,28 +108,59 @@ static const char digits2[201] = "0001020304050607080910111213141516171819202122
 				 "50515253545556575859606162636465666768697071727374"
 				 "75767778798081828384858687888990919293949596979899";
 
-size_t sv_u64_to_text(uint64_t v, char *buf)
+/* Digits of v, by comparisons: a division per digit cost more than
+ * the digits' own writing. */
+static size_t u64_len(uint64_t v)
 {
 	size_t n = 1;
-	uint64_t t;
-	char *p;
 
-	for (t = v; t >= 10; t /= 10)
-		n++;
+	/* UINT64_MAX / 10^10 / 10^5 is below 10^5 */
+	if (v >= 10000000000ull) {
+		v /= 10000000000ull;
+		n += 10;
+	}
+	if (v >= 100000) {
+		v /= 100000;
+		n += 5;
+	}
+	return n + (v >= 10) + (v >= 100) + (v >= 1000) + (v >= 10000);
+}
+
+size_t sv_u64_to_text(uint64_t v, char *buf)
+{
+	size_t n;
+	char *p;
+	uint32_t w;
+
+	if (v < 10) {
+		buf[0] = (char)('0' + v);
+		buf[1] = '\0';
+		return 1;
+	}
+	n = u64_len(v);
 	p = buf + n;
 	*p = '\0';
-	while (v >= 100) {
+	while (v > UINT32_MAX) {
 		unsigned d = (unsigned)(v % 100) * 2;
 
 		v /= 100;
 		*--p = digits2[d + 1];
 		*--p = digits2[d];
 	}
-	if (v >= 10) {
-		*--p = digits2[v * 2 + 1];
-		*--p = digits2[v * 2];
+	/* 32-bit divisions from here: much cheaper than 64-bit ones */
+	w = (uint32_t)v;
+	while (w >= 100) {
+		unsigned d = (w % 100) * 2;
+
+		w /= 100;
+		*--p = digits2[d + 1];
+		*--p = digits2[d];
+	}
+	if (w >= 10) {
+		*--p = digits2[w * 2 + 1];
+		*--p = digits2[w * 2];
 	} else {
-		*--p = (char)('0' + v);
+		*--p = (char)('0' + w);
 	}
 	return n;
 }

@@ -69,12 +69,17 @@ static inline char *sv_out_reserve(struct sv_out *o, size_t n)
 	return o->buf + o->len;
 }
 
+/* Written in place: no copy from a scratch buffer. */
 static inline void sv_out_u64(struct sv_out *o, uint64_t v)
 {
-	char tmp[24];
-	size_t n = sv_u64_to_text(v, tmp);
+	char *p = sv_out_reserve(o, 24);
 
-	sv_out_mem(o, tmp, n);
+	if (v < 10) {
+		*p = (char)('0' + v);
+		o->len++;
+		return;
+	}
+	o->len += sv_u64_to_text(v, p);
 }
 
 #endif
