@@ -751,7 +751,7 @@ static bool get_seq(const struct sv_row *r, const struct sv_field *f,
 	  get_mptcpi }
 
 #define CC(obj, key, kind, idx, unit, desc)                                     \
-	{ key, obj, key, ST, SV_SHOW_INFO, SV_CC_##kind << 8 | idx, 0, unit,   \
+	{ key, obj, key, ST, SV_SHOW_INFO, SV_CC_##kind << 8 | (idx), 0, unit, \
 	  desc, get_cc }
 
 #define SEQF(key, idx, desc)                                                   \

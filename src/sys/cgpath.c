@@ -118,6 +118,7 @@ static int find_cgroup2(char *buf)
 	char line[4096], dir[4096], type[64];
 	int err = -ENOENT;
 
+	_Static_assert(sizeof(dir) <= PATH_MAX, "a mount point fits buf");
 	if (!f)
 		return -errno;
 	while (fgets(line, sizeof(line), f)) {
@@ -125,11 +126,10 @@ static int find_cgroup2(char *buf)
 		    strcmp(type, "cgroup2"))
 			continue;
 		unescape(dir);
-		if (strlen(dir) < PATH_MAX) {
-			strcpy(buf, dir);
-			err = 0;
-			break;
-		}
+		/* dir is shorter than PATH_MAX: it came from 4095 bytes */
+		memcpy(buf, dir, strlen(dir) + 1);
+		err = 0;
+		break;
 	}
 	fclose(f);
 	return err;
