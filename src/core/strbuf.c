@@ -23,24 +23,6 @@ void sv_strbuf_grow(struct sv_strbuf *b, size_t extra)
 	b->cap = want;
 }
 
-void sv_strbuf_add(struct sv_strbuf *b, const void *p, size_t n)
-{
-	sv_strbuf_grow(b, n);
-	memcpy(b->p + b->len, p, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-void sv_strbuf_addc(struct sv_strbuf *b, char c)
-{
-	sv_strbuf_add(b, &c, 1);
-}
-
-void sv_strbuf_adds(struct sv_strbuf *b, const char *s)
-{
-	sv_strbuf_add(b, s, strlen(s));
-}
-
 void sv_strbuf_free(struct sv_strbuf *b)
 {
 	free(b->p);

@@ -3,6 +3,7 @@
 #define SV_STRBUF_H
 
 #include <stddef.h>
+#include <string.h>
 
 /* A growable byte string, reused across rows so it stops growing. */
 struct sv_strbuf {
@@ -10,10 +11,31 @@ struct sv_strbuf {
 	size_t len, cap;
 };
 
+/* Room for extra more bytes and a NUL. */
 void sv_strbuf_grow(struct sv_strbuf *b, size_t extra);
-void sv_strbuf_add(struct sv_strbuf *b, const void *p, size_t n);
-void sv_strbuf_addc(struct sv_strbuf *b, char c);
-void sv_strbuf_adds(struct sv_strbuf *b, const char *s);
 void sv_strbuf_free(struct sv_strbuf *b);
+
+/* Inline: a table row is built of hundreds of small pieces. */
+static inline void sv_strbuf_add(struct sv_strbuf *b, const void *p, size_t n)
+{
+	if (b->len + n + 1 > b->cap)
+		sv_strbuf_grow(b, n);
+	memcpy(b->p + b->len, p, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+static inline void sv_strbuf_addc(struct sv_strbuf *b, char c)
+{
+	if (b->len + 2 > b->cap)
+		sv_strbuf_grow(b, 1);
+	b->p[b->len++] = c;
+	b->p[b->len] = '\0';
+}
+
+static inline void sv_strbuf_adds(struct sv_strbuf *b, const char *s)
+{
+	sv_strbuf_add(b, s, strlen(s));
+}
 
 #endif

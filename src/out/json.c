@@ -52,11 +52,7 @@ struct sv_json_fields {
 struct json_op {
 	const struct sv_field *f;
 	const struct json_key *k;
-	uint64_t mask;	/* tcp_info: the value's bits of 8 bytes read */
-	uint16_t arg;	/* tcp_info: offset */
-	uint8_t size;	/* tcp_info: bytes */
 	bool tcpi;
-	bool wide;	/* tcp_info: 8 bytes from arg lie inside it */
 };
 
 static struct sv_json_fields *table_keys;
@@ -101,11 +97,6 @@ struct sv_json_fields *sv_json_fields_new(const struct sv_field *t, size_t n)
 		op->f = f;
 		op->k = &jf->keys[jf->order[i]];
 		op->tcpi = op->k->tcpi;
-		op->arg = f->arg;
-		op->size = f->size;
-		op->mask = f->size >= 8 ? UINT64_MAX
-					: ((uint64_t)1 << (8 * f->size)) - 1;
-		op->wide = (size_t)f->arg + 8 <= sizeof(struct sv_tcp_info);
 	}
 	return jf;
 }
@@ -280,25 +271,6 @@ static bool wanted(const struct sv_field *f, const char *const *only)
 	return false;
 }
 
-/* A tcp_info number: 8 bytes read and masked (little-endian) rather
- * than a switch on its width, whose branch mispredicted field by field. */
-static inline bool tcpi_value(const struct sv_sock *s, const struct json_op *op,
-			      uint64_t *v)
-{
-	if (s->tcpi_len < op->arg + op->size)
-		return false;
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	if (op->wide) {
-		uint64_t x;
-
-		memcpy(&x, (const unsigned char *)&s->tcpi + op->arg, 8);
-		*v = x & op->mask;
-		return true;
-	}
-#endif
-	return sv_field_tcpi(s, op->f, v);
-}
-
 static void members(struct sv_out *o, const struct sv_json_fields *jf,
 		    const struct sv_row *row, const char *const *only,
 		    bool *firstp)
@@ -319,7 +291,7 @@ static void members(struct sv_out *o, const struct sv_json_fields *jf,
 			continue;
 		/* plain tcp_info numbers, most of a socket's fields, are read
 		 * here directly: no call, no value struct */
-		if (op->tcpi ? !tcpi_value(s, op, &num) : !f->get(row, f, &v))
+		if (op->tcpi ? !sv_field_tcpi(s, f, &num) : !f->get(row, f, &v))
 			continue;
 		if (!same_obj(obj, f->obj)) {
 			if (obj)

@@ -26,6 +26,23 @@
 /* An owners cell filled at output time: the mark, then the inode. */
 #define PROCS_LATER '\x1d'
 
+/*
+ * A detail line field, with what its row needs worked out once: the
+ * object run it belongs to (where it ends), its heading on a listener
+ * and on any other socket, and whether it is a plain tcp_info number.
+ * A -i line is a hundred fields a socket: strcmp on object names and
+ * heading lookups were the largest cost of list -tanoiem.
+ */
+struct detail_field {
+	const struct sv_field *f;
+	const char *head, *listen_head;
+	uint8_t head_n, listen_head_n;
+	uint8_t obj_n;
+	bool tcpi;
+	bool obj_start; /* the first member of its object */
+	uint16_t obj_end; /* index past its object's last member */
+};
+
 struct table_render {
 	struct sv_render r;
 	struct sv_out *o;
@@ -35,7 +52,7 @@ struct table_render {
 	size_t *width;
 	bool info; /* -i detail lines */
 	bool oneline; /* -O: the details follow the columns */
-	const struct sv_field **detail; /* their fields, nested */
+	struct detail_field *detail; /* their fields, nested */
 	size_t ndetail;
 	struct sv_strbuf rows; /* held rows */
 	FILE *spill;	       /* rows past SPILL_AT */
@@ -123,21 +140,23 @@ static void cell_text(struct sv_strbuf *b, const struct sv_row *row,
 	}
 }
 
-static bool present(const struct sv_row *row, const struct sv_field *f)
+static bool present(const struct sv_row *row, const struct detail_field *d)
 {
 	struct sv_val v;
+	uint64_t u;
 
-	return f->get(row, f, &v);
+	return d->tcpi ? sv_field_tcpi(row->s, d->f, &u)
+		       : d->f->get(row, d->f, &v);
 }
 
 /* Whether any member of the object detail[i] starts has a value. */
 static bool obj_present(const struct table_render *t, size_t i,
 			const struct sv_row *row)
 {
-	const char *obj = t->detail[i]->obj;
+	size_t end = t->detail[i].obj_end;
 
-	for (; i < t->ndetail && !strcmp(t->detail[i]->obj, obj); i++)
-		if (present(row, t->detail[i]))
+	for (; i < end; i++)
+		if (present(row, &t->detail[i]))
 			return true;
 	return false;
 }
@@ -148,30 +167,38 @@ static bool obj_present(const struct table_render *t, size_t i,
 static void detail_text(const struct table_render *t, struct sv_strbuf *b,
 			const struct sv_row *row)
 {
-	const char *obj = NULL;
-	size_t i;
+	const struct sv_sock *s = row->s;
+	bool listen = s->state == SV_TCP_LISTEN, any = false;
+	char num[24];
+	size_t i = 0;
 
-	for (i = 0; i < t->ndetail; i++) {
-		const struct sv_field *f = t->detail[i];
+	while (i < t->ndetail) {
+		const struct detail_field *d = &t->detail[i];
+		uint64_t u;
 
-		if ((!obj || strcmp(obj, f->obj) != 0) &&
-		    !obj_present(t, i, row)) {
-			while (i + 1 < t->ndetail &&
-			       !strcmp(t->detail[i + 1]->obj, f->obj))
-				i++;
+		if (d->obj_start && !obj_present(t, i, row)) {
+			i = d->obj_end;
 			continue;
 		}
-
-		if (obj)
+		if (any)
 			sv_strbuf_addc(b, ' ');
-		if (!obj || strcmp(obj, f->obj) != 0) {
-			obj = f->obj;
-			sv_strbuf_adds(b, obj);
-			sv_strbuf_adds(b, ": ");
+		any = true;
+		if (d->obj_start) {
+			sv_strbuf_add(b, d->f->obj, d->obj_n);
+			sv_strbuf_add(b, ": ", 2);
 		}
-		sv_strbuf_adds(b, sv_field_header(f, row->s));
+		if (listen)
+			sv_strbuf_add(b, d->listen_head, d->listen_head_n);
+		else
+			sv_strbuf_add(b, d->head, d->head_n);
 		sv_strbuf_addc(b, ':');
-		cell_text(b, row, f);
+		if (!d->tcpi)
+			cell_text(b, row, d->f);
+		else if (sv_field_tcpi(s, d->f, &u))
+			sv_strbuf_add(b, num, sv_u64_to_text(u, num));
+		else
+			sv_strbuf_addc(b, '-');
+		i++;
 	}
 }
 
@@ -355,15 +382,38 @@ static void table_free(struct sv_render *r)
 /* The detail line's fields, each object's members together. */
 static void detail_fields(struct table_render *t)
 {
+	static const struct sv_sock listener = { .state = SV_TCP_LISTEN };
 	uint16_t *order = sv_xcalloc(sv_nfields, sizeof(*order));
-	size_t i;
+	size_t i, j;
 
 	sv_fields_order(sv_fields, sv_nfields, order);
 	t->detail = sv_xcalloc(sv_nfields, sizeof(*t->detail));
-	for (i = 0; i < sv_nfields; i++)
-		if (sv_fields[order[i]].show & SV_SHOW_INFO)
-			t->detail[t->ndetail++] = &sv_fields[order[i]];
+	for (i = 0; i < sv_nfields; i++) {
+		const struct sv_field *f = &sv_fields[order[i]];
+		struct detail_field *d = &t->detail[t->ndetail];
+
+		if (!(f->show & SV_SHOW_INFO))
+			continue;
+		d->f = f;
+		d->tcpi = sv_field_is_tcpi(f);
+		d->head = sv_field_header(f, &(struct sv_sock){ 0 });
+		d->listen_head = sv_field_header(f, &listener);
+		d->head_n = (uint8_t)strlen(d->head);
+		d->listen_head_n = (uint8_t)strlen(d->listen_head);
+		d->obj_n = (uint8_t)strlen(f->obj);
+		t->ndetail++;
+	}
 	free(order);
+	/* each object's run: the members are together (sv_fields_order) */
+	for (i = 0; i < t->ndetail; i = j) {
+		t->detail[i].obj_start = true;
+		for (j = i + 1; j < t->ndetail &&
+				!strcmp(t->detail[j].f->obj, t->detail[i].f->obj);
+		     j++)
+			;
+		while (i < j)
+			t->detail[i++].obj_end = (uint16_t)j;
+	}
 }
 
 bool sv_table_defer_procs(struct sv_render *r,
