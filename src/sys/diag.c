@@ -402,7 +402,7 @@ static void link_queues(const struct nlattr *a, struct sv_sock *s)
 }
 
 /* netlink_diag: sockets have no state; connected ones send to one peer. */
-static int parse_netlink(const struct nlmsghdr *nlh, struct sv_sock *s)
+int sv_diag_parse_netlink(const struct nlmsghdr *nlh, struct sv_sock *s)
 {
 	const struct nlattr *tb[NETLINK_DIAG_MAX + 1] = { 0 };
 	struct attr_table t = { tb, NETLINK_DIAG_MAX };
@@ -441,7 +441,7 @@ static int parse_netlink(const struct nlmsghdr *nlh, struct sv_sock *s)
 	return 0;
 }
 
-static int parse_packet(const struct nlmsghdr *nlh, struct sv_sock *s)
+int sv_diag_parse_packet(const struct nlmsghdr *nlh, struct sv_sock *s)
 {
 	const struct nlattr *tb[PACKET_DIAG_MAX + 1] = { 0 };
 	struct attr_table t = { tb, PACKET_DIAG_MAX };
@@ -520,9 +520,9 @@ static int msg_cb(const struct nlmsghdr *nlh, void *data)
 	if (c->proto == SV_PROTO_UNIX)
 		err = sv_diag_parse_unix(nlh, s);
 	else if (c->proto == SV_PROTO_NETLINK)
-		err = parse_netlink(nlh, s);
+		err = sv_diag_parse_netlink(nlh, s);
 	else if (c->proto == SV_PROTO_PACKET)
-		err = parse_packet(nlh, s);
+		err = sv_diag_parse_packet(nlh, s);
 	else
 		err = sv_diag_parse_inet(nlh, c->proto, s);
 	if (!err) {

@@ -87,5 +87,7 @@ int sv_diag_replay(struct sv_diag *d, unsigned proto, int internal,
 int sv_diag_parse_inet(const struct nlmsghdr *nlh, unsigned proto,
 		       struct sv_sock *s);
 int sv_diag_parse_unix(const struct nlmsghdr *nlh, struct sv_sock *s);
+int sv_diag_parse_netlink(const struct nlmsghdr *nlh, struct sv_sock *s);
+int sv_diag_parse_packet(const struct nlmsghdr *nlh, struct sv_sock *s);
 
 #endif

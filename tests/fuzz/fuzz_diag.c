@@ -3,7 +3,7 @@
  * libFuzzer target: arbitrary bytes as a sock_diag reply (netlink
  * messages back to back, as the files in tests/fixtures hold them).  Every
  * SOCK_DIAG_BY_FAMILY message goes to the inet parser for each protocol
- * and to the UNIX parser; whatever parses is rendered as JSON (array and
+ * (MPTCP's too) and to the UNIX, netlink and packet parsers; whatever parses is rendered as JSON (array and
  * lines) and as a table with every column group and the -i detail line,
  * into memory, so formatting is fuzzed along with parsing.  The text must
  * be safe for a terminal: valid UTF-8 and no control character but
@@ -148,7 +148,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				render(r, 3, s, &o);
 		}
 		memset(s, 0xa5, sizeof(*s));
+		if (sv_diag_parse_inet(nlh, SV_PROTO_MPTCP, s) == 0)
+			render(r, 3, s, &o);
+		memset(s, 0xa5, sizeof(*s));
 		if (sv_diag_parse_unix(nlh, s) == 0)
+			render(r, 3, s, &o);
+		memset(s, 0xa5, sizeof(*s));
+		if (sv_diag_parse_netlink(nlh, s) == 0)
+			render(r, 3, s, &o);
+		memset(s, 0xa5, sizeof(*s));
+		if (sv_diag_parse_packet(nlh, s) == 0)
 			render(r, 3, s, &o);
 	}
 

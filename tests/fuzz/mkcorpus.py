@@ -93,7 +93,7 @@ def replace(attrs, atype, payload):
 
 def diag_cases():
     fx = {}
-    for name in ("tcp4", "tcp6", "unix"):
+    for name in ("tcp4", "tcp6", "unix", "netlink", "packet", "mptcp4"):
         with open(os.path.join(REPO, "tests/fixtures", name + ".bin"),
                   "rb") as f:
             fx[name] = f.read()
