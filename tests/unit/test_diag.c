@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Parser tests against sock_diag replies recorded from real sockets:
- * tests/fixtures/{tcp4,tcp6,unix}.bin (see tests/fixtures/README). */
+ * tests/fixtures/{tcp4,tcp6,unix,netlink,packet,mptcp4}.bin (see
+ * tests/fixtures/README). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -38,9 +39,14 @@ static size_t parse_all(const char *name, unsigned proto, struct sv_sock *out)
 		assert_true(n < MAX_SOCKS);
 		if (proto == SV_PROTO_UNIX)
 			assert_int_equal(sv_diag_parse_unix(nlh, &out[n]), 0);
+		else if (proto == SV_PROTO_NETLINK)
+			assert_int_equal(sv_diag_parse_netlink(nlh, &out[n]), 0);
+		else if (proto == SV_PROTO_PACKET)
+			assert_int_equal(sv_diag_parse_packet(nlh, &out[n]), 0);
 		else
 			assert_int_equal(sv_diag_parse_inet(nlh, proto, &out[n]),
 					 0);
+		out[n].icons = NULL; /* points into buf too */
 		/* the path points into buf: copy what the tests look at */
 		if (out[n].path) {
 			char *p = malloc(out[n].path_len);
@@ -359,6 +365,85 @@ static int finish(struct sv_diag *d)
  * of theirs has.  Every present one is answered, none is lost to a full
  * receive buffer; one request more than the limit is refused.
  */
+/* netlink.bin: a route socket in group 1 (the kernel dumps it twice)
+ * and a generic dgram socket, beside the kernel's own. */
+static void test_netlink_fixture(void **state)
+{
+	struct sv_sock v[MAX_SOCKS];
+	size_t n = parse_all("netlink.bin", SV_PROTO_NETLINK, v), i;
+	unsigned route_user = 0, generic = 0, kernel = 0;
+
+	(void)state;
+	assert_true(n >= 3);
+	for (i = 0; i < n; i++) {
+		assert_int_equal(v[i].family, AF_NETLINK);
+		assert_int_equal(v[i].state, SV_TCP_CLOSE);
+		assert_true(v[i].has & SV_HAS_QUEUES);
+		assert_true(v[i].has & SV_HAS_NL_FLAGS);
+		if (v[i].nl_proto == 0 && v[i].portid && v[i].type == SOCK_RAW)
+			route_user++;
+		if (v[i].nl_proto == 16 && v[i].portid &&
+		    v[i].type == SOCK_DGRAM)
+			generic++;
+		if (v[i].portid == 0)
+			kernel++;
+	}
+	/* the recorder's sock_diag socket is raw too, but not route */
+	assert_int_equal(route_user, 2);
+	assert_int_equal(generic, 1);
+	assert_true(kernel > 0);
+}
+
+/* packet.bin: raw ETH_P_ALL bound to lo, dgram ETH_P_IP unbound. */
+static void test_packet_fixture(void **state)
+{
+	struct sv_sock v[MAX_SOCKS];
+	size_t n = parse_all("packet.bin", SV_PROTO_PACKET, v), i;
+
+	(void)state;
+	assert_int_equal(n, 2);
+	for (i = 0; i < n; i++) {
+		assert_int_equal(v[i].family, AF_PACKET);
+		assert_true(v[i].has & SV_HAS_PK_INFO);
+		assert_true(v[i].has & SV_HAS_UID);
+		assert_true(v[i].has & SV_HAS_INODE);
+		if (v[i].type == SOCK_RAW) {
+			assert_int_equal(v[i].ethertype, 0x0003);
+			assert_int_equal(v[i].ifindex, 1);
+		} else {
+			assert_int_equal(v[i].type, SOCK_DGRAM);
+			assert_int_equal(v[i].ethertype, 0x0800);
+			assert_int_equal(v[i].ifindex, 0);
+		}
+	}
+}
+
+/* mptcp4.bin: listener 127.0.0.1:5002, a connection carrying 4000
+ * bytes from the client. */
+static void test_mptcp_fixture(void **state)
+{
+	struct sv_sock v[MAX_SOCKS];
+	size_t n = parse_all("mptcp4.bin", SV_PROTO_MPTCP, v);
+	const struct sv_sock *l, *srv, *cli;
+
+	(void)state;
+	assert_int_equal(n, 3);
+	l = find(v, n, SV_TCP_LISTEN, 5002);
+	srv = find(v, n, SV_TCP_ESTABLISHED, 5002);
+	cli = find_peer(v, n, 5002);
+	assert_non_null(l);
+	assert_non_null(srv);
+	assert_non_null(cli);
+	assert_int_equal(cli->type, SOCK_STREAM);
+	assert_int_equal(cli->tcpi_len, 0);
+	assert_int_equal(cli->mptcpi_len, sizeof(struct sv_mptcp_info));
+	assert_int_equal(cli->mptcpi.bytes_sent, 4000);
+	assert_int_equal(cli->mptcpi.bytes_acked, 4000);
+	assert_int_equal(srv->mptcpi.bytes_received, 4000);
+	assert_int_equal(cli->mptcpi.write_seq, srv->mptcpi.rcv_nxt);
+	assert_int_equal(cli->mptcpi.subflows_total, 1);
+}
+
 static void test_inet_exact_limit(void **state)
 {
 	static struct sv_sock socks[SV_DIAG_EXACT_MAX + 1];
@@ -449,6 +534,9 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_short_tcp_info),
 		cmocka_unit_test(test_truncated_message),
 		cmocka_unit_test(test_unix_fixture),
+		cmocka_unit_test(test_netlink_fixture),
+		cmocka_unit_test(test_packet_fixture),
+		cmocka_unit_test(test_mptcp_fixture),
 		cmocka_unit_test(test_inet_exact_limit),
 		cmocka_unit_test(test_unix_exact_limit),
 	};
