@@ -269,7 +269,10 @@ static const struct sv_option list_opts[] = {
 	  "or\n"
 	  ".BR \\-\\-jsonl ,\n"
 	  "one object a line (NDJSON).\n"
-	  "The table's columns widen as wider rows come." },
+	  "The table's columns widen as wider rows come.\n"
+	  "A destroyed socket has no owner:\n"
+	  ".B \\-p\n"
+	  "and pid or comm conditions are refused." },
 	{ 'V', "version", NULL, SV_HINT_NONE, NULL,
 	  "print the version and exit",
 	  "Print the version and exit." },

@@ -73,6 +73,10 @@ static void check_opts(const struct list_opts *lo)
 			     : lo->all_netns ? "--all-netns"
 			     : lo->summary   ? "-s"
 					     : "-r");
+	/* the socket is gone with its last descriptor: no owner to show */
+	if (lo->procs || (lo->filter && sv_filter_needs_procs(lo->filter)))
+		sv_usage_die("list: -E: a destroyed socket has no owning "
+			     "process (-p, pid, comm)");
 	if (!(lo->protos & inet))
 		sv_usage_die("list: -E: the kernel announces destroyed TCP and "
 			     "UDP sockets only");

@@ -112,7 +112,7 @@ class TestEvents(SockviewTestCase):
     @in_netns
     def test_what_it_does_not_take(self):
         for args in (["-x"], ["--load", "/dev/null"], ["-s"], ["-r"],
-                     ["--all-netns"]):
+                     ["--all-netns"], ["-p"], ["comm", "x"]):
             p = sockview("list", "-E", *args)
             self.assertEqual(p.returncode, 2, (args, p.stderr))
             self.assertIn(b"-E", p.stderr)
