@@ -113,8 +113,8 @@ void sv_json_fields_free(struct sv_json_fields *jf)
 
 /* The key buffers are all JSON_KEY_BUF bytes: copying a whole one is one
  * fixed-size copy the compiler inlines, and only n of them count. */
-static void put_key(struct sv_out *o, const char k[JSON_KEY_BUF], size_t n,
-		    bool *first)
+static inline void put_key(struct sv_out *o, const char k[JSON_KEY_BUF],
+			   size_t n, bool *first)
 {
 	char *p = sv_out_reserve(o, JSON_KEY_BUF + 1);
 
@@ -123,6 +123,24 @@ static void put_key(struct sv_out *o, const char k[JSON_KEY_BUF], size_t n,
 	memcpy(p, k, JSON_KEY_BUF);
 	o->len += n + !*first;
 	*first = false;
+}
+
+/* "key":number, most of a socket's members, in one reservation. */
+static inline void key_number(struct sv_out *o, const struct json_key *k,
+			      uint64_t num, bool *first)
+{
+	char *p = sv_out_reserve(o, 1 + JSON_KEY_BUF + 24);
+
+	if (!*first)
+		*p++ = ',';
+	*first = false;
+	memcpy(p, k->s, JSON_KEY_BUF);
+	p += k->n;
+	if (num < 10)
+		*p++ = (char)('0' + num);
+	else
+		p += sv_u64_to_text(num, p);
+	o->len = (size_t)(p - o->buf);
 }
 
 static void key(struct sv_out *o, const char *k, bool *first)
@@ -302,11 +320,12 @@ static void members(struct sv_out *o, const struct sv_json_fields *jf,
 				inner_first = true;
 			}
 		}
+		if (op->tcpi) {
+			key_number(o, k, num, obj ? &inner_first : &first);
+			continue;
+		}
 		put_key(o, k->s, k->n, obj ? &inner_first : &first);
-		if (k->tcpi)
-			sv_out_u64(o, num);
-		else
-			value(o, &v);
+		value(o, &v);
 	}
 	if (obj)
 		sv_out_char(o, '}');
