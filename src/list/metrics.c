@@ -199,6 +199,7 @@ int sv_metrics_collect(struct sv_metrics_job *j, struct list_source *src,
 	}
 	run->render->free(run->render);
 	sv_links_free(run->links);
+	sv_imap_free(&run->nl_seen);
 	sv_proc_map_free(run->procs);
 	sv_list_run_free_containers(run);
 	return err;

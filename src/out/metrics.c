@@ -642,7 +642,9 @@ static void socket_metrics(struct metrics_render *m)
 		return;
 	for (i = 0; i < 4; i++) {
 		family(m, name[i], type[i], unit[i], help[i]);
-		sv_out_mem(m->o, m->sock[i].p, m->sock[i].len);
+		/* no sample at all (no RTT on a listener): no buffer */
+		if (m->sock[i].len)
+			sv_out_mem(m->o, m->sock[i].p, m->sock[i].len);
 	}
 	family(m, "sockview_per_socket_omitted", "gauge", NULL,
 	       "Sockets --per-socket selected that --max-series left out.");

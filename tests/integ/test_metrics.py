@@ -316,6 +316,23 @@ class TestMetrics(SockviewTestCase):
         self.assertEqual(ss_counts(), {7100: 4, 7102: 3}, "still held")
 
     @in_netns
+    def test_per_socket_series_of_sockets_without_rtt(self):
+        # a listener has queues but no RTT, a netlink socket neither
+        # ports nor tcp_info: their families are empty, not an error
+        l = socket.socket()
+        l.bind(("127.0.0.1", 6203))
+        l.listen(8)
+        text = metrics(self, "-tl", "--per-socket", "sport = :6203",
+                       "--max-series", "5")
+        s = parse(text)
+        rq = [l for n, l, v in s if n == "sockview_socket_recv_queue_bytes"]
+        self.assertEqual([x["local"] for x in rq], ["127.0.0.1:6203"])
+        self.assertFalse([n for n, _, _ in s
+                          if n == "sockview_socket_rtt_seconds"])
+        metrics(self, "-A", "all", "-a", "--per-socket", "not inode 1",
+                "--max-series", "50")
+
+    @in_netns
     def test_per_socket_series_need_a_cap_and_keep_it(self):
         l = socket.socket()
         l.bind(("127.0.0.1", 6202))
