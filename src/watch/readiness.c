@@ -281,10 +281,16 @@ static size_t hold_hangups(struct sv_watch *w, struct wsock *ws,
 
 void sv_watch_release_hangups(struct sv_watch *w, struct wsock *ws)
 {
+	uint32_t ev;
+
 	if (!ws->nheld_hup || sv_watch_mono_ns() - ws->hup_mono_ns <
 				      HUP_HOLD_MS * 1000000ull)
 		return;
-	sv_watch_edges(w, ws, ws->held_hup, ws->nheld_hup);
+	/* the target may have dropped it from its epoll sets meanwhile
+	 * (libuv does, before it closes): then its loop never gets the
+	 * hangup.  Its epoll fdinfo, read again, says. */
+	if (sv_target_interest_now(w->pid, &w->scan, ws->inode, &ev) != 0)
+		sv_watch_edges(w, ws, ws->held_hup, ws->nheld_hup);
 	ws->nheld_hup = 0;
 }
 
