@@ -114,8 +114,10 @@ static size_t input(struct sv_edge_state *st, const struct sv_edge_in *in,
 		return 0;
 	}
 	if (in->has_rx) {
-		/* the receive counters say whether bytes came */
-		data = !st->rx_known || in->rx_bytes > st->rx_bytes;
+		/* the receive counters say whether bytes came; counters not
+		 * read at the last wakeup are only a new starting point */
+		data = st->rx_known ? in->rx_bytes > st->rx_bytes
+				    : (ev & EPOLLIN) != 0;
 		st->rx_known = true;
 		st->rx_bytes = in->rx_bytes;
 		if (data && !(ev & EPOLLIN)) {

@@ -374,7 +374,15 @@ static void plan_light_tick(struct sv_watch *w)
 
 	w->light = false;
 	w->unix_ready = false;
-	if (w->nsocks <= LIGHT_MIN_SOCKETS || w->need_scan || w->full_dump ||
+	/* a small target is read whole each tick, unless a dump costs more
+	 * than a twentieth of the interval (the kernel's table is shared by
+	 * every namespace, and walking it can take tens of milliseconds) and
+	 * nothing needs every socket each tick: --samples all, or readiness
+	 * inferred from queue changes */
+	if ((w->nsocks <= LIGHT_MIN_SOCKETS &&
+	     (20 * w->full_cost_ns <= w->interval_ms * 1000000ull ||
+	      w->samples == SV_SAMPLES_ALL || !w->ready_ok)) ||
+	    w->need_scan || w->full_dump ||
 	    now - w->last_full_ns >= full_period_ns(w))
 		return;
 	for (i = 0; i < w->nsocks; i++)
