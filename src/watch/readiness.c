@@ -55,6 +55,15 @@ static void apply_names(struct sv_watch *w, struct wsock *ws,
 	s->type = (uint8_t)in->type;
 	s->state = (uint8_t)in->state;
 	s->inode = ws->inode;
+	if (in->family == AF_UNIX && in->path_len) {
+		size_t n = in->path_len < sizeof(ws->path) ? in->path_len
+							    : sizeof(ws->path);
+
+		memcpy(ws->path, in->path, n);
+		s->path = ws->path;
+		s->path_len = n;
+		s->has |= SV_HAS_PATH;
+	}
 	if (inet) {
 		memcpy(s->local.addr, in->local, 16);
 		memcpy(s->peer.addr, in->peer, 16);

@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "core/tcpinfo.h"
@@ -91,9 +92,29 @@ static int sock_state(int fd, struct sv_ready_info *info)
 	len = sizeof(on);
 	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) == 0 && on)
 		return 10; /* TCP_LISTEN */
-	if (info->has_peer)
+	if (info->has_peer || info->unix_peer)
 		return 1; /* TCP_ESTABLISHED */
-	return info->family == AF_UNIX ? -1 : 7; /* TCP_CLOSE */
+	return 7; /* TCP_CLOSE */
+}
+
+/* sun_path as the kernel holds it: a leading NUL for an abstract name */
+static void unix_name(const struct sockaddr_storage *ss, socklen_t len,
+		      struct sv_ready_info *info)
+{
+	const struct sockaddr_un *a = (const struct sockaddr_un *)ss;
+	size_t n;
+
+	if (ss->ss_family != AF_UNIX ||
+	    len <= offsetof(struct sockaddr_un, sun_path))
+		return;
+	n = len - offsetof(struct sockaddr_un, sun_path);
+	if (n > sizeof(info->path))
+		n = sizeof(info->path);
+	/* a pathname's length may count its terminating NUL */
+	if (a->sun_path[0] && n && a->sun_path[n - 1] == '\0')
+		n = strnlen(a->sun_path, n);
+	memcpy(info->path, a->sun_path, n);
+	info->path_len = n;
 }
 
 static void names(int fd, struct sv_ready_info *info)
@@ -105,13 +126,16 @@ static void names(int fd, struct sv_ready_info *info)
 	if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0) {
 		info->family = ss.ss_family;
 		inet_name(&ss, info->local, &info->port);
+		unix_name(&ss, len, info);
 	}
 	len = sizeof(ss);
 	memset(&ss, 0, sizeof(ss));
-	if (getpeername(fd, (struct sockaddr *)&ss, &len) == 0 &&
-	    (ss.ss_family == AF_INET || ss.ss_family == AF_INET6)) {
-		info->has_peer = true;
-		inet_name(&ss, info->peer, &info->peer_port);
+	if (getpeername(fd, (struct sockaddr *)&ss, &len) == 0) {
+		if (ss.ss_family == AF_INET || ss.ss_family == AF_INET6) {
+			info->has_peer = true;
+			inet_name(&ss, info->peer, &info->peer_port);
+		}
+		info->unix_peer = ss.ss_family == AF_UNIX;
 	}
 	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &info->type, &tlen) < 0)
 		info->type = 0;

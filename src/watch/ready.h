@@ -35,6 +35,9 @@ struct sv_ready_info {
 	uint16_t port, peer_port;
 	bool has_peer;	/* connected */
 	uint64_t cookie; /* SO_COOKIE, the one sock_diag reports; 0 none */
+	bool unix_peer;	/* AF_UNIX: connected */
+	char path[108];	/* AF_UNIX: its own name, as sun_path holds it */
+	size_t path_len;
 	int state;	/* kernel TCP_* numbering as sock_diag gives it, -1 ? */
 	bool has_rx;	/* TCP: rx holds its receive counters */
 	struct sv_ready_rx rx;

@@ -549,6 +549,38 @@ class TestWatchReadiness(WatchCase):
 
 class TestWatchLifecycle(WatchCase):
 
+    @in_netns
+    def test_unix_open_before_the_tick(self):
+        """UNIX sockets found between ticks (a listening target's fd
+        table is read every 50 ms) get their open at once, with the
+        state and name the duplicate gives (getpeername, SO_ACCEPTCONN,
+        getsockname), not only once sock_diag has answered."""
+        target = Target(self)
+        target.cmd("listen 7140 4")   # a listener: the 50 ms looks
+        path = os.path.join(self.make_tmpdir(), "u")
+        w = Watch(self, target.pid, "-n", duration=3.0, interval=2500)
+        w.ready()
+        t0 = time.time()
+        pair = target.cmd("unixpair")
+        lst = target.cmd("unixlisten %s" % path)
+        opens = {}
+        for ino in pair["inodes"] + [lst["inode"]]:
+            opens[ino] = w.wait_obj(lambda o, ino=ino: o.get("event") ==
+                                    "open" and o.get("inode") == ino, 1.5,
+                                    "open of UNIX inode %d" % ino)
+        self.assertEqual(w.finish(), 0, w.stderr())
+        for ino, o in opens.items():
+            # the tick is 2.5 s away: this open came from a look
+            self.assertLess(o["_t"] - t0, 0.5, o)
+            self.assertEqual(o.get("protocol"), "unix", o)
+        for ino in pair["inodes"]:
+            self.assertEqual(opens[ino].get("state"), "established",
+                             opens[ino])
+        self.assertEqual(opens[lst["inode"]].get("state"), "listening",
+                         opens[lst["inode"]])
+        self.assertEqual(opens[lst["inode"]].get("local", {}).get("path"),
+                         path, opens[lst["inode"]])
+
     @in_netns(sysctls=NOSYNCOOKIES)
     def test_syn_retransmit(self):
         target = Target(self)

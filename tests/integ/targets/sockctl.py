@@ -101,6 +101,19 @@ def main():
                     idle = idle + 1 if sent == before else 0
                     time.sleep(0.05)
                 reply(sent=sent, full=idle >= 3)
+            elif cmd == "unixpair":
+                a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+                for s in (a, b):
+                    socks[s.fileno()] = s
+                reply(fds=[a.fileno(), b.fileno()],
+                      inodes=[os.fstat(a.fileno()).st_ino,
+                              os.fstat(b.fileno()).st_ino])
+            elif cmd == "unixlisten":
+                s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                s.bind(args[0])
+                s.listen(1)
+                socks[s.fileno()] = s
+                reply(fd=s.fileno(), inode=os.fstat(s.fileno()).st_ino)
             elif cmd == "send":
                 socks[int(args[0])].sendall(b"x" * int(args[1]))
                 reply(ok=True)
