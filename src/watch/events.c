@@ -193,9 +193,10 @@ static void json_event(struct sv_watch *w, const struct sv_watch_ev *e)
 	bool first;
 
 	json_begin(w, e->event, &first, e->time_ns);
-	if (e->kernel_time) {
+	if (e->kernel_time || e->fd_time) {
 		sv_json_key(&w->out, "time_from", &first);
-		sv_out_str(&w->out, "\"kernel\"");
+		sv_out_str(&w->out, e->kernel_time ? "\"kernel\""
+						   : "\"fd table\"");
 	}
 	if (e->source) {
 		sv_json_key(&w->out, "source", &first);
@@ -274,6 +275,8 @@ static void plain_event(struct sv_watch *w, const struct sv_watch_ev *e)
 		sv_strbuf_adds(&b, " interested=no");
 	if (e->kernel_time)
 		sv_strbuf_adds(&b, " time=kernel");
+	else if (e->fd_time)
+		sv_strbuf_adds(&b, " time=fd-table");
 	if (e->before_registration)
 		sv_strbuf_adds(&b, " before_registration");
 	if (e->final && e->ws->have)

@@ -182,20 +182,30 @@ static void unseen_data(struct sv_watch *w, struct wsock *ws)
 
 void sv_watch_closed(struct sv_watch *w, struct wsock *ws, const char *source)
 {
+	/* held for its destroy message: said at the times the fd table
+	 * showed it, and saying so */
 	struct sv_watch_ev close = {
 		.event = "close",
 		.ws = ws,
 		.source = source,
 		.interest = -1,
 		.final = source != NULL,
+		.time_ns = ws->fd_gone_ns,
+		.fd_time = ws->fd_gone_ns != 0,
+	};
+	struct sv_watch_ev open = {
+		.event = "open",
+		.ws = ws,
+		.interest = -1,
+		.time_ns = ws->fd_gone_ns ? ws->found_ns : 0,
+		.fd_time = ws->fd_gone_ns != 0,
 	};
 	uint32_t i;
 
 	if (!w->stopping) {
 		/* gone before a tick read it: open, then close */
 		if (ws->pending_open) {
-			sv_watch_event_sock(w, "open", ws, NULL, NULL, NULL,
-					    NULL, 0);
+			sv_watch_emit(w, &open);
 			/* what was there when we registered it */
 			sv_watch_edges(w, ws, ws->reg_edges, ws->nreg_edges);
 			ws->nreg_edges = 0;
@@ -249,7 +259,7 @@ static void read_destroyed(struct sv_watch *w);
  * time we found it) left the fd table: its destroy message has the
  * addresses and final record and is on its way, late by up to a few
  * hundred milliseconds on a busy machine.  Its close waits for it, at
- * most DESTROY_WAIT_MS.
+ * most DESTROY_WAIT_MS, and is stamped when the fd table showed it.
  */
 #define DESTROY_WAIT_MS 500
 
@@ -262,6 +272,7 @@ bool sv_watch_close_later(struct sv_watch *w, struct wsock *ws)
 		return false;
 	if (!ws->fd_gone_mono) {
 		ws->fd_gone_mono = now;
+		ws->fd_gone_ns = sv_watch_now_ns();
 		if (!ws->closing) {
 			ws->closing = true;
 			w->closings++;

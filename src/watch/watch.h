@@ -36,6 +36,7 @@ struct wsock {
 	bool peer_unknown;  /* TCP whose peer's name is gone or not yet */
 	uint64_t fd_gone_mono; /* left the fd table then: its close waits
 				* for the destroy message */
+	uint64_t fd_gone_ns;   /* the same, wall clock */
 	bool closing;	    /* a hangup: look until the target closes it */
 	bool cookie_known;  /* in by_cookie */
 	bool touched;	    /* readiness edges since its last reply */
@@ -259,6 +260,8 @@ struct sv_watch_ev {
 	const char *source;	  /* epoll, inferred, destroy; NULL: none */
 	uint64_t time_ns;	  /* wall clock; 0: now */
 	bool kernel_time;	  /* from the kernel's "ms ago" counters */
+	bool fd_time;		  /* when a look at the fd table showed it,
+				   * earlier than the line */
 	bool before_registration; /* happened before we registered it */
 	bool final;		  /* close: print the final record */
 	bool no_state;		  /* the socket's state is not this event's */
