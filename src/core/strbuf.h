@@ -3,7 +3,10 @@
 #define SV_STRBUF_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
+
+#include "core/util.h" /* sv_u64_to_text */
 
 /* A growable byte string, reused across rows so it stops growing. */
 struct sv_strbuf {
@@ -36,6 +39,15 @@ static inline void sv_strbuf_addc(struct sv_strbuf *b, char c)
 static inline void sv_strbuf_adds(struct sv_strbuf *b, const char *s)
 {
 	sv_strbuf_add(b, s, strlen(s));
+}
+
+/* v in decimal. */
+static inline void sv_strbuf_addu(struct sv_strbuf *b, uint64_t v)
+{
+	char num[24];
+	size_t n = sv_u64_to_text(v, num);
+
+	sv_strbuf_add(b, num, n);
 }
 
 #endif

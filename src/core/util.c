@@ -157,8 +157,8 @@ size_t sv_u64_to_text(uint64_t v, char *buf)
 		*--p = digits2[d];
 	}
 	if (w >= 10) {
-		*--p = digits2[w * 2 + 1];
-		*--p = digits2[w * 2];
+		*--p = digits2[(size_t)w * 2 + 1];
+		*--p = digits2[(size_t)w * 2];
 	} else {
 		*--p = (char)('0' + w);
 	}

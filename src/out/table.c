@@ -69,7 +69,6 @@ struct table_render {
 static void procs_text(struct sv_strbuf *b, const struct sv_proc_ref *procs,
 		       size_t n)
 {
-	char num[24];
 	size_t i;
 
 	if (!n) {
@@ -81,9 +80,9 @@ static void procs_text(struct sv_strbuf *b, const struct sv_proc_ref *procs,
 		sv_strbuf_adds(b, i ? ",(\"" : "(\"");
 		sv_term_escape(b, procs[i].comm, strlen(procs[i].comm));
 		sv_strbuf_adds(b, "\",pid=");
-		sv_strbuf_add(b, num, sv_u64_to_text((uint64_t)procs[i].pid, num));
+		sv_strbuf_addu(b, (uint64_t)procs[i].pid);
 		sv_strbuf_adds(b, ",fd=");
-		sv_strbuf_add(b, num, sv_u64_to_text((uint64_t)procs[i].fd, num));
+		sv_strbuf_addu(b, (uint64_t)procs[i].fd);
 		sv_strbuf_addc(b, ')');
 	}
 	sv_strbuf_addc(b, ')');
@@ -93,7 +92,6 @@ static void cell_text(struct sv_strbuf *b, const struct sv_row *row,
 		      const struct sv_field *f)
 {
 	struct sv_val v;
-	char num[24];
 	size_t i;
 
 	if (!f->get(row, f, &v)) {
@@ -102,7 +100,7 @@ static void cell_text(struct sv_strbuf *b, const struct sv_row *row,
 	}
 	switch (v.type) {
 	case SV_V_U64:
-		sv_strbuf_add(b, num, sv_u64_to_text(v.u, num));
+		sv_strbuf_addu(b, v.u);
 		break;
 	case SV_V_STR:
 		if (v.t)
@@ -129,7 +127,7 @@ static void cell_text(struct sv_strbuf *b, const struct sv_row *row,
 			memcpy(&x, v.s + 4 * i, 4);
 			if (i)
 				sv_strbuf_addc(b, ',');
-			sv_strbuf_add(b, num, sv_u64_to_text(x, num));
+			sv_strbuf_addu(b, x);
 		}
 		if (!i)
 			sv_strbuf_addc(b, '-');
@@ -169,7 +167,6 @@ static void detail_text(const struct table_render *t, struct sv_strbuf *b,
 {
 	const struct sv_sock *s = row->s;
 	bool listen = s->state == SV_TCP_LISTEN, any = false;
-	char num[24];
 	size_t i = 0;
 
 	while (i < t->ndetail) {
@@ -195,7 +192,7 @@ static void detail_text(const struct table_render *t, struct sv_strbuf *b,
 		if (!d->tcpi)
 			cell_text(b, row, d->f);
 		else if (sv_field_tcpi(s, d->f, &u))
-			sv_strbuf_add(b, num, sv_u64_to_text(u, num));
+			sv_strbuf_addu(b, u);
 		else
 			sv_strbuf_addc(b, '-');
 		i++;
@@ -294,14 +291,13 @@ static void add_row(struct table_render *t, struct sv_strbuf *row)
  * the mark and its inode; one without has no owner ('-', as joined). */
 static void later_cell(struct sv_strbuf *b, const struct sv_row *row)
 {
-	char num[24];
 
 	if (!(row->s->has & SV_HAS_INODE) || !row->s->inode) {
 		sv_strbuf_addc(b, '-');
 		return;
 	}
 	sv_strbuf_addc(b, PROCS_LATER);
-	sv_strbuf_add(b, num, sv_u64_to_text(row->s->inode, num));
+	sv_strbuf_addu(b, row->s->inode);
 }
 
 static void build_row(struct table_render *t, const struct sv_row *row)

@@ -46,6 +46,8 @@ static int add(struct sv_cgpaths *c, uint64_t id, const char *path, size_t n)
 	if (!id || c->text.len > UINT32_MAX / 2 || n > PATH_MAX)
 		return 0;
 	sv_strbuf_grow(&c->text, n + 1);
+	if (!c->text.p) /* never: grow dies first; tells the analyser so */
+		return -ENOMEM;
 	sv_strbuf_add(&c->text, path, n);
 	sv_strbuf_addc(&c->text, '\0');
 	return sv_imap_put(&c->ids, id, off);

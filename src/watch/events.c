@@ -44,15 +44,14 @@ static void plain_sock(struct sv_strbuf *b, const struct wsock *ws,
 {
 	const struct sv_sock *s = ws->have || ws->named ? &ws->cur : NULL;
 	size_t i;
-	char num[24];
 
 	if (ws->fd >= 0) {
 		sv_strbuf_adds(b, " fd=");
-		sv_strbuf_add(b, num, sv_u64_to_text((uint64_t)ws->fd, num));
+		sv_strbuf_addu(b, (uint64_t)ws->fd);
 	}
 	if (ws->inode) {
 		sv_strbuf_adds(b, " inode=");
-		sv_strbuf_add(b, num, sv_u64_to_text(ws->inode, num));
+		sv_strbuf_addu(b, ws->inode);
 	}
 	if (!s)
 		return;
@@ -117,10 +116,9 @@ static void emit_plain(struct sv_watch *w, struct sv_strbuf *b)
 		return;
 	}
 	if (w->dropped) {
-		char num[24];
 
 		sv_strbuf_adds(b, " dropped=");
-		sv_strbuf_add(b, num, sv_u64_to_text(w->dropped, num));
+		sv_strbuf_addu(b, w->dropped);
 		w->dropped = 0;
 	}
 	sv_strbuf_addc(b, '\n');
@@ -233,12 +231,10 @@ static void json_event(struct sv_watch *w, const struct sv_watch_ev *e)
 
 static void plain_num(struct sv_strbuf *b, const char *key, uint64_t v)
 {
-	char num[24];
-
 	sv_strbuf_addc(b, ' ');
 	sv_strbuf_adds(b, key);
 	sv_strbuf_addc(b, '=');
-	sv_strbuf_add(b, num, sv_u64_to_text(v, num));
+	sv_strbuf_addu(b, v);
 }
 
 /* close: the final counters a plain line has room for */
@@ -438,7 +434,7 @@ void sv_watch_event_state(struct sv_watch *w, const struct wsock *ws,
 void sv_watch_event_exit(struct sv_watch *w)
 {
 	struct sv_strbuf b = { 0 };
-	char t[40], num[24];
+	char t[40];
 	bool first;
 
 	if (w->mode == SV_WATCH_JSON) {
@@ -450,7 +446,7 @@ void sv_watch_event_exit(struct sv_watch *w)
 		time_text(t, sizeof(t), sv_watch_now_ns());
 		sv_strbuf_adds(&b, t);
 		sv_strbuf_adds(&b, " exit pid=");
-		sv_strbuf_add(&b, num, sv_u64_to_text((uint64_t)w->pid, num));
+		sv_strbuf_addu(&b, (uint64_t)w->pid);
 		emit_plain(w, &b);
 		sv_strbuf_free(&b);
 	}

@@ -74,18 +74,11 @@ unsigned sv_loop_permille(uint64_t part, uint64_t whole)
 	return (unsigned)((part * 1000 + whole / 2) / whole);
 }
 
-static void add_num(struct sv_strbuf *b, uint64_t v)
-{
-	char t[24];
-
-	sv_strbuf_add(b, t, sv_u64_to_text(v, t));
-}
-
 static void add_tenths(struct sv_strbuf *b, uint64_t v)
 {
-	add_num(b, v / 10);
+	sv_strbuf_addu(b, v / 10);
 	sv_strbuf_addc(b, '.');
-	add_num(b, v % 10);
+	sv_strbuf_addu(b, v % 10);
 }
 
 static void add_pct(struct sv_strbuf *b, unsigned permille)
@@ -131,7 +124,7 @@ static void add_busy_calls(const struct sv_loopwatch *lw, struct sv_strbuf *b)
 		sv_strbuf_adds(b, any ? ", " : ": ");
 		sv_strbuf_adds(b, text);
 		sv_strbuf_addc(b, ' ');
-		add_num(b, n);
+		sv_strbuf_addu(b, n);
 		any = true;
 	}
 }
@@ -147,7 +140,7 @@ static uint64_t busy_mean_tenths(const struct sv_loop_report *r)
 static void add_pool_size(const struct sv_loop_report *r, struct sv_strbuf *b)
 {
 	sv_strbuf_adds(b, "size ");
-	add_num(b, r->pool_size);
+	sv_strbuf_addu(b, r->pool_size);
 	sv_strbuf_adds(b, r->pool_from_env ? " from UV_THREADPOOL_SIZE"
 					   : " by default");
 }
@@ -157,7 +150,7 @@ void sv_loop_header_text(const struct sv_loopwatch *lw, struct sv_strbuf *b)
 	const struct sv_loop_report *r = &lw->last;
 
 	sv_strbuf_adds(b, "target loop: thread ");
-	add_num(b, (uint64_t)lw->pid);
+	sv_strbuf_addu(b, (uint64_t)lw->pid);
 	if (lw->call_err) {
 		sv_strbuf_adds(b, " not readable (");
 		sv_strbuf_adds(b, strerror(-lw->call_err));
@@ -185,9 +178,9 @@ void sv_loop_header_text(const struct sv_loopwatch *lw, struct sv_strbuf *b)
 		add_pool_size(r, b);
 		return;
 	}
-	add_num(b, r->busy);
+	sv_strbuf_addu(b, r->busy);
 	sv_strbuf_adds(b, " of ");
-	add_num(b, r->workers);
+	sv_strbuf_addu(b, r->workers);
 	sv_strbuf_adds(b, " workers busy (mean ");
 	add_tenths(b, busy_mean_tenths(r));
 	sv_strbuf_adds(b, "), ");
