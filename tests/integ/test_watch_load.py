@@ -1017,6 +1017,12 @@ class TestWatchLoad(WatchLoadCase):
 class TestWatchLoadStrace(WatchLoadCase):
     """Slow: the Node.js server runs under strace."""
 
+    @pending("about one run in five under load, one hup is reported that "
+             "node's loop never got: node, slowed by strace, held the "
+             "socket in its epoll set past sockview's 16 ms hold and closed "
+             "it without another epoll_pwait; from outside, a pending "
+             "hangup the target will still wait for and one it will not "
+             "look alike")
     @in_netns(timeout=60)
     def test_close_time_and_hup_against_strace(self):
         port = 7405
