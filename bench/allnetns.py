@@ -34,7 +34,7 @@ def timeit(*argv):
     return int(f[0]) / 1e6
 
 
-def hold(name, stop_r):
+def hold(name, stop_r, stop_w):
     """A child in namespace name holding a listener and (M - 1) // 2
     connections, both ends; it writes how many sockets, then waits for
     stop_r's end of file.  (pid, the read end of its report pipe)."""
@@ -45,6 +45,9 @@ def hold(name, stop_r):
         return pid, r
     code = 1
     try:
+        # no holder may keep the stop pipe's write end open
+        os.close(stop_w)
+        os.close(r)
         fd = os.open("/run/netns/" + name, os.O_RDONLY)
         if libc.setns(fd, CLONE_NEWNET) != 0:
             os._exit(2)
@@ -84,7 +87,7 @@ def main():
     for name in names:
         sh("ip", "netns", "add", name)
         sh("ip", "-n", name, "link", "set", "lo", "up")
-        kids.append(hold(name, stop_r))
+        kids.append(hold(name, stop_r, stop_w))
     os.close(stop_r)
     for pid, r in kids:
         got = os.read(r, 32)
