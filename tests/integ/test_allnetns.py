@@ -19,6 +19,10 @@ from test_metrics import one, parse, promtool_check
 from test_owners import private_mounts, sockview_as_nobody
 
 CLONE_NEWNET = 0x40000000
+# --all-netns visits every namespace on the host, other tests' too: on
+# a loaded machine each run takes seconds, and a test cut short leaves
+# its cgroups behind
+ALL_NETNS_TIMEOUT = 120
 # fresh ids per run: a cgroup another run left behind is not ours
 CID = os.urandom(32).hex()
 CID2 = os.urandom(32).hex()
@@ -81,8 +85,9 @@ def make_cgroups(tc, *rel):
 
     def remove():
         for path in reversed(made):
-            # a killed member leaves its cgroup a moment after waitpid
-            for _ in range(100):
+            # a killed member leaves its cgroup a moment after waitpid,
+            # longer on a loaded machine
+            for _ in range(500):
                 try:
                     os.rmdir(path)
                     break
@@ -140,7 +145,7 @@ def listener_in(cgroup, port):
 
 class TestAllNetns(SockviewTestCase):
 
-    @in_netns
+    @in_netns(timeout=ALL_NETNS_TIMEOUT)
     def test_every_namespace_once_with_its_label(self):
         private_mounts()
         for n in ("svtA", "svtB"):
@@ -217,7 +222,7 @@ class TestAllNetns(SockviewTestCase):
                 os.kill(pid, signal.SIGKILL)
                 os.waitpid(pid, 0)
 
-    @in_netns
+    @in_netns(timeout=ALL_NETNS_TIMEOUT)
     def test_without_cap_sys_admin(self):
         """As nobody: its own namespace only, one note for the one it
         could not enter, and containers only of its own processes."""
@@ -270,7 +275,7 @@ class TestAllNetns(SockviewTestCase):
                 os.kill(pid, signal.SIGKILL)
                 os.waitpid(pid, 0)
 
-    @in_netns
+    @in_netns(timeout=ALL_NETNS_TIMEOUT)
     def test_container_per_socket_owner(self):
         """Two processes in one namespace, in two containers' cgroups (a
         Docker scope, a Kubernetes pod's containerd scope), and the test

@@ -269,7 +269,7 @@ class TestServe(SockviewTestCase):
         dur = api("query", query="sockview_scrape_duration_seconds")
         self.assertTrue(0 < float(dur["data"]["result"][0]["value"][1]) < 1)
 
-    @in_netns
+    @in_netns(timeout=120)  # every namespace on the host, each scrape
     def test_all_netns_scrape(self):
         """serve --all-netns while two named namespaces hold known
         sockets: each scrape reads them all, labeled apart, and reads
