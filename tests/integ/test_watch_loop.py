@@ -14,6 +14,7 @@ installed from the npm registry into build/node24 when it is not there
 yet (SOCKVIEW_NODE24=path overrides); Debian's Node 20 links an older
 libuv whose workers have no name."""
 
+import fcntl
 import json
 import os
 import shutil
@@ -51,6 +52,16 @@ def install_node24():
     global _node24
     if _node24 is not None:
         return _node24
+    # the tests of this class may run in processes of their own, at once:
+    # one installs, the others wait for it (ETXTBSY otherwise)
+    os.makedirs(os.path.dirname(NODE24_DIR), exist_ok=True)
+    with open(NODE24_DIR + ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _install_node24()
+
+
+def _install_node24():
+    global _node24
     path = os.environ.get("SOCKVIEW_NODE24") or NODE24_BIN
     if os.access(path, os.X_OK) and node_version(path).startswith("v24."):
         _node24 = (path, None)
