@@ -300,6 +300,34 @@ def in_netns(sysctls=None, timeout=None):
 # --------------------------------------------------------------------------
 # Running the binary under test and the oracles
 
+def fork_holder(setup, what="the child"):
+    """Forks a child that runs setup() (it may enter a namespace or a
+    cgroup and make sockets), reports and then sleeps, holding what
+    setup() returned, until it is killed.  setup() returns the bytes to
+    report (None: b"x") or a pair (bytes, objects to keep).  Returns
+    (pid, the bytes); a child that failed before reporting is an
+    AssertionError naming what."""
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(r)
+            got = setup()
+            token, keep = got if isinstance(got, tuple) else (got, None)
+            os.write(w, token or b"x")
+            os.close(w)
+            while True:
+                time.sleep(60)
+        finally:
+            os._exit(0)
+    os.close(w)
+    token = os.read(r, 64)
+    os.close(r)
+    if not token:
+        raise AssertionError("%s failed" % what)
+    return pid, token
+
+
 def run(argv, timeout=30, **kw):
     return subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                           timeout=timeout, **kw)

@@ -14,7 +14,7 @@ import time
 import unittest
 
 from base import SockviewTestCase
-from nsutil import _libc, in_netns, sockview
+from nsutil import _libc, in_netns, sockview, fork_holder
 from test_metrics import one, parse, promtool_check
 from test_owners import private_mounts, sockview_as_nobody
 
@@ -32,35 +32,23 @@ POD = "%s-%s-%s-%s-%s" % tuple(os.urandom(n).hex() for n in (4, 2, 2, 2, 6))
 def in_ns_listener(port, ns_path=None, cgroup=None):
     """A child that joins ns_path (or a new namespace), listens on
     127.0.0.1:port and waits.  Returns (pid, inode of its namespace)."""
-    r, w = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        try:
-            os.close(r)
-            if cgroup:
-                with open(os.path.join(cgroup, "cgroup.procs"), "w") as f:
-                    f.write("0")
-            if ns_path:
-                fd = os.open(ns_path, os.O_RDONLY)
-                if _libc.setns(fd, CLONE_NEWNET) != 0:
-                    os._exit(3)
-            elif _libc.unshare(CLONE_NEWNET) != 0:
-                os._exit(4)
-            subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
-            s = socket.socket()
-            s.bind(("127.0.0.1", port))
-            s.listen(3)
-            os.write(w, b"%d" % os.stat("/proc/self/ns/net").st_ino)
-            os.close(w)
-            while True:
-                time.sleep(60)
-        finally:
-            os._exit(0)
-    os.close(w)
-    ino = os.read(r, 64)
-    os.close(r)
-    if not ino:
-        raise AssertionError("the namespace child failed")
+    def setup():
+        if cgroup:
+            with open(os.path.join(cgroup, "cgroup.procs"), "w") as f:
+                f.write("0")
+        if ns_path:
+            fd = os.open(ns_path, os.O_RDONLY)
+            if _libc.setns(fd, CLONE_NEWNET) != 0:
+                os._exit(3)
+        elif _libc.unshare(CLONE_NEWNET) != 0:
+            os._exit(4)
+        subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+        s = socket.socket()
+        s.bind(("127.0.0.1", port))
+        s.listen(3)
+        return b"%d" % os.stat("/proc/self/ns/net").st_ino, s
+
+    pid, ino = fork_holder(setup, "the namespace child")
     return pid, int(ino)
 
 
@@ -119,28 +107,15 @@ def make_cgroup(tc):
 def listener_in(cgroup, port):
     """A child in cgroup (moved there before it makes its socket) that
     listens on 127.0.0.1:port in this namespace and waits."""
-    r, w = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        try:
-            os.close(r)
-            with open(os.path.join(cgroup, "cgroup.procs"), "w") as f:
-                f.write("0")
-            s = socket.socket()
-            s.bind(("127.0.0.1", port))
-            s.listen(5)
-            os.write(w, b"x")
-            os.close(w)
-            while True:
-                time.sleep(60)
-        finally:
-            os._exit(0)
-    os.close(w)
-    ok = os.read(r, 1)
-    os.close(r)
-    if not ok:
-        raise AssertionError("the child in %s failed" % cgroup)
-    return pid
+    def setup():
+        with open(os.path.join(cgroup, "cgroup.procs"), "w") as f:
+            f.write("0")
+        s = socket.socket()
+        s.bind(("127.0.0.1", port))
+        s.listen(5)
+        return None, s
+
+    return fork_holder(setup, "the child in %s" % cgroup)[0]
 
 
 class TestAllNetns(SockviewTestCase):

@@ -12,7 +12,7 @@ import time
 import unittest
 
 from base import SockviewTestCase, sockview_json
-from nsutil import in_netns, sockview, _libc
+from nsutil import in_netns, sockview, _libc, fork_holder
 
 CLONE_NEWNS = 0x00020000
 MS_REC = 0x4000
@@ -37,22 +37,10 @@ def private_mounts():
 def holder(sock, name):
     """Fork a child that holds sock under the command name `name` and
     waits; returns (pid, fd of sock in the child)."""
-    r, w = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        try:
-            os.close(r)
-            _libc.prctl(PR_SET_NAME, ctypes.c_char_p(name), 0, 0, 0)
-            os.write(w, b"x")
-            os.close(w)
-            while True:
-                time.sleep(60)
-        finally:
-            os._exit(0)
-    os.close(w)
-    os.read(r, 1)
-    os.close(r)
-    return pid, sock.fileno()
+    def setup():
+        _libc.prctl(PR_SET_NAME, ctypes.c_char_p(name), 0, 0, 0)
+
+    return fork_holder(setup, "the holder %r" % name)[0], sock.fileno()
 
 
 class TestProcesses(SockviewTestCase):

@@ -14,7 +14,7 @@ import urllib.parse
 import urllib.request
 
 from base import NOSYNCOOKIES, SockviewTestCase
-from nsutil import _libc, in_netns, sockview_path, ss
+from nsutil import _libc, in_netns, sockview_path, ss, fork_holder
 from test_metrics import display, one, parse, promtool_check
 from test_owners import private_mounts
 
@@ -84,31 +84,19 @@ def get(port, path, extra=b""):
 def ns_holder(ns_path, port, conns):
     """A child in the namespace ns_path listening on 127.0.0.1:port with
     conns connections made and never accepted.  (pid, its inode)."""
-    r, w = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        try:
-            os.close(r)
-            fd = os.open(ns_path, os.O_RDONLY)
-            if _libc.setns(fd, CLONE_NEWNET) != 0:
-                os._exit(3)
-            subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
-            l = socket.socket()
-            l.bind(("127.0.0.1", port))
-            l.listen(16)
-            keep = [socket.create_connection(("127.0.0.1", port))
-                    for _ in range(conns)]
-            os.write(w, b"%d" % os.stat("/proc/self/ns/net").st_ino)
-            os.close(w)
-            while keep:
-                time.sleep(60)
-        finally:
-            os._exit(0)
-    os.close(w)
-    ino = os.read(r, 64)
-    os.close(r)
-    if not ino:
-        raise AssertionError("the holder in %s failed" % ns_path)
+    def setup():
+        fd = os.open(ns_path, os.O_RDONLY)
+        if _libc.setns(fd, CLONE_NEWNET) != 0:
+            os._exit(3)
+        subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+        l = socket.socket()
+        l.bind(("127.0.0.1", port))
+        l.listen(16)
+        keep = [socket.create_connection(("127.0.0.1", port))
+                for _ in range(conns)]
+        return b"%d" % os.stat("/proc/self/ns/net").st_ino, (l, keep)
+
+    pid, ino = fork_holder(setup, "the holder in %s" % ns_path)
     return pid, int(ino)
 
 
