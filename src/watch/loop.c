@@ -15,32 +15,6 @@
 #include "watch/loop.h"
 #include "watch/watch.h"
 
-/* libuv's limit on UV_THREADPOOL_SIZE (MAX_THREADPOOL_SIZE since 1.30) */
-#define POOL_MAX     1024
-#define POOL_DEFAULT 4
-
-/* What atoi() makes of the text, as libuv reads it: an int, then kept in
- * an unsigned, so a negative number is huge and clamped. */
-unsigned sv_loop_pool_size(const char *val)
-{
-	long long v = 0;
-	int neg = 0;
-
-	if (!val)
-		return POOL_DEFAULT;
-	while (*val == ' ' || (*val >= '\t' && *val <= '\r'))
-		val++;
-	if (*val == '-' || *val == '+')
-		neg = *val++ == '-';
-	while (*val >= '0' && *val <= '9' && v <= POOL_MAX)
-		v = v * 10 + (*val++ - '0');
-	if (neg && v)
-		return POOL_MAX;
-	if (v == 0)
-		return 1;
-	return v > POOL_MAX ? POOL_MAX : (unsigned)v;
-}
-
 bool sv_loop_is_worker(const char *comm)
 {
 	return !strcmp(comm, "libuv-worker");
@@ -300,7 +274,7 @@ static void read_pool_size(struct sv_loopwatch *lw)
 	int r = sv_proc_getenv(lw->pid, "UV_THREADPOOL_SIZE", val, sizeof(val));
 
 	lw->cur.pool_from_env = r == 1;
-	lw->cur.pool_size = sv_loop_pool_size(r == 1 ? val : NULL);
+	lw->cur.pool_size = sv_uv_threadpool_size(r == 1 ? val : NULL);
 }
 
 int sv_loop_start(struct sv_loopwatch *lw, uv_loop_t *loop, int pid)

@@ -67,9 +67,6 @@ struct sv_loopwatch {
 
 /* Pure parts. */
 
-/* libuv's reading of UV_THREADPOOL_SIZE (NULL: unset): atoi, 0 is 1,
- * at most 1024. */
-unsigned sv_loop_pool_size(const char *val);
 bool sv_loop_is_worker(const char *comm);
 /* A worker is idle only while it waits in futex(2) for work. */
 bool sv_loop_worker_busy(const struct sv_task_call *c);

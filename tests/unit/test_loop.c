@@ -15,6 +15,7 @@
 
 #include "core/strbuf.h"
 #include "sys/tasks.h"
+#include "core/util.h"
 #include "watch/loop.h"
 #include "fixture.h"
 
@@ -129,15 +130,15 @@ static void test_environ(void **state)
 static void test_pool_size(void **state)
 {
 	(void)state;
-	assert_int_equal(sv_loop_pool_size(NULL), 4);
-	assert_int_equal(sv_loop_pool_size("16"), 16);
-	assert_int_equal(sv_loop_pool_size(" 8x"), 8);
-	assert_int_equal(sv_loop_pool_size("0"), 1);
-	assert_int_equal(sv_loop_pool_size(""), 1);
-	assert_int_equal(sv_loop_pool_size("abc"), 1);
-	assert_int_equal(sv_loop_pool_size("5000"), 1024);
-	assert_int_equal(sv_loop_pool_size("99999999999999999999"), 1024);
-	assert_int_equal(sv_loop_pool_size("-2"), 1024);
+	assert_int_equal(sv_uv_threadpool_size(NULL), 4);
+	assert_int_equal(sv_uv_threadpool_size("16"), 16);
+	assert_int_equal(sv_uv_threadpool_size(" 8x"), 8);
+	assert_int_equal(sv_uv_threadpool_size("0"), 1);
+	assert_int_equal(sv_uv_threadpool_size(""), 1);
+	assert_int_equal(sv_uv_threadpool_size("abc"), 1);
+	assert_int_equal(sv_uv_threadpool_size("5000"), 1024);
+	assert_int_equal(sv_uv_threadpool_size("99999999999999999999"), 1024);
+	assert_int_equal(sv_uv_threadpool_size("-2"), 1024);
 }
 
 static struct sv_task_call call(const char *text)
