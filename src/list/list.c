@@ -323,8 +323,6 @@ int sv_list_sock(struct sv_sock *s, void *arg)
 
 	j.netns = run->ns;
 	join_procs(run, s, &j);
-	if (run->containers)
-		j.container = owner_container(run, &j);
 	if (run->check && !sv_list_match(run, run->filter, &row))
 		return 0;
 	if (run->check_states && !(run->states & SV_SF(s->state)))
@@ -344,6 +342,9 @@ int sv_list_sock(struct sv_sock *s, void *arg)
 		if (sv_imap_put(&run->nl_seen, s->inode, 1))
 			sv_die("out of memory");
 	}
+	/* a cgroup file read only for the owners of sockets shown */
+	if (run->containers)
+		j.container = owner_container(run, &j);
 	/* device names come from one link cache, loaded only when some
 	 * socket is bound to a device */
 	if (s->ifindex && !run->foreign) {
