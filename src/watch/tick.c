@@ -432,10 +432,8 @@ static void plan_dumps(struct sv_watch *w)
  * started.  A target that moved (setns, unshare) holds sockets there we
  * cannot ask about: say so once.
  */
-static void check_netns(struct sv_watch *w)
+static void check_netns(struct sv_watch *w, uint64_t ns)
 {
-	uint64_t ns = sv_target_netns(w->pid);
-
 	if (w->netns_moved || !ns || !w->netns || ns == w->netns)
 		return;
 	w->netns_moved = true;
@@ -454,8 +452,8 @@ void sv_watch_start_tick(struct sv_watch *w)
 		uint64_t ns;
 
 		/* after an exec the target has a new name */
-		sv_target_info(w->pid, w->comm, sizeof(w->comm), &ns);
-		check_netns(w);
+		if (!sv_target_info(w->pid, w->comm, sizeof(w->comm), &ns))
+			check_netns(w, ns);
 		err = sv_watch_scan_fds(w);
 		if (err == -ESRCH) {
 			/* gone: the pidfd reports the exit, if there is one */
