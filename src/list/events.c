@@ -114,13 +114,7 @@ int sv_list_events(struct list_opts *lo)
 	e.run.want_cgpaths = lo->json || (lo->show & SV_SHOW_EXT);
 	/* one object a line, whichever of --json and --jsonl */
 	e.run.render = lo->json ? sv_json_new(&out, SV_JSON_LINES)
-				: sv_table_new(&out, lo->show |
-						       (lo->no_header
-								? SV_TABLE_NO_HEADER
-								: 0) |
-						       (lo->oneline
-								? SV_TABLE_ONELINE
-								: 0));
+				: sv_table_new(&out, sv_list_table_show(lo));
 	p.fd = fd;
 	p.events = POLLIN;
 	while (!stop) {

@@ -433,15 +433,10 @@ void sv_list_run_free_containers(struct list_run *run)
 	run->containers = NULL;
 }
 
-static struct sv_render *list_render(const struct list_opts *lo,
-				     struct sv_out *out)
+unsigned sv_list_table_show(const struct list_opts *lo)
 {
 	unsigned show = lo->show;
 
-	if (lo->summary)
-		return sv_summary_new(out, lo->json, lo->protos);
-	if (lo->json)
-		return sv_json_new(out, lo->json - 1);
 	if (lo->procs)
 		show |= SV_SHOW_PROC;
 	if (lo->all_netns && (lo->show & SV_SHOW_EXT))
@@ -450,7 +445,17 @@ static struct sv_render *list_render(const struct list_opts *lo,
 		show |= SV_TABLE_NO_HEADER;
 	if (lo->oneline)
 		show |= SV_TABLE_ONELINE;
-	return sv_table_new(out, show);
+	return show;
+}
+
+static struct sv_render *list_render(const struct list_opts *lo,
+				     struct sv_out *out)
+{
+	if (lo->summary)
+		return sv_summary_new(out, lo->json, lo->protos);
+	if (lo->json)
+		return sv_json_new(out, lo->json - 1);
+	return sv_table_new(out, sv_list_table_show(lo));
 }
 
 static const struct sv_proc_map *wait_procs(void *arg)

@@ -118,6 +118,8 @@ int sv_list_events(struct list_opts *lo);
 void sv_list_query(struct list_opts *lo, const char *arg);
 void sv_list_family(struct list_opts *lo, const char *arg);
 
+/* The table's SV_SHOW_* and SV_TABLE_* flags the options ask for. */
+unsigned sv_list_table_show(const struct list_opts *lo);
 /* Joins s and renders it when it passes the filter (an sv_sock_cb). */
 int sv_list_sock(struct sv_sock *s, void *arg);
 
