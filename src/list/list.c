@@ -491,7 +491,7 @@ int sv_cmd_list(int argc, char **argv)
 	struct list_opts lo;
 	struct list_run run = { 0 };
 	struct list_source *src;
-	bool pending = false;
+	bool pending = false, counts_only;
 	int err;
 
 	sv_list_parse_opts(argc, argv, &lo, NULL);
@@ -507,20 +507,25 @@ int sv_cmd_list(int argc, char **argv)
 	run.show_procs = lo.procs;
 	run.render = list_render(&lo, &out);
 	run.defer_procs = procs_later(&lo, src, &run);
+	/* -s counts: owners, containers and names it would not show are
+	 * not looked up (but a capture keeps what -p asked for) */
+	counts_only = lo.summary && !lo.save;
 	err = src->tables(src, &lo, &run,
-			  lo.procs || (lo.filter && sv_filter_needs_procs(lo.filter)),
+			  (lo.procs && !counts_only) ||
+				  (lo.filter && sv_filter_needs_procs(lo.filter)),
 			  true);
 	if (err)
 		sv_die("cannot read the processes' sockets in /proc: %s",
 		       strerror(-err));
 	/* containers are shown only in JSON and under -e: the table alone
 	 * reads no cgroup */
-	if (lo.all_netns && (lo.json || (lo.show & SV_SHOW_EXT)))
+	if (lo.all_netns && !counts_only &&
+	    (lo.json || (lo.show & SV_SHOW_EXT)))
 		err = sv_list_want_containers(src, &lo, &run, true);
 	if (err)
 		sv_die("cannot read the processes' sockets in /proc: %s",
 		       strerror(-err));
-	if (lo.resolve) {
+	if (lo.resolve && !counts_only) {
 		err = sv_resolver_new(&run.resolver, lo.resolver_threads,
 				      lo.resolve_timeout_ms);
 		if (err)
