@@ -95,8 +95,7 @@ size_t sv_edges_registered(struct sv_edge_state *st,
 /*
  * Data, or data the target took before we looked; and the hangups.  A
  * wakeup with no data left is data the target read first, unless the
- * receive counters say no byte came or the output entry woke in the
- * same drain (freed send space, not data).
+ * receive counters say no byte came.
  */
 static size_t input(struct sv_edge_state *st, const struct sv_edge_in *in,
 		    struct sv_edge *out)

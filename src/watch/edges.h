@@ -39,7 +39,6 @@ struct sv_edge_state {
 	bool rx_known;
 	bool eof;		    /* the peer's FIN was reported */
 	uint64_t rx_bytes;	    /* TCP bytes_received at the last look */
-	uint64_t out_drain;	    /* the drain that saw freed space */
 	uint64_t sticky_drain;	    /* the drain that saw a hangup */
 };
 
@@ -63,10 +62,7 @@ struct sv_edge_in {
 	bool has_rx;	   /* TCP: receive counters read at the wakeup */
 	uint64_t rx_bytes;
 	uint32_t last_recv_ms;
-	uint64_t drain;	   /* which drain of our epoll this is; the caller
-			    * sets st->out_drain to it before the main
-			    * entry's wakeup when the output entry woke in
-			    * the same drain */
+	uint64_t drain;	   /* which drain of our epoll this is */
 	uint64_t now_ns;   /* wall clock of the wakeup */
 };
 

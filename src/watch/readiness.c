@@ -361,15 +361,11 @@ static void on_edge(uint64_t key, uint32_t ev, void *arg)
 	struct sv_watch *w = arg;
 	bool out_entry = key & SV_READY_OUT;
 	struct wsock *ws =
-		sv_watch_find(w, key & ~(SV_READY_OUT | SV_READY_MARK));
+		sv_watch_find(w, key & ~SV_READY_OUT);
 	bool listener;
 
 	if (!ws || w->stopping)
 		return;
-	if (key & SV_READY_MARK) {
-		ws->edge.out_drain = w->drains;
-		return;
-	}
 	if (out_entry) {
 		on_wakeup(w, ws, ev, true);
 		return;

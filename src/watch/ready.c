@@ -275,14 +275,8 @@ int sv_ready_drain(struct sv_ready *r,
 		n = epoll_wait(r->epfd, ev, 256, 0);
 		if (n < 0)
 			return errno == EINTR ? total : -errno;
-		/* the output entries are announced first (freed space
-		 * explains a main entry's wakeup of the same moment), and
-		 * reported last (a hangup on the main entry explains an
-		 * output entry's wakeup) */
-		for (i = 0; i < n; i++)
-			if (ev[i].data.u64 & SV_READY_OUT)
-				cb(ev[i].data.u64 | SV_READY_MARK,
-				   ev[i].events, arg);
+		/* the output entries last: a hangup on the main entry
+		 * explains an output entry's wakeup */
 		for (i = 0; i < n; i++)
 			if (!(ev[i].data.u64 & SV_READY_OUT))
 				cb(ev[i].data.u64, ev[i].events, arg);

@@ -54,9 +54,6 @@ int sv_ready_add(struct sv_ready *r, int fd, uint64_t inode,
 		 struct sv_ready_info *info);
 /* The inode of an edge of the output entry carries this bit. */
 #define SV_READY_OUT (1ull << 63)
-/* Drains call back for each output entry twice: first with this bit
- * too (announce only), then as the event. */
-#define SV_READY_MARK (1ull << 62)
 /* TCP receive counters now, through a duplicate: 0 or -errno (-EBADF:
  * fd no longer holds that inode). */
 int sv_ready_rx(struct sv_ready *r, int fd, uint64_t inode,
