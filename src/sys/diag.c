@@ -59,6 +59,7 @@ struct sv_diag {
 	unsigned int seq;
 	char *buf; /* replies */
 	char *req; /* requests */
+	char *ring; /* a blocking dump's slots, made at its first use */
 	int nonblock;
 	struct dump_ctx *cur; /* the request under way (non-blocking use) */
 	sv_diag_tap_fn tap;   /* --save: sees every request and reply */
@@ -102,6 +103,7 @@ void sv_diag_close(struct sv_diag *d)
 	free(d->cur);
 	free(d->buf);
 	free(d->req);
+	free(d->ring);
 	free(d);
 }
 
@@ -929,18 +931,19 @@ static int run_dump_ring(struct sv_diag *d, const struct sv_diag_req *req,
 	pthread_t t;
 	int err;
 
-	r.buf = malloc(RING_SLOTS * RING_SLOT);
-	if (!r.buf)
+	/* kept for the next dump: every table and namespace makes one */
+	if (!d->ring)
+		d->ring = malloc(RING_SLOTS * RING_SLOT);
+	if (!d->ring)
 		return -ENOMEM;
+	r.buf = d->ring;
 	d->seq++;
 	c->seq = r.seq = d->seq;
 	c->proto = req->proto;
 	tap_request(d, req);
 	err = send_request(d, req);
-	if (err) {
-		free(r.buf);
+	if (err)
 		return err;
-	}
 	pthread_mutex_init(&r.mu, NULL);
 	pthread_cond_init(&r.filled, NULL);
 	pthread_cond_init(&r.freed, NULL);
@@ -957,7 +960,6 @@ static int run_dump_ring(struct sv_diag *d, const struct sv_diag_req *req,
 	pthread_cond_destroy(&r.freed);
 	pthread_cond_destroy(&r.filled);
 	pthread_mutex_destroy(&r.mu);
-	free(r.buf);
 	return err;
 }
 
