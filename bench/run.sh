@@ -22,9 +22,12 @@ command -v netstat >/dev/null ||
 	echo "bench: netstat not found (apt-get install net-tools): its row is left out" >&2
 
 mkdir -p bench/build
-for prog in floor procfloor holder timeit; do
+for prog in floor procfloor holder timeit httpd; do
+	libs=
+	[ "$prog" = httpd ] && libs=$(pkg-config --cflags --libs libuv)
 	if [ ! -x "bench/build/$prog" ] || [ "bench/$prog.c" -nt "bench/build/$prog" ]; then
-		${CC:-cc} -O2 -Wall -Wextra -o "bench/build/$prog" "bench/$prog.c"
+		# shellcheck disable=SC2086
+		${CC:-cc} -O2 -Wall -Wextra -o "bench/build/$prog" "bench/$prog.c" $libs
 	fi
 done
 
