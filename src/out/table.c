@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/escape.h"
 #include "core/fields.h"
@@ -33,11 +34,15 @@
  * A -i line is a hundred fields a socket: strcmp on object names and
  * heading lookups were the largest cost of list -tanoiem.
  */
+#define LEAD_MAX 48
+
 struct detail_field {
 	const struct sv_field *f;
-	const char *head, *listen_head;
-	uint8_t head_n, listen_head_n;
-	uint8_t obj_n;
+	/* what goes before the value: " obj: head:" on the first member
+	 * of an object, " head:" on the others ([1]: on a listener); the
+	 * line's first field drops the space */
+	char lead[2][LEAD_MAX];
+	uint8_t lead_n[2];
 	bool tcpi;
 	bool obj_start; /* the first member of its object */
 	uint16_t obj_end; /* index past its object's last member */
@@ -54,9 +59,9 @@ struct table_render {
 	bool oneline; /* -O: the details follow the columns */
 	struct detail_field *detail; /* their fields, nested */
 	size_t ndetail;
-	struct sv_strbuf rows; /* held rows */
-	FILE *spill;	       /* rows past SPILL_AT */
-	struct sv_strbuf row;  /* the row being built */
+	/* held rows, built in place; past SPILL_AT written to spill */
+	struct sv_strbuf rows;
+	FILE *spill;
 	/* -p with the owners found while the rows come: the last column
 	 * holds inodes until end() has the map from wait() */
 	const struct sv_proc_map *(*wait)(void *arg);
@@ -161,42 +166,47 @@ static bool obj_present(const struct table_render *t, size_t i,
 
 /* "tcp: key:value ... seq: key:value ..."; absent ones read "key:-",
  * and an object with no value at all (bbr's record on a cubic socket)
- * is left out, as JSON leaves it out. */
+ * is left out, as JSON leaves it out.  A hundred fields a socket: each
+ * is its lead copied and its number written in place. */
 static void detail_text(const struct table_render *t, struct sv_strbuf *b,
 			const struct sv_row *row)
 {
 	const struct sv_sock *s = row->s;
-	bool listen = s->state == SV_TCP_LISTEN, any = false;
-	size_t i = 0;
+	unsigned listen = s->state == SV_TCP_LISTEN;
+	size_t i = 0, skip = 1;
 
 	while (i < t->ndetail) {
 		const struct detail_field *d = &t->detail[i];
+		size_t n = d->lead_n[listen] - skip;
 		uint64_t u;
+		char *p;
 
 		if (d->obj_start && !obj_present(t, i, row)) {
 			i = d->obj_end;
 			continue;
 		}
-		if (any)
-			sv_strbuf_addc(b, ' ');
-		any = true;
-		if (d->obj_start) {
-			sv_strbuf_add(b, d->f->obj, d->obj_n);
-			sv_strbuf_add(b, ": ", 2);
-		}
-		if (listen)
-			sv_strbuf_add(b, d->listen_head, d->listen_head_n);
-		else
-			sv_strbuf_add(b, d->head, d->head_n);
-		sv_strbuf_addc(b, ':');
-		if (!d->tcpi)
+		if (b->len + LEAD_MAX + 24 + 1 > b->cap)
+			sv_strbuf_grow(b, LEAD_MAX + 24);
+		p = b->p + b->len;
+		memcpy(p, d->lead[listen] + skip, LEAD_MAX - 1);
+		p += n;
+		skip = 0;
+		if (!d->tcpi) {
+			b->len += n;
 			cell_text(b, row, d->f);
-		else if (sv_field_tcpi(s, d->f, &u))
-			sv_strbuf_addu(b, u);
-		else
-			sv_strbuf_addc(b, '-');
+		} else if (sv_field_tcpi(s, d->f, &u)) {
+			if (u < 10)
+				*p++ = (char)('0' + u);
+			else
+				p += sv_u64_to_text(u, p);
+			b->len = (size_t)(p - b->p);
+		} else {
+			*p++ = '-';
+			b->len = (size_t)(p - b->p);
+		}
 		i++;
 	}
+	b->p[b->len] = '\0';
 }
 
 /* The owners of the inode written (in decimal, n bytes) at p. */
@@ -215,76 +225,95 @@ static void procs_cell(struct table_render *t, const char *p, size_t n)
 	sv_out_mem(t->o, t->cell.p, t->cell.len);
 }
 
+/* Columns a cell takes: ASCII, nearly every cell, one a byte, eight
+ * bytes tested at a time. */
+static size_t cell_width(const char *p, size_t n)
+{
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x;
+
+		memcpy(&x, p + i, 8);
+		if (x & 0x8080808080808080ull)
+			return sv_text_width(p, n);
+	}
+	for (; i < n; i++)
+		if ((unsigned char)p[i] >= 0x80)
+			return sv_text_width(p, n);
+	return n;
+}
+
+/* One held row, p up to its ROW_END at end. */
 static void emit_row(struct table_render *t, const char *p, const char *end)
 {
 	size_t c = 0;
 
-	while (p < end && *p != ROW_END) {
+	while (p < end) {
 		const char *e = memchr(p, CELL_END, (size_t)(end - p));
-		size_t n, w;
+		size_t n;
 
 		if (!e)
 			break;
 		n = (size_t)(e - p);
-		if (n && *p == PROCS_LATER) {
+		if (n && *p == PROCS_LATER)
 			/* the last column: its width pads nothing */
 			procs_cell(t, p + 1, n - 1);
-			p = e + 1;
-			c++;
-			continue;
-		}
-		w = sv_text_width(p, n);
-		sv_out_mem(t->o, p, n);
+		else
+			sv_out_mem(t->o, p, n);
 		p = e + 1;
-		if (c + 1 < t->ncols)
-			sv_out_spaces(t->o, t->width[c] - w + 1);
-		c++;
+		if (++c == t->ncols)
+			break;
+		sv_out_spaces(t->o, t->width[c - 1] - cell_width(e - n, n) + 1);
 	}
 	/* what follows the cells up to ROW_END is the detail line */
-	if (p < end && *p != ROW_END) {
-		const char *e = memchr(p, ROW_END, (size_t)(end - p));
-
+	if (p < end) {
 		sv_out_str(t->o, t->oneline ? " " : "\n\t");
-		sv_out_mem(t->o, p, e ? (size_t)(e - p) : (size_t)(end - p));
+		sv_out_mem(t->o, p, (size_t)(end - p));
 	}
 	sv_out_char(t->o, '\n');
 }
 
-static void emit_all(struct table_render *t, const char *p, const char *end)
+/* Every whole row in [p, end); returns where the rest begins. */
+static const char *emit_all(struct table_render *t, const char *p,
+			    const char *end)
 {
 	while (p < end) {
 		const char *e = memchr(p, ROW_END, (size_t)(end - p));
 
 		if (!e)
 			break;
-		emit_row(t, p, e + 1);
+		emit_row(t, p, e);
 		p = e + 1;
 	}
+	return p;
 }
 
-static void spill_write(struct table_render *t, const void *p, size_t n)
+/* The held rows to the temporary file, in one write: stdio's copy
+ * and its line-sized reads back cost a fifth of list -tanoiem. */
+static void spill_rows(struct table_render *t)
 {
-	if (n && fwrite(p, 1, n, t->spill) != n)
-		sv_die("cannot write a temporary file: %s", strerror(errno));
-}
+	const char *p = t->rows.p;
+	size_t n = t->rows.len;
 
-static void add_row(struct table_render *t, struct sv_strbuf *row)
-{
-	if (t->spill) {
-		spill_write(t, row->p, row->len);
-		return;
-	}
-	sv_strbuf_add(&t->rows, row->p, row->len);
-	if (t->rows.len >= SPILL_AT) {
+	if (!t->spill) {
 		t->spill = tmpfile();
 		if (!t->spill)
 			sv_die("cannot create a temporary file: %s",
 			       strerror(errno));
-		/* big blocks: 4 KiB stdio writes cost a syscall each */
-		setvbuf(t->spill, NULL, _IOFBF, 1 << 20);
-		spill_write(t, t->rows.p, t->rows.len);
-		sv_strbuf_free(&t->rows);
 	}
+	while (n) {
+		ssize_t w = write(fileno(t->spill), p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			sv_die("cannot write a temporary file: %s",
+			       w < 0 ? strerror(errno) : "no space written");
+		p += w;
+		n -= (size_t)w;
+	}
+	t->rows.len = 0;
 }
 
 /* The owners column while the scan runs: a socket with an inode gets
@@ -300,12 +329,12 @@ static void later_cell(struct sv_strbuf *b, const struct sv_row *row)
 	sv_strbuf_addu(b, row->s->inode);
 }
 
+/* The row, held at the end of the rows built before it. */
 static void build_row(struct table_render *t, const struct sv_row *row)
 {
-	struct sv_strbuf *b = &t->row;
+	struct sv_strbuf *b = &t->rows;
 	size_t c;
 
-	b->len = 0;
 	for (c = 0; c < t->ncols; c++) {
 		size_t start = b->len, w;
 
@@ -315,7 +344,7 @@ static void build_row(struct table_render *t, const struct sv_row *row)
 			continue;
 		}
 		cell_text(b, row, t->cols[c]);
-		w = sv_text_width(b->p + start, b->len - start);
+		w = cell_width(b->p + start, b->len - start);
 		if (w > t->width[c])
 			t->width[c] = w;
 		sv_strbuf_addc(b, CELL_END);
@@ -332,15 +361,42 @@ static void table_sock(struct sv_render *r, const struct sv_row *row)
 	struct table_render *t = (struct table_render *)r;
 
 	build_row(t, row);
-	add_row(t, &t->row);
+	if (t->rows.len >= SPILL_AT)
+		spill_rows(t);
+}
+
+/* The spilled rows read back in blocks the size of the held ones. */
+static void emit_spilled(struct table_render *t)
+{
+	struct sv_strbuf *b = &t->rows;
+	int fd = fileno(t->spill);
+	const char *rest;
+	ssize_t n;
+
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		sv_die("cannot read back a temporary file: %s", strerror(errno));
+	for (;;) {
+		/* a row longer than the block grows it */
+		if (b->cap - b->len < SPILL_AT / 2)
+			sv_strbuf_grow(b, SPILL_AT);
+		n = read(fd, b->p + b->len, b->cap - 1 - b->len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			sv_die("cannot read back a temporary file: %s",
+			       strerror(errno));
+		if (n == 0)
+			break;
+		b->len += (size_t)n;
+		rest = emit_all(t, b->p, b->p + b->len);
+		b->len -= (size_t)(rest - b->p);
+		memmove(b->p, rest, b->len);
+	}
 }
 
 static void table_end(struct sv_render *r)
 {
 	struct table_render *t = (struct table_render *)r;
-	char *row = NULL;
-	size_t cap = 0;
-	ssize_t n;
 
 	if (t->wait)
 		t->procs = t->wait(t->wait_arg);
@@ -349,13 +405,9 @@ static void table_end(struct sv_render *r)
 		t->rows.len = 0;
 		return;
 	}
-	if (fflush(t->spill) || fseek(t->spill, 0, SEEK_SET))
-		sv_die("cannot read back a temporary file: %s", strerror(errno));
-	while ((n = getdelim(&row, &cap, ROW_END, t->spill)) > 0)
-		emit_row(t, row, row + n);
-	if (ferror(t->spill))
-		sv_die("cannot read back a temporary file: %s", strerror(errno));
-	free(row);
+	spill_rows(t);
+	emit_spilled(t);
+	t->rows.len = 0;
 	fclose(t->spill);
 	t->spill = NULL;
 }
@@ -367,12 +419,27 @@ static void table_free(struct sv_render *r)
 	if (t->spill)
 		fclose(t->spill);
 	sv_strbuf_free(&t->rows);
-	sv_strbuf_free(&t->row);
 	sv_strbuf_free(&t->cell);
 	free(t->cols);
 	free(t->detail);
 	free(t->width);
 	free(t);
+}
+
+static void set_lead(struct detail_field *d, unsigned k,
+		     const struct sv_sock *s)
+{
+	const char *head = sv_field_header(d->f, s);
+	int n;
+
+	if (d->obj_start)
+		n = snprintf(d->lead[k], LEAD_MAX, " %s: %s:", d->f->obj, head);
+	else
+		n = snprintf(d->lead[k], LEAD_MAX, " %s:", head);
+	/* the fields are ours: a heading this long is a bug */
+	if (n < 0 || n >= LEAD_MAX)
+		sv_die("detail field %s: heading too long", d->f->key);
+	d->lead_n[k] = (uint8_t)n;
 }
 
 /* The detail line's fields, each object's members together. */
@@ -392,11 +459,6 @@ static void detail_fields(struct table_render *t)
 			continue;
 		d->f = f;
 		d->tcpi = sv_field_is_tcpi(f);
-		d->head = sv_field_header(f, &(struct sv_sock){ 0 });
-		d->listen_head = sv_field_header(f, &listener);
-		d->head_n = (uint8_t)strlen(d->head);
-		d->listen_head_n = (uint8_t)strlen(d->listen_head);
-		d->obj_n = (uint8_t)strlen(f->obj);
 		t->ndetail++;
 	}
 	free(order);
@@ -409,6 +471,10 @@ static void detail_fields(struct table_render *t)
 			;
 		while (i < j)
 			t->detail[i++].obj_end = (uint16_t)j;
+	}
+	for (i = 0; i < t->ndetail; i++) {
+		set_lead(&t->detail[i], 0, &(struct sv_sock){ 0 });
+		set_lead(&t->detail[i], 1, &listener);
 	}
 }
 
@@ -428,7 +494,7 @@ bool sv_table_defer_procs(struct sv_render *r,
 struct sv_render *sv_table_new(struct sv_out *o, unsigned show)
 {
 	struct table_render *t = sv_xcalloc(1, sizeof(*t));
-	struct sv_strbuf *b = &t->row;
+	struct sv_strbuf *b = &t->rows;
 	size_t i;
 
 	t->r.sock = table_sock;
@@ -455,6 +521,5 @@ struct sv_render *sv_table_new(struct sv_out *o, unsigned show)
 		sv_strbuf_addc(b, CELL_END);
 	}
 	sv_strbuf_addc(b, ROW_END);
-	sv_strbuf_add(&t->rows, b->p, b->len);
 	return &t->r;
 }

@@ -231,6 +231,63 @@ static void test_table(void **state)
 	free(o);
 }
 
+/*
+ * More rows than the table holds in memory (1 MiB): they go through a
+ * temporary file, and the widest cell, on the last row, still sets the
+ * column on the first.  Every row carries its -i line.
+ */
+static void test_table_spilled(void **state)
+{
+	enum { N = 3000 };
+	struct sv_out *o = malloc(sizeof(*o));
+	struct sv_render *r;
+	struct sv_sock s;
+	char *out, *line, *next;
+	size_t rows = 0, details = 0, col = 0;
+	int i;
+
+	(void)state;
+	base_sock(&s);
+	s.tcpi_len = sizeof(s.tcpi);
+	s.tcpi.rto = 204000;
+	capture_start(o);
+	r = sv_table_new(o, SV_SHOW_INFO);
+	for (i = 0; i < N; i++) {
+		s.recv_q = i + 1 == N ? 1234567890 : (uint32_t)i;
+		r->sock(r, ROW(&s));
+	}
+	r->end(r);
+	r->free(r);
+	out = capture_end(o);
+	assert_true(strlen(out) > 2 * (1u << 20));
+	col = (size_t)(strstr(out, "Local") - out);
+	for (line = out; *line; line = next + 1) {
+		next = strchr(line, '\n');
+		assert_non_null(next);
+		if (line == out)
+			continue;
+		if (*line == '\t') {
+			/* the detail line: free text after a tab */
+			assert_memory_equal(line, "\ttcp: ", 6);
+			assert_non_null(memmem(line, (size_t)(next - line),
+					       " rto:204000 ", 12));
+			details++;
+			continue;
+		}
+		assert_memory_equal(line + col, "127.0.0.1:8080", 14);
+		/* Recv-Q as wide as the last row's ten digits */
+		if (rows == 0)
+			assert_memory_equal(line, "tcp   ESTAB 0          7      ",
+					    30);
+		rows++;
+	}
+	assert_int_equal(rows, N);
+	assert_int_equal(details, N);
+	assert_non_null(strstr(out, " 1234567890 7 "));
+	free(out);
+	free(o);
+}
+
 static void test_addr_text(void **state)
 {
 	static const struct {
@@ -547,6 +604,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_json_field_order),
 		cmocka_unit_test(test_field_key_sizes),
 		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_table_spilled),
 		cmocka_unit_test(test_addr_text),
 		cmocka_unit_test(test_procnet_raw),
 		cmocka_unit_test(test_metrics_label),
