@@ -67,7 +67,10 @@ size_t sv_edges_registered(struct sv_edge_state *st,
 	size_t n = 0;
 
 	memset(st, 0, sizeof(*st));
-	st->last_in = reg->mask & IN_BITS;
+	st->unconnected = reg->unconnected;
+	if (reg->unconnected)
+		bits &= ~EPOLLHUP;
+	st->last_in = reg->mask & IN_BITS & ~(reg->unconnected ? EPOLLHUP : 0);
 	st->last_out = reg->mask & OUT_BITS;
 	st->in_reg = (reg->mask & MAIN_BITS) != 0;
 	st->out_reg = st->last_out != 0;
@@ -101,11 +104,19 @@ static size_t input(struct sv_edge_state *st, const struct sv_edge_in *in,
 		    struct sv_edge *out)
 {
 	uint32_t ev = in->ev & IN_BITS;
-	uint32_t fresh = ev & ~st->last_in & STICKY;
-	uint32_t changed = fresh;
+	uint32_t fresh, changed;
 	struct sv_edge t = { .source = SV_EDGE_EPOLL, .time_ns = in->now_ns };
 	bool data;
 	size_t n = 0;
+
+	/* not connected yet: its hangup bit is that state until a wakeup
+	 * without it (connecting, connected) or with an error (refused) */
+	if (st->unconnected && !(ev & EPOLLHUP))
+		st->unconnected = false;
+	else if (st->unconnected && !(ev & EPOLLERR))
+		ev &= ~EPOLLHUP;
+	fresh = ev & ~st->last_in & STICKY;
+	changed = fresh;
 
 	st->last_in = ev;
 	if (st->in_reg) {

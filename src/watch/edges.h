@@ -38,6 +38,7 @@ struct sv_edge_state {
 	bool in_reg, out_reg;	    /* its first report is still to come */
 	bool rx_known;
 	bool eof;		    /* the peer's FIN was reported */
+	bool unconnected;	    /* its EPOLLHUP is no hangup (see below) */
 	uint64_t rx_bytes;	    /* TCP bytes_received at the last look */
 	uint64_t sticky_drain;	    /* the drain that saw a hangup */
 };
@@ -50,6 +51,10 @@ struct sv_edge_reg {
 	uint64_t rx_bytes;
 	uint32_t last_recv_ms; /* data last came this long ago */
 	uint64_t now_ns;
+	/* a stream socket not connected yet (nor ever): the kernel polls it
+	 * as hung up (tcp_poll and unix_poll set EPOLLHUP in TCP_CLOSE), but
+	 * nothing hung up, and a later hangup is a new one */
+	bool unconnected;
 };
 
 struct sv_edge_in {

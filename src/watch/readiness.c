@@ -77,6 +77,19 @@ static void apply_names(struct sv_watch *w, struct wsock *ws,
 static uint8_t edge_kind(const struct wsock *ws);
 
 /* What was there at registration, kept until the open is out. */
+/* from what the duplicate says: a socket without a port has no kind yet */
+static bool unconnected(const struct sv_ready_info *info)
+{
+	bool stream = info->type == SOCK_STREAM || info->type == SOCK_SEQPACKET;
+
+	if (info->state != SV_TCP_CLOSE || !stream)
+		return false;
+	if (info->family == AF_INET || info->family == AF_INET6)
+		/* a refused connect sent a segment and got one */
+		return info->has_rx && !info->rx.segs_in && !info->rx.segs_out;
+	return info->family == AF_UNIX && !info->unix_peer;
+}
+
 static void registered(struct sv_watch *w, struct wsock *ws,
 		       const struct sv_ready_info *info)
 {
@@ -89,7 +102,10 @@ static void registered(struct sv_watch *w, struct wsock *ws,
 		.last_recv_ms = info->rx.last_data_recv_ms,
 		.now_ns = sv_watch_now_ns(),
 	};
-	size_t n = sv_edges_registered(&ws->edge, &reg, e), i;
+	size_t n, i;
+
+	reg.unconnected = unconnected(info);
+	n = sv_edges_registered(&ws->edge, &reg, e);
 
 	ws->nreg_edges = 0;
 	if (!w->first_scan_done)
@@ -122,15 +138,25 @@ void sv_watch_register(struct sv_watch *w, struct wsock *ws)
 	}
 }
 
-/* A socket seen without a port: has it been bound or connected since? */
+/* A socket seen without a port or a peer: has it been bound or
+ * connected since? */
 void sv_watch_rename(struct sv_watch *w, struct wsock *ws)
 {
 	struct sv_ready_info info;
 
-	if (!ws->unnamed || !w->ready_ok || ws->have)
+	if ((!ws->unnamed && !ws->peer_unknown) || !w->ready_ok || ws->have)
 		return;
 	if (sv_ready_names(&w->ready, ws->fd, ws->inode, &info) == 0)
 		apply_names(w, ws, &info);
+}
+
+/* A wakeup of a socket whose open waits for its names (a connect
+ * completing wakes it): its open need not wait for the next tick. */
+static void rename_now(struct sv_watch *w, struct wsock *ws)
+{
+	sv_watch_rename(w, ws);
+	if (ws->pending_open && ws->named && !ws->peer_unknown)
+		sv_watch_announce(w, ws, ws->found_ns, false);
 }
 
 static uint8_t edge_kind(const struct wsock *ws)
@@ -366,6 +392,8 @@ static void on_edge(uint64_t key, uint32_t ev, void *arg)
 
 	if (!ws || w->stopping)
 		return;
+	if ((ws->unnamed || ws->peer_unknown) && !ws->have)
+		rename_now(w, ws);
 	if (out_entry) {
 		on_wakeup(w, ws, ev, true);
 		return;

@@ -68,12 +68,13 @@ static int tcp_rx(int fd, struct sv_ready_rx *rx)
 	memset(&ti, 0, sizeof(ti));
 	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0)
 		return -errno;
-	if (len < offsetof(struct sv_tcp_info, bytes_received) +
-			  sizeof(ti.bytes_received))
+	if (len < offsetof(struct sv_tcp_info, segs_in) + sizeof(ti.segs_in))
 		return -ENODATA;
 	rx->state = ti.state;
 	rx->bytes_received = ti.bytes_received;
 	rx->last_data_recv_ms = ti.last_data_recv;
+	rx->segs_in = ti.segs_in;
+	rx->segs_out = ti.segs_out;
 	return 0;
 }
 

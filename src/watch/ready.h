@@ -26,6 +26,7 @@ struct sv_ready_rx {
 	int state;
 	uint64_t bytes_received;
 	uint32_t last_data_recv_ms; /* how long ago data last came */
+	uint32_t segs_in, segs_out; /* none either way: never connected */
 };
 
 /* What the duplicate says of itself (zeros where it says nothing). */

@@ -180,6 +180,24 @@ static void unseen_data(struct sv_watch *w, struct wsock *ws)
 	sv_watch_edges(w, ws, &e, 1);
 }
 
+void sv_watch_announce(struct sv_watch *w, struct wsock *ws, uint64_t time_ns,
+		       bool fd_time)
+{
+	struct sv_watch_ev open = {
+		.event = "open",
+		.ws = ws,
+		.interest = -1,
+		.time_ns = time_ns,
+		.fd_time = fd_time,
+	};
+
+	ws->pending_open = false;
+	sv_watch_emit(w, &open);
+	/* what was there when we registered it */
+	sv_watch_edges(w, ws, ws->reg_edges, ws->nreg_edges);
+	ws->nreg_edges = 0;
+}
+
 void sv_watch_closed(struct sv_watch *w, struct wsock *ws, const char *source)
 {
 	/* held for its destroy message: said at the times the fd table
@@ -193,23 +211,14 @@ void sv_watch_closed(struct sv_watch *w, struct wsock *ws, const char *source)
 		.time_ns = ws->fd_gone_ns,
 		.fd_time = ws->fd_gone_ns != 0,
 	};
-	struct sv_watch_ev open = {
-		.event = "open",
-		.ws = ws,
-		.interest = -1,
-		.time_ns = ws->fd_gone_ns ? ws->found_ns : 0,
-		.fd_time = ws->fd_gone_ns != 0,
-	};
 	uint32_t i;
 
 	if (!w->stopping) {
 		/* gone before a tick read it: open, then close */
-		if (ws->pending_open) {
-			sv_watch_emit(w, &open);
-			/* what was there when we registered it */
-			sv_watch_edges(w, ws, ws->reg_edges, ws->nreg_edges);
-			ws->nreg_edges = 0;
-		}
+		if (ws->pending_open)
+			sv_watch_announce(w, ws,
+					  ws->fd_gone_ns ? ws->found_ns : 0,
+					  ws->fd_gone_ns != 0);
 		if (source)
 			unseen_data(w, ws);
 		sv_watch_release_sock_edges(w, ws);
@@ -321,17 +330,8 @@ int sv_watch_scan_fds(struct sv_watch *w)
 	for (i = first_new; i < w->nsocks && !w->stopping; i++) {
 		struct wsock *ws = w->socks[i];
 
-		if (ws->pending_open && ws->named && !ws->peer_unknown) {
-			struct sv_watch_ev open = {
-				.event = "open",
-				.ws = ws,
-				.time_ns = ws->found_ns,
-				.interest = -1,
-			};
-
-			ws->pending_open = false;
-			sv_watch_emit(w, &open);
-		}
+		if (ws->pending_open && ws->named && !ws->peer_unknown)
+			sv_watch_announce(w, ws, ws->found_ns, false);
 		if (!ws->pending_open && ws->nreg_edges) {
 			sv_watch_edges(w, ws, ws->reg_edges, ws->nreg_edges);
 			ws->nreg_edges = 0;

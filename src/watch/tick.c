@@ -142,13 +142,8 @@ static void finish_tick(struct sv_watch *w)
 
 		/* found by a scan during this tick's dumps: its open waits
 		 * for a tick that read it */
-		if (ws->pending_open && ws->seen_tick == w->tick_gen) {
-			ws->pending_open = false;
-			sv_watch_event_sock(w, "open", ws, NULL, NULL, NULL,
-					    NULL, 0);
-			sv_watch_edges(w, ws, ws->reg_edges, ws->nreg_edges);
-			ws->nreg_edges = 0;
-		}
+		if (ws->pending_open && ws->seen_tick == w->tick_gen)
+			sv_watch_announce(w, ws, 0, false);
 		if (ws->seen_tick != w->tick_gen) {
 			if (w->light)
 				continue; /* not asked for this tick */

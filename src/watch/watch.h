@@ -205,6 +205,10 @@ int sv_watch_scan_fds(struct sv_watch *w);
 void sv_watch_socks_free(struct sv_watch *w);
 /* The target closed it: its events, and it is forgotten.  source:
  * NULL (seen in the fd table) or "destroy" (with its final record). */
+/* A socket's open (time 0: now; fd_time: when the fd table showed it),
+ * then the edges its registration saw. */
+void sv_watch_announce(struct sv_watch *w, struct wsock *ws, uint64_t time_ns,
+		       bool fd_time);
 void sv_watch_closed(struct sv_watch *w, struct wsock *ws,
 		     const char *source);
 /* Its destroy message was reported already (a reply read before it

@@ -583,6 +583,38 @@ class TestWatchLifecycle(WatchCase):
         self.assertEqual(opens[lst["inode"]].get("local", {}).get("path"),
                          path, opens[lst["inode"]])
 
+    @in_netns
+    def test_sockets_connected_late(self):
+        """A TCP and a UNIX stream socket made now and connected later.
+        Unconnected, the kernel polls each as hung up (TCP_CLOSE), but
+        nothing hung up: no hup.  The TCP one has no address until its
+        connect; its open comes when the connect wakes it, with the
+        addresses, not at the tick 2.5 s later."""
+        target = Target(self)
+        target.cmd("listen 7141 4")   # a listener: the 50 ms looks
+        path = os.path.join(self.make_tmpdir(), "u")
+        target.cmd("unixlisten %s" % path)
+        w = Watch(self, target.pid, "-n", duration=3.0, interval=2500)
+        w.ready()
+        tcp = target.cmd("socket tcp")
+        unix = target.cmd("socket unix")
+        time.sleep(0.3)               # found and registered unconnected
+        t_conn = time.time()
+        conn = target.cmd("connectfd %d 7141" % tcp["fd"])
+        target.cmd("connectfd %d %s" % (unix["fd"], path))
+        op = w.wait_obj(lambda o: o.get("event") == "open" and
+                        o.get("inode") == tcp["inode"], 2,
+                        "open of the late TCP socket")
+        self.assertEqual(w.finish(), 0, w.stderr())
+        self.assertLess(op["_t"] - t_conn, 0.5, "open waited: %s" % op)
+        self.assertEqual(op.get("local", {}).get("port"), conn["port"], op)
+        self.assertEqual(op.get("peer", {}).get("port"), 7141, op)
+        objs = w.objs()
+        for s in (tcp, unix):
+            bad = [o for o in objs if o.get("inode") == s["inode"] and
+                   o.get("event") in ("hup", "error")]
+            self.assertEqual(bad, [], "a hangup that never happened")
+
     @in_netns(sysctls=NOSYNCOOKIES)
     def test_syn_retransmit(self):
         target = Target(self)

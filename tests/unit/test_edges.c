@@ -105,6 +105,29 @@ static void test_registration(void **state)
 	       NOW - 7 * MS);
 	assert_true(r.e[0].kernel_time && r.e[0].before_registration);
 
+	/* a fresh TCP or UNIX stream socket polls as hung up (TCP_CLOSE):
+	 * no hangup happened; the first real one is reported */
+	{
+		struct sv_edge_reg g = {
+			.mask = EPOLLOUT | EPOLLHUP,
+			.kind = SV_EDGE_TCP,
+			.has_rx = true,
+			.now_ns = NOW,
+			.unconnected = true,
+		};
+
+		assert_int_equal(sv_edges_registered(&st, &g, r.e), 0);
+		assert_int_equal(wake(&st, false, EPOLLOUT | EPOLLHUP,
+				      SV_EDGE_TCP, 1).n, 0);
+		r = wake(&st, false, EPOLLOUT | EPOLLHUP | EPOLLERR,
+			 SV_EDGE_TCP, 2);
+		assert_int_equal(r.n, 2);
+		g.unconnected = false;
+		r.n = sv_edges_registered(&st, &g, r.e);
+		assert_int_equal(r.n, 1);
+		expect(&r, 0, EPOLLHUP, SV_EDGE_EPOLL, NOW);
+	}
+
 	/* still queued: seen by poll(2) at registration */
 	r = reg(&st, EPOLLIN | EPOLLOUT, SV_EDGE_UDP, false, 0, 0);
 	assert_int_equal(r.n, 1);

@@ -114,6 +114,18 @@ def main():
                 s.listen(1)
                 socks[s.fileno()] = s
                 reply(fd=s.fileno(), inode=os.fstat(s.fileno()).st_ino)
+            elif cmd == "socket":
+                # not bound, not connected: "connectfd" later
+                s = socket.socket(socket.AF_UNIX if args[0] == "unix"
+                                  else socket.AF_INET, socket.SOCK_STREAM)
+                socks[s.fileno()] = s
+                reply(fd=s.fileno(), inode=os.fstat(s.fileno()).st_ino)
+            elif cmd == "connectfd":
+                s = socks[int(args[0])]
+                s.connect(args[1] if s.family == socket.AF_UNIX
+                          else ("127.0.0.1", int(args[1])))
+                reply(**info(s) if s.family != socket.AF_UNIX else
+                      dict(fd=s.fileno()))
             elif cmd == "send":
                 socks[int(args[0])].sendall(b"x" * int(args[1]))
                 reply(ok=True)
