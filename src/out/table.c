@@ -26,6 +26,11 @@
 #define ROW_END '\x1e'
 /* An owners cell filled at output time: the mark, then the inode. */
 #define PROCS_LATER '\x1d'
+/* A held detail line starts with one of these (its headings are a
+ * listener's or not); an object with no value holds OBJ_NONE. */
+#define DETAIL_PLAIN '\x1c'
+#define DETAIL_LISTEN '\x1b'
+#define OBJ_NONE '\x1a'
 
 /*
  * A detail line field, with what its row needs worked out once: the
@@ -164,49 +169,84 @@ static bool obj_present(const struct table_render *t, size_t i,
 	return false;
 }
 
-/* "tcp: key:value ... seq: key:value ..."; absent ones read "key:-",
- * and an object with no value at all (bbr's record on a cubic socket)
- * is left out, as JSON leaves it out.  A hundred fields a socket: each
- * is its lead copied and its number written in place. */
-static void detail_text(const struct table_render *t, struct sv_strbuf *b,
+/*
+ * The -i line as held: its values only, each ended by CELL_END.  The
+ * headings ("tcp: cong:", " rto:") are four fifths of its text; they are
+ * put back as the line is printed, so the rows held and spilled are a
+ * third of the size.
+ */
+static void detail_hold(const struct table_render *t, struct sv_strbuf *b,
 			const struct sv_row *row)
 {
 	const struct sv_sock *s = row->s;
-	unsigned listen = s->state == SV_TCP_LISTEN;
-	size_t i = 0, skip = 1;
+	size_t i = 0;
 
+	sv_strbuf_addc(b, s->state == SV_TCP_LISTEN ? DETAIL_LISTEN
+						   : DETAIL_PLAIN);
 	while (i < t->ndetail) {
 		const struct detail_field *d = &t->detail[i];
-		size_t n = d->lead_n[listen] - skip;
 		uint64_t u;
 		char *p;
 
 		if (d->obj_start && !obj_present(t, i, row)) {
+			sv_strbuf_addc(b, OBJ_NONE);
 			i = d->obj_end;
 			continue;
 		}
-		if (b->len + LEAD_MAX + 24 + 1 > b->cap)
-			sv_strbuf_grow(b, LEAD_MAX + 24);
+		if (b->len + 24 + 1 > b->cap)
+			sv_strbuf_grow(b, 24);
 		p = b->p + b->len;
-		memcpy(p, d->lead[listen] + skip, LEAD_MAX - 1);
-		p += n;
-		skip = 0;
 		if (!d->tcpi) {
-			b->len += n;
 			cell_text(b, row, d->f);
-		} else if (sv_field_tcpi(s, d->f, &u)) {
-			if (u < 10)
-				*p++ = (char)('0' + u);
-			else
-				p += sv_u64_to_text(u, p);
-			b->len = (size_t)(p - b->p);
-		} else {
+			p = b->p + b->len;
+		} else if (!sv_field_tcpi(s, d->f, &u)) {
 			*p++ = '-';
-			b->len = (size_t)(p - b->p);
+		} else if (u < 10) {
+			*p++ = (char)('0' + u);
+		} else {
+			p += sv_u64_to_text(u, p);
 		}
+		*p++ = CELL_END;
+		*p = '\0';
+		b->len = (size_t)(p - b->p);
 		i++;
 	}
-	b->p[b->len] = '\0';
+}
+
+/* "tcp: key:value ... seq: key:value ..." from the held values; absent
+ * ones read "key:-", and an object with no value at all (bbr's record on
+ * a cubic socket) is left out, as JSON leaves it out. */
+static void detail_emit(struct table_render *t, const char *p,
+			const char *end)
+{
+	unsigned listen = *p++ == DETAIL_LISTEN;
+	size_t i = 0, skip = 1;
+
+	while (p < end && i < t->ndetail) {
+		const struct detail_field *d = &t->detail[i];
+		const char *e;
+		size_t n;
+		char *o;
+
+		if (*p == OBJ_NONE) {
+			p++;
+			i = d->obj_end;
+			continue;
+		}
+		e = memchr(p, CELL_END, (size_t)(end - p));
+		if (!e)
+			break;
+		if (skip)
+			sv_out_str(t->o, t->oneline ? " " : "\n\t");
+		n = d->lead_n[listen] - skip;
+		o = sv_out_reserve(t->o, LEAD_MAX);
+		memcpy(o, d->lead[listen] + skip, LEAD_MAX - 1);
+		t->o->len += n;
+		sv_out_mem(t->o, p, (size_t)(e - p));
+		skip = 0;
+		p = e + 1;
+		i++;
+	}
 }
 
 /* The owners of the inode written (in decimal, n bytes) at p. */
@@ -267,10 +307,8 @@ static void emit_row(struct table_render *t, const char *p, const char *end)
 		sv_out_spaces(t->o, t->width[c - 1] - cell_width(e - n, n) + 1);
 	}
 	/* what follows the cells up to ROW_END is the detail line */
-	if (p < end) {
-		sv_out_str(t->o, t->oneline ? " " : "\n\t");
-		sv_out_mem(t->o, p, (size_t)(end - p));
-	}
+	if (p < end)
+		detail_emit(t, p, end);
 	sv_out_char(t->o, '\n');
 }
 
@@ -352,7 +390,7 @@ static void build_row(struct table_render *t, const struct sv_row *row)
 	if (t->info &&
 	    ((row->s->proto == SV_PROTO_TCP && row->s->tcpi_len) ||
 	     (row->s->proto == SV_PROTO_MPTCP && row->s->mptcpi_len)))
-		detail_text(t, b, row);
+		detail_hold(t, b, row);
 	sv_strbuf_addc(b, ROW_END);
 }
 
