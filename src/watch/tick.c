@@ -30,26 +30,34 @@ enum tick_phase {
 	PH_DONE,
 };
 
-/* The kernel-side filter: local ports of the target's inet sockets. */
-static int build_bytecode(struct sv_watch *w)
+/*
+ * The kernel-side filter: local ports of the target's inet sockets, one
+ * program for TCP and one for UDP.  The kernel runs it on every socket of
+ * the table it walks, so a TCP dump does not carry the ports of a few
+ * hundred UDP sockets (each a range of its own).
+ */
+static int build_bytecode(struct sv_watch *w, int k)
 {
 	uint16_t *ports = malloc((w->nsocks + 1) * sizeof(*ports));
+	uint8_t other = k ? SV_PROTO_TCP : SV_PROTO_UDP;
 	size_t n = 0, i;
 	int err;
 
-	free(w->bytecode);
-	w->bytecode = NULL;
-	w->bytecode_len = 0;
+	free(w->bytecode[k]);
+	w->bytecode[k] = NULL;
+	w->bytecode_len[k] = 0;
 	if (!ports)
 		return -ENOMEM;
 	for (i = 0; i < w->nsocks; i++) {
 		struct wsock *ws = w->socks[i];
 
-		if (ws->family == AF_INET || ws->family == AF_INET6)
+		/* a socket whose protocol is not known yet is in both */
+		if ((ws->family == AF_INET || ws->family == AF_INET6) &&
+		    ws->proto != other)
 			ports[n++] = ws->port;
 	}
 	err = sv_filter_port_ranges(ports, n, SV_FILTER_PORT_RANGES_MAX,
-				    &w->bytecode, &w->bytecode_len);
+				    &w->bytecode[k], &w->bytecode_len[k]);
 	free(ports);
 	return err;
 }
@@ -234,13 +242,16 @@ static bool begin_dump(struct sv_watch *w, int phase)
 		/* not bound-inactive: asking for it makes the kernel walk its
 		 * whole bind table as well */
 		.states = SV_STATES_ALL & ~SV_SF(SV_TCP_BOUND_INACTIVE),
-		.bytecode = w->full_dump ? NULL : w->bytecode,
-		.bytecode_len = w->full_dump ? 0 : w->bytecode_len,
 	};
+	int k = inet[phase].proto == SV_PROTO_UDP;
 
 	/* the target has no socket there: no table walk */
 	if (!w->full_dump && !w->need_dump[phase - PH_TCP4])
 		return false;
+	if (!w->full_dump) {
+		req.bytecode = w->bytecode[k];
+		req.bytecode_len = w->bytecode_len[k];
+	}
 	return sv_diag_begin(w->diag, &req, on_diag_sock, w) == 0;
 }
 
@@ -466,7 +477,8 @@ void sv_watch_start_tick(struct sv_watch *w)
 	}
 	plan_dumps(w);
 	plan_light_tick(w);
-	if (!w->light && !w->full_dump && build_bytecode(w))
+	if (!w->light && !w->full_dump &&
+	    (build_bytecode(w, 0) || build_bytecode(w, 1)))
 		w->full_dump = true;
 	w->tick_gen++;
 	w->tick_mono_ns = sv_watch_mono_ns();
@@ -505,11 +517,12 @@ void sv_watch_on_diag(uv_poll_t *p, int status, int events)
 
 void sv_watch_tick_free(struct sv_watch *w)
 {
-	free(w->bytecode);
+	free(w->bytecode[0]);
+	free(w->bytecode[1]);
 	free(w->unix_q);
 	free(w->exact[0]);
 	free(w->exact[1]);
-	w->bytecode = NULL;
+	w->bytecode[0] = w->bytecode[1] = NULL;
 	w->unix_q = NULL;
 	w->exact[0] = w->exact[1] = NULL;
 }

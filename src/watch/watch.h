@@ -164,8 +164,8 @@ struct sv_watch {
 	const struct sv_sock **exact[2]; /* light tick: TCP, UDP on screen */
 	size_t nexact[2];
 	bool unix_ready; /* unix_q was filled for this tick */
-	uint8_t *bytecode;
-	size_t bytecode_len;
+	uint8_t *bytecode[2]; /* TCP's ports, UDP's */
+	size_t bytecode_len[2];
 	uint64_t *unix_q;
 	size_t unix_n, unix_off;
 	uint64_t tick_mono_ns; /* when the tick began */
