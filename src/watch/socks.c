@@ -291,22 +291,90 @@ bool sv_watch_close_later(struct sv_watch *w, struct wsock *ws)
 	return now - ws->fd_gone_mono < DESTROY_WAIT_MS * 1000000ull;
 }
 
+/*
+ * Which links a look between two reads of the whole table reads again: a
+ * socket that hung up (the target is about to close it), one with edges
+ * since its last reply (a target closes busy sockets), one not read or
+ * named yet, one that left the kernel's replies.  Any other number is
+ * taken to hold what it held; numbers the last scan did not have are
+ * read anyway.
+ */
+static bool recheck_link(const struct wsock *ws)
+{
+	return ws->closing || (ws->touched && ws->have) || ws->unnamed ||
+	       ws->recheck || (!ws->have && !ws->named);
+}
+
+static int cmp_int(const void *x, const void *y)
+{
+	int a = *(const int *)x, b = *(const int *)y;
+
+	return (a > b) - (a < b);
+}
+
+/* NULL (every link) or the sorted numbers a look reads again. */
+static int *recheck_fds(struct sv_watch *w, size_t *n)
+{
+	int *v;
+	size_t i;
+
+	*n = 0;
+	if (!w->first_scan_done || w->links_all ||
+	    w->scan.n <= SV_WATCH_LINKS_ALL_MAX)
+		return NULL;
+	v = malloc((w->nsocks + 1) * sizeof(*v));
+	if (!v)
+		return NULL;
+	for (i = 0; i < w->nsocks; i++)
+		if (recheck_link(w->socks[i]))
+			v[(*n)++] = w->socks[i]->fd;
+	qsort(v, *n, sizeof(*v), cmp_int);
+	return v;
+}
+
+/* A look that found the table as it was: the few things a look does
+ * besides finding opens and closes. */
+static void scan_unchanged(struct sv_watch *w)
+{
+	size_t i;
+
+	for (i = 0; i < w->nsocks && !w->stopping; i++) {
+		struct wsock *ws = w->socks[i];
+
+		ws->recheck = false;
+		if (ws->unnamed)
+			sv_watch_rename(w, ws);
+		if (ws->nheld_hup)
+			sv_watch_release_hangups(w, ws);
+	}
+}
+
 /* Reads the target's fd table: opens, closes, epoll interest. */
 int sv_watch_scan_fds(struct sv_watch *w)
 {
-	size_t i, first_new = w->nsocks;
+	size_t i, first_new = w->nsocks, nre = 0;
+	int *re = w->scan_fresh ? NULL : recheck_fds(w, &nre);
 	int err = 0;
 
 	/* the scan made at startup (to check we may look) is the first */
 	if (!w->scan_fresh)
-		err = sv_target_scan(w->pid, &w->scan);
+		err = sv_target_scan(w->pid, &w->scan, re, nre);
+	free(re);
 	w->scan_fresh = false;
+	w->links_all = false;
 	if (err)
 		return err;
-	w->scan_gen++;
 	w->new_socks = 0;
 	w->need_scan = false;
-	w->last_scan_ns = sv_watch_mono_ns();
+	if (!re)
+		w->last_scan_ns = sv_watch_mono_ns();
+	if (w->scan.unchanged) {
+		scan_unchanged(w);
+		return 0;
+	}
+	w->scan_gen++;
+	for (i = 0; i < w->nsocks; i++)
+		w->socks[i]->recheck = false;
 	for (i = 0; i < w->scan.n; i++) {
 		const struct sv_target_sock *t = &w->scan.socks[i];
 		struct wsock *ws = sv_watch_find(w, t->inode);

@@ -92,24 +92,201 @@ static int add_sock(struct sv_target_scan *sc, int fd, uint64_t ino)
 	return 0;
 }
 
-int sv_target_scan(int pid, struct sv_target_scan *sc)
+static int add_link(struct sv_target_scan *sc, int fd, uint8_t kind,
+		    uint64_t ino)
+{
+	struct sv_target_link *l;
+
+	if (sv_grow((void **)&sc->links, &sc->capl, sc->nlinks + 1,
+		    sizeof(*sc->links)))
+		return -ENOMEM;
+	l = &sc->links[sc->nlinks++];
+	l->fd = fd;
+	l->kind = kind;
+	l->inode = ino;
+	return 0;
+}
+
+/* What fd held at a scan (its links are in number order). */
+static const struct sv_target_link *
+old_link_in(const struct sv_target_link *v, size_t n, int fd)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (v[mid].fd == fd)
+			return &v[mid];
+		if (v[mid].fd < fd)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static const struct sv_target_link *old_link(const struct sv_target_scan *sc,
+					     int fd)
+{
+	return old_link_in(sc->old, sc->nold, fd);
+}
+
+static bool listed(const int *fds, size_t n, int fd)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (fds[mid] == fd)
+			return true;
+		if (fds[mid] < fd)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+/* What a descriptor's link says: SV_TARGET_*, and a socket's inode;
+ * -1 when it is closed or unreadable (then *err may say why). */
+static int read_link(struct sv_target_scan *sc, int fddir, const char *name,
+		     uint64_t *ino, int *err)
+{
+	char link[64];
+	ssize_t n = readlinkat(fddir, name, link, sizeof(link) - 1);
+
+	sc->readlinks++;
+	*ino = 0;
+	if (n < 0) {
+		if (errno == EACCES || errno == EPERM)
+			*err = -errno;
+		return -1; /* or closed meanwhile */
+	}
+	link[n] = '\0';
+	if (sv_proc_socket_inode(link, (size_t)n, ino))
+		return SV_TARGET_SOCKET;
+	if (!strcmp(link, "anon_inode:[eventpoll]"))
+		return SV_TARGET_EPOLL;
+	return SV_TARGET_OTHER;
+}
+
+static void add_epoll(struct sv_target_scan *sc, int infodir, const char *name,
+		      int fd)
+{
+	if (infodir < 0)
+		return;
+	if (sc->epolls < SV_TARGET_EPFDS)
+		sc->epfd[sc->epolls] = fd;
+	sc->epolls++;
+	/* interest changes without a new descriptor: read always */
+	read_epoll(sc, infodir, name);
+}
+
+/* One descriptor: what its link says, or what the last scan said. */
+static int scan_one(struct sv_target_scan *sc, int fddir, int infodir,
+		    const char *name, int fd, const int *recheck,
+		    size_t nrecheck)
+{
+	const struct sv_target_link *old = recheck ? old_link(sc, fd) : NULL;
+	uint64_t ino = 0;
+	int kind, err = 0;
+
+	if (old && !(old->kind == SV_TARGET_SOCKET &&
+		     listed(recheck, nrecheck, fd))) {
+		kind = old->kind;
+		ino = old->inode;
+	} else {
+		kind = read_link(sc, fddir, name, &ino, &err);
+		if (kind < 0)
+			return err;
+	}
+	if (add_link(sc, fd, (uint8_t)kind, ino))
+		return -ENOMEM;
+	if (kind == SV_TARGET_SOCKET)
+		return add_sock(sc, fd, ino);
+	if (kind == SV_TARGET_EPOLL)
+		add_epoll(sc, infodir, name, fd);
+	return 0;
+}
+
+/*
+ * A look at a large table: as many descriptors as at the last scan (the
+ * size of /proc/PID/fd counts them, since Linux 6.2) and the links asked
+ * about unchanged.  Then only the epoll interest is read again.
+ */
+static bool same_table(struct sv_target_scan *sc, int fddir, int infodir,
+		       const int *recheck, size_t nrecheck)
+{
+	struct stat st;
+	char name[16];
+	size_t i;
+
+	if (fstat(fddir, &st) || st.st_size <= 0 ||
+	    (size_t)st.st_size != sc->nlinks)
+		return false;
+	for (i = 0; i < nrecheck; i++) {
+		const struct sv_target_link *l;
+		uint64_t ino;
+		int kind, err = 0;
+
+		snprintf(name, sizeof(name), "%d", recheck[i]);
+		kind = read_link(sc, fddir, name, &ino, &err);
+		l = old_link_in(sc->links, sc->nlinks, recheck[i]);
+		if (!l || kind != l->kind || ino != l->inode)
+			return false;
+	}
+	sc->ni = 0;
+	sc->epolls = 0;
+	sv_imap_clear(&sc->interest_by_inode);
+	for (i = 0; i < sc->nlinks; i++) {
+		if (sc->links[i].kind != SV_TARGET_EPOLL)
+			continue;
+		snprintf(name, sizeof(name), "%d", sc->links[i].fd);
+		add_epoll(sc, infodir, name, sc->links[i].fd);
+	}
+	return true;
+}
+
+int sv_target_scan(int pid, struct sv_target_scan *sc, const int *recheck,
+		   size_t nrecheck)
 {
 	char path[64];
 	int fddir, infodir;
 	DIR *d;
 	struct dirent *de;
+	struct sv_target_link *t;
+	size_t cap;
 	int err = 0;
 
-	sc->n = 0;
-	sc->ni = 0;
-	sc->epolls = 0;
-	sv_imap_clear(&sc->interest_by_inode);
 	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
 	fddir = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fddir < 0)
 		return errno == ENOENT ? -ESRCH : -errno;
 	snprintf(path, sizeof(path), "/proc/%d/fdinfo", pid);
 	infodir = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	sc->unchanged = recheck &&
+			same_table(sc, fddir, infodir, recheck, nrecheck);
+	if (sc->unchanged) {
+		close(fddir);
+		if (infodir >= 0)
+			close(infodir);
+		return 0;
+	}
+	/* the last scan's links become the old ones */
+	t = sc->old;
+	sc->old = sc->links;
+	sc->links = t;
+	cap = sc->capold;
+	sc->capold = sc->capl;
+	sc->capl = cap;
+	sc->nold = sc->nlinks;
+	sc->nlinks = 0;
+	sc->n = 0;
+	sc->ni = 0;
+	sc->epolls = 0;
+	sv_imap_clear(&sc->interest_by_inode);
 	d = fdopendir(fddir);
 	if (!d) {
 		err = -errno;
@@ -119,33 +296,12 @@ int sv_target_scan(int pid, struct sv_target_scan *sc)
 		return err;
 	}
 	while ((de = readdir(d)) && !err) {
-		char link[64];
-		ssize_t n;
-		uint64_t ino, v;
-		int fd;
+		uint64_t v;
 
 		if (sv_parse_u64(de->d_name, 0, INT32_MAX, &v))
 			continue;
-		fd = (int)v;
-		/* every link, every look: a number the target closed and
-		 * reused holds another socket (a close and an open) */
-		n = readlinkat(fddir, de->d_name, link, sizeof(link) - 1);
-		sc->readlinks++;
-		if (n < 0) {
-			if (errno == EACCES || errno == EPERM)
-				err = -errno;
-			continue; /* or closed meanwhile */
-		}
-		link[n] = '\0';
-		if (sv_proc_socket_inode(link, (size_t)n, &ino)) {
-			err = add_sock(sc, fd, ino);
-		} else if (!strcmp(link, "anon_inode:[eventpoll]") &&
-			   infodir >= 0) {
-			if (sc->epolls < SV_TARGET_EPFDS)
-				sc->epfd[sc->epolls] = fd;
-			sc->epolls++;
-			read_epoll(sc, infodir, de->d_name);
-		}
+		err = scan_one(sc, fddir, infodir, de->d_name, (int)v,
+			       recheck, nrecheck);
 	}
 	closedir(d);
 	if (infodir >= 0)
@@ -156,6 +312,8 @@ int sv_target_scan(int pid, struct sv_target_scan *sc)
 void sv_target_scan_free(struct sv_target_scan *sc)
 {
 	free(sc->socks);
+	free(sc->links);
+	free(sc->old);
 	free(sc->interest);
 	sv_imap_free(&sc->interest_by_inode);
 	memset(sc, 0, sizeof(*sc));

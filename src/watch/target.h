@@ -2,6 +2,7 @@
 #ifndef SV_WATCH_TARGET_H
 #define SV_WATCH_TARGET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -19,6 +20,16 @@ struct sv_target_interest {
 	uint32_t events; /* EPOLL* bits, the union over its epoll sets */
 };
 
+/* Every descriptor of the last scan, in number order. */
+struct sv_target_link {
+	int fd;
+	uint8_t kind; /* SV_TARGET_* */
+	uint64_t inode; /* a socket's */
+};
+#define SV_TARGET_OTHER 0
+#define SV_TARGET_SOCKET 1
+#define SV_TARGET_EPOLL 2
+
 struct sv_target_scan {
 	struct sv_target_sock *socks;
 	size_t n, cap;
@@ -29,10 +40,23 @@ struct sv_target_scan {
 #define SV_TARGET_EPFDS 8
 	int epfd[SV_TARGET_EPFDS]; /* the first of them, by number */
 	uint64_t readlinks; /* links read, for the cost of a scan */
+	struct sv_target_link *links, *old; /* this scan's, the last one's */
+	size_t nlinks, capl, nold, capold;
+	bool unchanged; /* a look found the table as the last scan left it */
 };
 
-/* 0, -ESRCH (gone), -EACCES/-EPERM (may not look), -ENOMEM. */
-int sv_target_scan(int pid, struct sv_target_scan *sc);
+
+
+/*
+ * 0, -ESRCH (gone), -EACCES/-EPERM (may not look), -ENOMEM.  recheck
+ * NULL reads every descriptor's link.  Otherwise it is a look: only the
+ * links of the numbers in recheck (sorted) are read, and those of numbers
+ * the last scan did not have; when the table holds as many descriptors as
+ * then and those links are unchanged, not even the directory is read
+ * (unchanged is set, socks and links are the last scan's).
+ */
+int sv_target_scan(int pid, struct sv_target_scan *sc, const int *recheck,
+		   size_t nrecheck);
 /* The socket inode fd holds now, 0 when none (closed, or not a socket):
  * a look at one descriptor.  0 or -errno. */
 int sv_target_fd_inode(int pid, int fd, uint64_t *inode);

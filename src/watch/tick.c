@@ -159,8 +159,10 @@ static void finish_tick(struct sv_watch *w)
 			 * or one that is gone: look at the fd table */
 			if (w->full_dump && !ws->have)
 				ws->family = SV_FAMILY_OTHER;
-			if (ws->have)
+			if (ws->have) {
 				w->need_scan = true;
+				ws->recheck = true;
+			}
 			continue;
 		}
 		sv_watch_rates(ws);
@@ -287,13 +289,13 @@ static void next_phase(struct sv_watch *w)
 }
 
 /*
- * Reading /proc/PID/fd costs a dentry lookup per descriptor: with 16,000
- * sockets that is most of a tick.  A large table is read once a second,
- * and at once when a socket left the kernel's replies or a listener got a
- * connection; a small one every tick.
+ * Reading /proc/PID/fd costs a dentry lookup per descriptor, and a link
+ * read per descriptor more: with 16,000 sockets that is most of a tick.
+ * A small table is read whole every tick; a large one has every link
+ * read once a full period (socks.c reads only the links that may have
+ * changed between), and is looked at when a socket left the kernel's
+ * replies or a listener got a connection.
  */
-#define SCAN_EVERY_TICK_MAX 1024
-
 /*
  * How often everything is read when not every tick: at least once a
  * second, and no more often than keeps that work to a twentieth of the
@@ -405,9 +407,9 @@ static bool scan_due(struct sv_watch *w)
 {
 	uint64_t now = sv_watch_mono_ns();
 
-	return !w->first_scan_done || w->need_scan ||
-	       w->scan.n <= SCAN_EVERY_TICK_MAX ||
-	       now - w->last_scan_ns >= full_period_ns(w);
+	w->links_all = now - w->last_scan_ns >= full_period_ns(w);
+	return !w->first_scan_done || w->need_scan || w->links_all ||
+	       w->scan.n <= SV_WATCH_LINKS_ALL_MAX;
 }
 
 /* Which dumps the tick needs; a socket we know nothing of yet needs one

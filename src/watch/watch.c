@@ -264,7 +264,7 @@ int sv_cmd_watch(int argc, char **argv)
 		sv_die("no process with pid %d", w.pid);
 	if (err)
 		sv_die("cannot inspect process %d: %s", w.pid, strerror(-err));
-	err = sv_target_scan(w.pid, &w.scan);
+	err = sv_target_scan(w.pid, &w.scan, NULL, 0);
 	w.scan_fresh = err == 0;
 	if (err == -ESRCH)
 		sv_die("no process with pid %d", w.pid);

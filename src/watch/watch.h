@@ -40,6 +40,7 @@ struct wsock {
 	bool closing;	    /* a hangup: look until the target closes it */
 	bool cookie_known;  /* in by_cookie */
 	bool touched;	    /* readiness edges since its last reply */
+	bool recheck;	    /* left the kernel's replies: read its link */
 	uint32_t queued_gen; /* the light tick that asks for it */
 	bool have_prev;	    /* prev holds the one before */
 	bool registered;    /* in the readiness epoll (or tried) */
@@ -126,7 +127,8 @@ struct sv_watch {
 	bool first_scan_done;
 	bool scan_fresh;       /* w->scan was just read: use it */
 	bool need_scan;	       /* a socket left the kernel's replies */
-	uint64_t last_scan_ns; /* the last read of the whole fd table */
+	uint64_t last_scan_ns; /* the last read of every link */
+	bool links_all;	       /* the next scan reads every link */
 	size_t new_socks; /* opened since the last scan */
 	unsigned accepts_due; /* listener edges no new socket explained yet */
 	unsigned closings;    /* sockets that hung up, still held */
@@ -199,7 +201,13 @@ uint64_t sv_watch_mono_ns(void); /* monotonic, for rates and periods */
 /* watch/options.c */
 void sv_watch_parse_opts(int argc, char **argv, struct sv_watch *w);
 
-/* watch/socks.c: the socket set and the target's fd table */
+/*
+ * watch/socks.c: the socket set and the target's fd table.  A table of
+ * up to SV_WATCH_LINKS_ALL_MAX descriptors has every link read on each
+ * look; a larger one at least once a second (tick.c) and, between,
+ * only the links that may have changed.
+ */
+#define SV_WATCH_LINKS_ALL_MAX 1024
 struct wsock *sv_watch_find(struct sv_watch *w, uint64_t inode);
 int sv_watch_scan_fds(struct sv_watch *w);
 void sv_watch_socks_free(struct sv_watch *w);
