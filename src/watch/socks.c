@@ -227,6 +227,15 @@ void sv_watch_closed(struct sv_watch *w, struct wsock *ws, const char *source)
 	if (ws->closing && w->closings)
 		w->closings--;
 	remember_gone(w, ws);
+	/* its number may hold a new socket already: the next look reads
+	 * that link even when the table is large */
+	if (ws->fd >= 0) {
+		if (w->nfreed_fds < SV_WATCH_FREED_FDS)
+			w->freed_fds[w->nfreed_fds++] = ws->fd;
+		else
+			w->links_all = true; /* too many: read them all */
+		w->need_scan = true;
+	}
 	if (sv_imap_get(&w->by_inode, ws->inode, &i))
 		remove_sock(w, i);
 }
@@ -322,12 +331,14 @@ static int *recheck_fds(struct sv_watch *w, size_t *n)
 	if (!w->first_scan_done || w->links_all ||
 	    w->scan.n <= SV_WATCH_LINKS_ALL_MAX)
 		return NULL;
-	v = malloc((w->nsocks + 1) * sizeof(*v));
+	v = malloc((w->nsocks + w->nfreed_fds + 1) * sizeof(*v));
 	if (!v)
 		return NULL;
 	for (i = 0; i < w->nsocks; i++)
 		if (recheck_link(w->socks[i]))
 			v[(*n)++] = w->socks[i]->fd;
+	for (i = 0; i < w->nfreed_fds; i++)
+		v[(*n)++] = w->freed_fds[i];
 	qsort(v, *n, sizeof(*v), cmp_int);
 	return v;
 }
@@ -360,6 +371,7 @@ int sv_watch_scan_fds(struct sv_watch *w)
 	if (!w->scan_fresh)
 		err = sv_target_scan(w->pid, &w->scan, re, nre);
 	free(re);
+	w->nfreed_fds = 0;
 	w->scan_fresh = false;
 	w->links_all = false;
 	if (err)

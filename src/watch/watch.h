@@ -129,6 +129,9 @@ struct sv_watch {
 	bool need_scan;	       /* a socket left the kernel's replies */
 	uint64_t last_scan_ns; /* the last read of every link */
 	bool links_all;	       /* the next scan reads every link */
+#define SV_WATCH_FREED_FDS 64
+	int freed_fds[SV_WATCH_FREED_FDS]; /* numbers closes left since */
+	size_t nfreed_fds;		   /* the last scan */
 	size_t new_socks; /* opened since the last scan */
 	unsigned accepts_due; /* listener edges no new socket explained yet */
 	unsigned closings;    /* sockets that hung up, still held */
@@ -162,7 +165,9 @@ struct sv_watch {
 	bool need_dump[4]; /* tcp4, tcp6, udp4, udp6: any socket there? */
 	bool light;	   /* this tick reads only the sockets on screen */
 	uint64_t last_full_ns;
-	uint64_t full_cost_ns; /* how long the last full tick took */
+	uint64_t full_cost_ns; /* our CPU time in the last full tick's
+				* requests */
+	uint64_t pass_cpu_ns;  /* the same, of the tick under way */
 	const struct sv_sock **exact[2]; /* light tick: TCP, UDP on screen */
 	size_t nexact[2];
 	bool unix_ready; /* unix_q was filled for this tick */
