@@ -133,7 +133,10 @@ static size_t input(struct sv_edge_state *st, const struct sv_edge_in *in,
 		if (data && !(ev & EPOLLIN)) {
 			t.source = SV_EDGE_INFERRED;
 			t.kernel_time = true;
-			t.time_ns = sv_edges_ago(in->now_ns, in->last_recv_ms);
+			/* "ms ago" counts from the read, not the wakeup */
+			t.time_ns = sv_edges_ago(in->rx_ns ? in->rx_ns
+							   : in->now_ns,
+						 in->last_recv_ms);
 		}
 	} else {
 		/*

@@ -67,6 +67,8 @@ struct sv_edge_in {
 	bool has_rx;	   /* TCP: receive counters read at the wakeup */
 	uint64_t rx_bytes;
 	uint32_t last_recv_ms;
+	uint64_t rx_ns;	   /* when they were read: the wakeup may have
+			    * waited in a queue (0: at now_ns) */
 	uint64_t drain;	   /* which drain of our epoll this is */
 	uint64_t now_ns;   /* wall clock of the wakeup */
 };

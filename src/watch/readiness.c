@@ -335,7 +335,7 @@ void sv_watch_release_hangups(struct sv_watch *w, struct wsock *ws)
 }
 
 static void on_wakeup(struct sv_watch *w, struct wsock *ws, uint32_t ev,
-		      bool out_entry)
+		      bool out_entry, uint64_t now_ns)
 {
 	size_t n;
 	struct sv_edge out[SV_EDGE_MAX];
@@ -344,7 +344,7 @@ static void on_wakeup(struct sv_watch *w, struct wsock *ws, uint32_t ev,
 		.out_entry = out_entry,
 		.kind = edge_kind(ws),
 		.drain = w->drains,
-		.now_ns = sv_watch_now_ns(),
+		.now_ns = now_ns,
 	};
 	struct sv_ready_rx rx;
 	int known;
@@ -374,6 +374,7 @@ static void on_wakeup(struct sv_watch *w, struct wsock *ws, uint32_t ev,
 	else if (!out_entry && in.kind == SV_EDGE_TCP &&
 		 sv_ready_rx(&w->ready, ws->fd, ws->inode, &rx) == 0) {
 		in.has_rx = true;
+		in.rx_ns = sv_watch_now_ns();
 		in.rx_bytes = rx.bytes_received;
 		in.last_recv_ms = rx.last_data_recv_ms;
 	}
@@ -382,9 +383,10 @@ static void on_wakeup(struct sv_watch *w, struct wsock *ws, uint32_t ev,
 	sv_watch_edges(w, ws, out, n);
 }
 
-static void on_edge(uint64_t key, uint32_t ev, void *arg)
+/* One wakeup of one entry, taken at now_ns. */
+static void on_edge(struct sv_watch *w, uint64_t key, uint32_t ev,
+		    uint64_t now_ns)
 {
-	struct sv_watch *w = arg;
 	bool out_entry = key & SV_READY_OUT;
 	struct wsock *ws =
 		sv_watch_find(w, key & ~SV_READY_OUT);
@@ -395,13 +397,13 @@ static void on_edge(uint64_t key, uint32_t ev, void *arg)
 	if ((ws->unnamed || ws->peer_unknown) && !ws->have)
 		rename_now(w, ws);
 	if (out_entry) {
-		on_wakeup(w, ws, ev, true);
+		on_wakeup(w, ws, ev, true, now_ns);
 		return;
 	}
 	if ((ev & (EPOLLHUP | EPOLLRDHUP | EPOLLERR)) && closed_already(w, ws))
 		return;
 	listener = (ws->have || ws->named) && ws->cur.state == SV_TCP_LISTEN;
-	on_wakeup(w, ws, ev, false);
+	on_wakeup(w, ws, ev, false, now_ns);
 	/* a readable listener: the accepted socket shows up at once */
 	if ((ev & EPOLLIN) && listener) {
 		ws->edges_unclaimed = 1;
@@ -415,14 +417,57 @@ static void on_edge(uint64_t key, uint32_t ev, void *arg)
 		look_soon(w);
 }
 
-void sv_watch_drain_ready(struct sv_watch *w)
+static void on_drained(uint64_t key, uint32_t ev, void *arg)
 {
-	w->drains++;
-	if (w->ready_ok)
-		sv_ready_drain(&w->ready, on_edge, w);
+	on_edge(arg, key, ev, sv_watch_now_ns());
 }
 
-void sv_watch_on_ready(uv_poll_t *p, int status, int events)
+/* What the waiting thread queued, in its order and with its times. */
+static void take_queued(struct sv_watch *w)
+{
+	struct sv_ready_wake k[256];
+	size_t n, i;
+
+	while ((n = sv_ready_take(&w->ready, k, 256)) > 0) {
+		for (i = 0; i < n; i++) {
+			if (k[i].batch != w->wake_batch) {
+				w->wake_batch = k[i].batch;
+				w->drains++;
+			}
+			on_edge(w, k[i].key, k[i].events, k[i].real_ns);
+		}
+	}
+}
+
+void sv_watch_drain_ready(struct sv_watch *w)
+{
+	if (!w->ready_ok)
+		return;
+	if (w->ready_waiting) {
+		take_queued(w);
+		return;
+	}
+	w->drains++;
+	sv_ready_drain(&w->ready, on_drained, w);
+}
+
+static void on_queued(uv_async_t *a)
+{
+	struct sv_watch *w = a->data;
+
+	w->wakeups++;
+	if (w->ready_ok)
+		take_queued(w);
+}
+
+static void notify_loop(void *arg)
+{
+	uv_async_send(arg);
+}
+
+/* The nested poll, for when no thread can wait (it loses more wakeups
+ * to a target that acts first: see ready.h). */
+static void on_ready(uv_poll_t *p, int status, int events)
 {
 	struct sv_watch *w = p->data;
 
@@ -434,7 +479,39 @@ void sv_watch_on_ready(uv_poll_t *p, int status, int events)
 	 * On a busy target that is mostly data or space taken first, and
 	 * looks every few milliseconds would cost more than the rest: a
 	 * target read every IDLE_LOOK_MS anyway is left to that. */
-	if (status >= 0 && sv_ready_drain(&w->ready, on_edge, w) == 0 &&
+	if (status >= 0 && sv_ready_drain(&w->ready, on_drained, w) == 0 &&
 	    !idle_looks(w))
 		sv_watch_look_for_accept(w);
+}
+
+int sv_watch_ready_start(struct sv_watch *w)
+{
+	int err, rt_err;
+
+	w->ready_async.data = w->ready_poll.data = w;
+	err = uv_async_init(w->loop, &w->ready_async, on_queued);
+	if (err)
+		return err;
+	err = sv_ready_wait_start(&w->ready, notify_loop, &w->ready_async,
+				  &rt_err);
+	if (!err) {
+		w->ready_waiting = true;
+		if (rt_err)
+			sv_note("readiness is collected at normal priority "
+				"(real-time priority: %s): a target that "
+				"refills its send buffer at once may hide "
+				"some writable wakeups", strerror(-rt_err));
+		return 0;
+	}
+	err = uv_poll_init(w->loop, &w->ready_poll, w->ready.epfd);
+	if (!err)
+		err = uv_poll_start(&w->ready_poll, UV_READABLE, on_ready);
+	return err;
+}
+
+/* Before the loop's handles close: the thread notifies one of them. */
+void sv_watch_ready_stop(struct sv_watch *w)
+{
+	sv_ready_wait_stop(&w->ready);
+	w->ready_waiting = false;
 }

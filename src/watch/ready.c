@@ -28,6 +28,7 @@ int sv_ready_open(struct sv_ready *r, int pid)
 {
 	r->denied = 0;
 	r->epfd = -1;
+	r->waiter = NULL;
 	r->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (r->pidfd < 0)
 		return -errno;
@@ -291,6 +292,7 @@ int sv_ready_drain(struct sv_ready *r,
 
 void sv_ready_close(struct sv_ready *r)
 {
+	sv_ready_wait_stop(r);
 	if (r->epfd >= 0)
 		close(r->epfd);
 	if (r->pidfd >= 0)

@@ -2,6 +2,7 @@
 #ifndef SV_WATCH_READY_H
 #define SV_WATCH_READY_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -13,10 +14,13 @@
  * closes it, so we never delay its close or its FIN, and we never read,
  * write or shut down its sockets.
  */
+struct sv_ready_waiter;
+
 struct sv_ready {
 	int pidfd; /* also readable when the target exits */
 	int epfd;
 	int denied; /* pidfd_getfd refused (-errno), readiness inferred */
+	struct sv_ready_waiter *waiter; /* the thread in epoll_wait */
 };
 
 int sv_ready_open(struct sv_ready *r, int pid);
@@ -67,5 +71,31 @@ int sv_ready_drain(struct sv_ready *r,
 		   void (*cb)(uint64_t inode, uint32_t events, void *arg),
 		   void *arg);
 void sv_ready_close(struct sv_ready *r);
+
+/*
+ * A wakeup is state, not a message: the kernel looks at the socket again
+ * when epoll_wait collects it and drops it if the bit is gone.  A target
+ * woken by the same wakeup (freed send space) often fills its buffer at
+ * once, so whoever collects later sees nothing.  So a thread of its own,
+ * at real-time priority where permitted, sleeps in epoll_wait and only
+ * copies each wakeup, with the time, into a bounded queue; the loop reads
+ * the queue when notify(arg) tells it to (notify must be thread-safe).
+ */
+struct sv_ready_wake {
+	uint64_t key;	  /* inode, with SV_READY_OUT for the output entry */
+	uint32_t events;  /* EPOLL* bits */
+	uint32_t batch;	  /* one epoll_wait's wakeups are one moment */
+	uint64_t real_ns; /* CLOCK_REALTIME as epoll_wait returned */
+};
+
+/* 0 or -errno; *rt_err is 0 with SCHED_FIFO, else why it runs without. */
+int sv_ready_wait_start(struct sv_ready *r, void (*notify)(void *arg),
+			void *arg, int *rt_err);
+/* Takes at most max queued wakeups, oldest first (main entries before
+ * output entries within a batch). */
+size_t sv_ready_take(struct sv_ready *r, struct sv_ready_wake *out,
+		     size_t max);
+/* Ends the thread (its notify is not called after); idempotent. */
+void sv_ready_wait_stop(struct sv_ready *r);
 
 #endif

@@ -187,11 +187,7 @@ static void init_handles(struct sv_watch *w)
 		w->pidfd_poll.data = w;
 		need(uv_poll_start(&w->pidfd_poll, UV_READABLE, on_target_exit),
 		     "poll");
-		need(uv_poll_init(w->loop, &w->ready_poll, w->ready.epfd),
-		     "poll");
-		w->ready_poll.data = w;
-		need(uv_poll_start(&w->ready_poll, UV_READABLE, sv_watch_on_ready),
-		     "poll");
+		need(sv_watch_ready_start(w), "readiness");
 	}
 	if (w->destroy_fd >= 0) {
 		need(uv_poll_init(w->loop, &w->destroy_poll, w->destroy_fd),
@@ -317,6 +313,7 @@ int sv_cmd_watch(int argc, char **argv)
 			       (uint64_t)(w.duration * 1000 + 0.5), 0);
 	if (!w.stopping)
 		uv_run(w.loop, UV_RUN_DEFAULT);
+	sv_watch_ready_stop(&w);
 
 	if (w.tty_in_on)
 		uv_tty_reset_mode();

@@ -103,6 +103,7 @@ struct sv_watch {
 	uv_loop_t *loop;
 	uv_timer_t tick_timer, look_timer, stop_timer;
 	uv_poll_t diag_poll, ready_poll, pidfd_poll, destroy_poll;
+	uv_async_t ready_async; /* the waiting thread queued wakeups */
 	uv_signal_t sigint, sigterm, sigwinch;
 	uv_check_t check;
 	uv_tty_t tty_in;
@@ -119,6 +120,8 @@ struct sv_watch {
 	struct sv_diag *diag;
 	struct sv_ready ready;
 	bool ready_ok; /* readiness from epoll (else inferred) */
+	bool ready_waiting; /* a thread collects it (else a nested poll) */
+	uint32_t wake_batch; /* the last queued batch taken */
 	struct sv_target_scan scan;
 	struct wsock **socks;
 	size_t nsocks, capsocks;
@@ -242,7 +245,8 @@ struct wsock **sv_watch_ordered(struct sv_watch *w);
 
 /* watch/readiness.c: edges from our epoll of the target's sockets */
 void sv_watch_register(struct sv_watch *w, struct wsock *ws);
-void sv_watch_on_ready(uv_poll_t *p, int status, int events);
+int sv_watch_ready_start(struct sv_watch *w);
+void sv_watch_ready_stop(struct sv_watch *w);
 void sv_watch_drain_ready(struct sv_watch *w);
 void sv_watch_look_for_accept(struct sv_watch *w);
 /* The slow look of a listening target between bursts (readiness.c). */

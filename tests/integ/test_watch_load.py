@@ -1084,22 +1084,21 @@ class TestWatchLoadStrace(WatchLoadCase):
         Every writable event is one of its loop's EPOLLOUT wakeups, and
         each connection has them.
 
-        Recall is measured and reported, not judged: it depends on
-        scheduling, which the test does not control.  Each of node's
-        EPOLLOUT wakeups here follows a partial write (strace shows no
-        epoll_ctl between them: POLLOUT stays armed), so each is a fresh
-        kernel wakeup that reaches sockview's output entry too.  But
-        epoll reports state: node, woken at the same moment, writes at
+        epoll reports state: node, woken by the same wakeup, writes at
         once and fills the buffer again, and when that happens before
-        sockview's loop looks at its epoll instance, the kernel drops
-        the entry as not ready (ep_send_events, and the nested poll of
-        libuv's epoll, re-check readiness).  No trace of that wakeup
-        remains anywhere sockview can see without tracing the target.
-        An EPOLL_CTL_MOD following the target's interest would not add
-        any: node never changes it during the download.  On 2 shared
-        cores (ASan build): 95-100% at load under 4 and nice -10 (as
-        here), 89-95% at load 4-5, 79-94% at sockview's usual priority
-        at load 4-6."""
+        sockview collects the wakeup, the kernel drops it as not ready
+        (ep_send_events re-checks readiness); no trace of it remains
+        anywhere sockview can see without tracing the target.  Each of
+        node's EPOLLOUT wakeups here follows a partial write (strace
+        shows no epoll_ctl between them: POLLOUT stays armed), so each
+        is a fresh kernel wakeup that reaches sockview's output entry
+        too.  sockview collects them in a thread of real-time priority
+        that only waits in epoll_wait, so it runs before node can
+        refill the buffer: recall is judged (>= 95%) unless sockview
+        said it could not get that priority.  On 2 shared cores (ASan
+        build) at load 8 and nice 0: 100% in 4 of 4 runs; 62-92% with
+        the thread at normal priority, 41-67% with the wait nested in
+        sockview's loop as before."""
         port = 7406
         log = os.path.join(self.make_tmpdir(), "strace")
         node, pid, w = self.watch_node(port, strace_log=log)
@@ -1134,9 +1133,13 @@ class TestWatchLoadStrace(WatchLoadCase):
         v.measure(extra == 0, "writable events matched to no wakeup of "
                   "the target: %d of %d" % (extra, len([
                       o for o in objs if o["event"] == "writable"])))
-        v.note("writable recall of the target's EPOLLOUT wakeups: %d of "
-               "%d (%.1f%%; issue 11 asks 95%%: see the docstring)"
-               % (hits, total, 100.0 * hits / max(1, total)))
+        if "at normal priority" in w.err.decode("utf-8", "replace"):
+            v.note("writable recall of the target's EPOLLOUT wakeups: %d "
+                   "of %d (%.1f%%; not judged: sockview got no real-time "
+                   "priority)" % (hits, total, 100.0 * hits / max(1, total)))
+        else:
+            v.ratio("writable recall of the target's EPOLLOUT wakeups",
+                    hits, total, 0.95)
         v.note(ev.unaddressed_text())
         v.finish()
 

@@ -157,6 +157,32 @@ static void test_tcp_counters(void **state)
 	assert_int_equal(r.n, 0);
 }
 
+/* A wakeup taken from the queue later than it came: the counters' "ms
+ * ago" counts from when they were read, not from the wakeup. */
+static void test_counters_read_later(void **state)
+{
+	struct sv_edge_state st;
+	struct sv_edge_in in = {
+		.ev = EPOLLOUT,
+		.kind = SV_EDGE_TCP,
+		.has_rx = true,
+		.rx_bytes = 300,
+		.last_recv_ms = 12,
+		.rx_ns = NOW + 10 * MS,
+		.drain = 2,
+		.now_ns = NOW,
+	};
+	struct run r;
+
+	(void)state;
+	reg(&st, 0, SV_EDGE_TCP, true, 0, 0);
+	wake_rx(&st, EPOLLIN | EPOLLOUT, 100, 0, 1);
+	memset(&r, 0, sizeof(r));
+	r.n = sv_edges(&st, &in, r.e);
+	assert_int_equal(r.n, 1);
+	expect(&r, 0, EPOLLIN, SV_EDGE_INFERRED, NOW - 2 * MS);
+}
+
 /* A write-only UDP or UNIX socket: its sends free space and wake both
  * entries; that is never readable. */
 static void test_write_only(void **state)
@@ -295,6 +321,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_tcp_counters),
 		cmocka_unit_test(test_write_only),
 		cmocka_unit_test(test_udp_consumed),
+		cmocka_unit_test(test_counters_read_later),
 		cmocka_unit_test(test_tcp_writable),
 		cmocka_unit_test(test_interest),
 		cmocka_unit_test(test_hangup_not_polled),

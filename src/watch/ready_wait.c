@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The thread that waits in our epoll instance (see ready.h): it blocks in
+ * epoll_wait, copies what it returns with the time into a ring, and tells
+ * the loop.  It does nothing else, so it can run at real-time priority:
+ * it sleeps until the target's sockets wake, each wakeup costs it a copy,
+ * and with the ring full it waits for the loop instead of spinning (the
+ * wakeups stay in the kernel's ready list meanwhile, as without it).  The
+ * kernel's real-time throttling bounds it anyway.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "watch/ready.h"
+
+#define RING 4096	/* wakeups queued before the thread waits */
+#define BATCH 256	/* per epoll_wait */
+#define STOP_KEY 0	/* no socket has inode 0 */
+
+struct sv_ready_waiter {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t freed;
+	int epfd, stopfd;
+	bool stop;
+	void (*notify)(void *arg);
+	void *arg;
+	size_t head, tail; /* head - tail queued, both only grow */
+	uint32_t batch;
+	struct sv_ready_wake ring[RING];
+};
+
+static uint64_t real_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void put(struct sv_ready_waiter *wt, const struct epoll_event *ev,
+		uint64_t ns)
+{
+	struct sv_ready_wake *k = &wt->ring[wt->head++ % RING];
+
+	k->key = ev->data.u64;
+	k->events = ev->events;
+	k->batch = wt->batch;
+	k->real_ns = ns;
+}
+
+/* Room for how many more; waits while there is none. */
+static size_t room(struct sv_ready_waiter *wt)
+{
+	size_t n;
+
+	pthread_mutex_lock(&wt->mu);
+	while (!wt->stop && wt->head - wt->tail == RING)
+		pthread_cond_wait(&wt->freed, &wt->mu);
+	n = wt->stop ? 0 : RING - (wt->head - wt->tail);
+	pthread_mutex_unlock(&wt->mu);
+	return n < BATCH ? n : BATCH;
+}
+
+/* Main entries first: a hangup there explains the output entry's. */
+static bool queue(struct sv_ready_waiter *wt, const struct epoll_event *ev,
+		  int n, uint64_t ns)
+{
+	bool stop = false;
+	int i;
+
+	pthread_mutex_lock(&wt->mu);
+	wt->batch++;
+	for (i = 0; i < n; i++) {
+		if (ev[i].data.u64 == STOP_KEY)
+			stop = true;
+		else if (!(ev[i].data.u64 & SV_READY_OUT))
+			put(wt, &ev[i], ns);
+	}
+	for (i = 0; i < n; i++)
+		if (ev[i].data.u64 & SV_READY_OUT)
+			put(wt, &ev[i], ns);
+	stop = stop || wt->stop;
+	pthread_mutex_unlock(&wt->mu);
+	return stop;
+}
+
+static void *wait_main(void *arg)
+{
+	struct sv_ready_waiter *wt = arg;
+	struct epoll_event ev[BATCH];
+	size_t max;
+	int n;
+
+	while ((max = room(wt)) > 0) {
+		n = epoll_wait(wt->epfd, ev, (int)max, -1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if (queue(wt, ev, n, real_ns()))
+			break;
+		wt->notify(wt->arg);
+	}
+	return NULL;
+}
+
+static int init_sync(struct sv_ready_waiter *wt)
+{
+	pthread_mutexattr_t ma;
+	int err;
+
+	/* the loop may hold the lock when the thread wants it: lend it the
+	 * thread's priority rather than let other work run first */
+	err = pthread_mutexattr_init(&ma);
+	if (err)
+		return -err;
+	err = pthread_mutexattr_setprotocol(&ma, PTHREAD_PRIO_INHERIT);
+	if (!err)
+		err = pthread_mutex_init(&wt->mu, &ma);
+	pthread_mutexattr_destroy(&ma);
+	if (err)
+		return -err;
+	err = pthread_cond_init(&wt->freed, NULL);
+	if (err) {
+		pthread_mutex_destroy(&wt->mu);
+		return -err;
+	}
+	return 0;
+}
+
+/* SCHED_FIFO 1 where permitted (root, CAP_SYS_NICE, RLIMIT_RTPRIO), else
+ * the process's own policy and nice. */
+static int start_thread(struct sv_ready_waiter *wt, int *rt_err)
+{
+	struct sched_param sp = { .sched_priority = 1 };
+	pthread_attr_t at;
+	int err;
+
+	err = pthread_attr_init(&at);
+	if (err)
+		return -err;
+	err = pthread_attr_setinheritsched(&at, PTHREAD_EXPLICIT_SCHED);
+	if (!err)
+		err = pthread_attr_setschedpolicy(&at, SCHED_FIFO);
+	if (!err)
+		err = pthread_attr_setschedparam(&at, &sp);
+	if (!err)
+		err = pthread_create(&wt->thread, &at, wait_main, wt);
+	pthread_attr_destroy(&at);
+	*rt_err = -err;
+	if (err)
+		err = pthread_create(&wt->thread, NULL, wait_main, wt);
+	return -err;
+}
+
+int sv_ready_wait_start(struct sv_ready *r, void (*notify)(void *arg),
+			void *arg, int *rt_err)
+{
+	struct epoll_event stop = { .events = EPOLLIN,
+				    .data.u64 = STOP_KEY };
+	struct sv_ready_waiter *wt;
+	int err;
+
+	*rt_err = 0;
+	if (r->waiter)
+		return -EBUSY;
+	wt = calloc(1, sizeof(*wt));
+	if (!wt)
+		return -ENOMEM;
+	wt->epfd = r->epfd;
+	wt->notify = notify;
+	wt->arg = arg;
+	wt->stopfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (wt->stopfd < 0) {
+		err = -errno;
+		free(wt);
+		return err;
+	}
+	err = init_sync(wt);
+	if (!err && epoll_ctl(r->epfd, EPOLL_CTL_ADD, wt->stopfd, &stop) < 0)
+		err = -errno;
+	if (!err) {
+		err = start_thread(wt, rt_err);
+		if (err)
+			epoll_ctl(r->epfd, EPOLL_CTL_DEL, wt->stopfd, NULL);
+	}
+	if (err) {
+		close(wt->stopfd);
+		free(wt);
+		return err;
+	}
+	r->waiter = wt;
+	return 0;
+}
+
+size_t sv_ready_take(struct sv_ready *r, struct sv_ready_wake *out,
+		     size_t max)
+{
+	struct sv_ready_waiter *wt = r->waiter;
+	size_t n = 0;
+
+	if (!wt)
+		return 0;
+	pthread_mutex_lock(&wt->mu);
+	while (n < max && wt->tail != wt->head)
+		out[n++] = wt->ring[wt->tail++ % RING];
+	if (n)
+		pthread_cond_signal(&wt->freed);
+	pthread_mutex_unlock(&wt->mu);
+	return n;
+}
+
+void sv_ready_wait_stop(struct sv_ready *r)
+{
+	struct sv_ready_waiter *wt = r->waiter;
+	uint64_t one = 1;
+
+	if (!wt)
+		return;
+	pthread_mutex_lock(&wt->mu);
+	wt->stop = true;
+	pthread_cond_signal(&wt->freed);
+	pthread_mutex_unlock(&wt->mu);
+	/* wakes its epoll_wait; cannot fail short of a full counter */
+	if (write(wt->stopfd, &one, sizeof(one)) != sizeof(one))
+		pthread_cancel(wt->thread);
+	pthread_join(wt->thread, NULL);
+	close(wt->stopfd);
+	pthread_cond_destroy(&wt->freed);
+	pthread_mutex_destroy(&wt->mu);
+	free(wt);
+	r->waiter = NULL;
+}
