@@ -373,15 +373,16 @@ bool sv_watch_sample_due(struct sv_watch *w, struct wsock *ws)
 void sv_watch_samples(struct sv_watch *w)
 {
 	struct wsock **v;
-	size_t i;
+	size_t i, n;
 
 	if (w->samples == SV_SAMPLES_NONE ||
 	    !sv_watch_event_wanted(w, "sample"))
 		return;
-	v = sv_watch_ordered(w);
+	/* only a socket read this tick can be due */
+	v = sv_watch_ordered_read(w, &n);
 	if (!v)
 		return;
-	for (i = 0; i < w->nsocks; i++) {
+	for (i = 0; i < n; i++) {
 		if (!sv_watch_sample_due(w, v[i]))
 			continue;
 		if (!sv_watch_room(w, SV_CLASS_SAMPLE)) {
@@ -512,6 +513,7 @@ static bool fold(struct sv_watch *w, struct wsock *ws, const struct sv_edge *e)
 	full = !sv_watch_room(w, SV_CLASS_EDGE);
 	if (!full && (!w->edge_limit || ws->tick_edges < w->edge_limit)) {
 		ws->tick_edges++;
+		w->window_edges++;
 		return false;
 	}
 	for (j = 0; j < 6; j++)

@@ -448,6 +448,8 @@ void sv_watch_socks_free(struct sv_watch *w)
 	sv_imap_free(&w->by_inode);
 	sv_imap_free(&w->by_cookie);
 	sv_imap_free(&w->gone_by_cookie);
+	free(w->tick_read);
+	w->tick_read = NULL;
 }
 
 /*
@@ -632,5 +634,73 @@ struct wsock **sv_watch_ordered(struct sv_watch *w)
 	memcpy(v, w->socks, w->nsocks * sizeof(*v));
 	g_sort = w->sort;
 	qsort(v, w->nsocks, sizeof(*v), cmp_ws);
+	return v;
+}
+
+void sv_watch_mark_read(struct sv_watch *w, struct wsock *ws)
+{
+	if (sv_grow((void **)&w->tick_read, &w->tick_read_cap,
+		    w->tick_read_n + 1, sizeof(*w->tick_read)) == 0)
+		w->tick_read[w->tick_read_n++] = ws->inode;
+	else
+		w->tick_read_lost = true;
+}
+
+/*
+ * The sockets this tick's replies had, in display order: a light tick
+ * reads a few of 16,000, and sorting them all each tick cost more than
+ * the rest of the tick.  A full tick's are all of them.
+ */
+struct wsock **sv_watch_ordered_read(struct sv_watch *w, size_t *n)
+{
+	struct wsock **v;
+	size_t i, k = 0;
+
+	if (!w->light || w->tick_read_lost) {
+		*n = w->nsocks;
+		return sv_watch_ordered(w);
+	}
+	v = malloc((w->tick_read_n + 1) * sizeof(*v));
+	if (!v)
+		return NULL;
+	for (i = 0; i < w->tick_read_n; i++) {
+		struct wsock *ws = sv_watch_find(w, w->tick_read[i]);
+
+		if (ws && ws->seen_tick == w->tick_gen)
+			v[k++] = ws;
+	}
+	g_sort = w->sort;
+	qsort(v, k, sizeof(*v), cmp_ws);
+	*n = k;
+	return v;
+}
+
+/*
+ * The first max sockets with a reply, in display order (the rows of a
+ * screen): one pass keeping the best max so far, in order.
+ */
+struct wsock **sv_watch_ordered_top(struct sv_watch *w, size_t max, size_t *n)
+{
+	struct wsock **v = malloc((max + 1) * sizeof(*v));
+	size_t i, k = 0;
+
+	*n = 0;
+	if (!v)
+		return NULL;
+	g_sort = w->sort;
+	for (i = 0; i < w->nsocks && max; i++) {
+		struct wsock *ws = w->socks[i];
+		size_t j;
+
+		if (!ws->have)
+			continue;
+		if (k == max && cmp_ws(&ws, &v[k - 1]) >= 0)
+			continue;
+		j = k < max ? k++ : k - 1;
+		for (; j > 0 && cmp_ws(&ws, &v[j - 1]) < 0; j--)
+			v[j] = v[j - 1];
+		v[j] = ws;
+	}
+	*n = k;
 	return v;
 }

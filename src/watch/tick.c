@@ -110,6 +110,8 @@ static int on_diag_sock(struct sv_sock *s, void *arg)
 	ws->peer_unknown = false;
 	ws->touched = false;
 	sv_watch_cookie(w, ws);
+	if (ws->seen_tick != w->tick_gen)
+		sv_watch_mark_read(w, ws);
 	ws->seen_tick = w->tick_gen;
 	if (s->family == AF_INET || s->family == AF_INET6 ||
 	    s->family == AF_UNIX)
@@ -135,8 +137,35 @@ static void edge_window(struct sv_watch *w)
 	w->edge_window_ns = now;
 	if (w->held_edges)
 		sv_watch_release_edges(w, true);
+	if (!w->window_edges)
+		return; /* none counted: no socket to reset */
+	w->window_edges = 0;
 	for (i = 0; i < w->nsocks; i++)
 		w->socks[i]->tick_edges = 0;
+}
+
+/* A socket the tick read: its open, if it waited, and its numbers. */
+static void finish_sock(struct sv_watch *w, struct wsock *ws)
+{
+	/* found by a scan during this tick's dumps: its open waits for a
+	 * tick that read it */
+	if (ws->pending_open)
+		sv_watch_announce(w, ws, 0, false);
+	sv_watch_rates(ws);
+	sv_watch_diff(w, ws);
+}
+
+/* A light tick asked for a few sockets: only those it read. */
+static void finish_light(struct sv_watch *w)
+{
+	size_t i;
+
+	for (i = 0; i < w->tick_read_n && !w->stopping; i++) {
+		struct wsock *ws = sv_watch_find(w, w->tick_read[i]);
+
+		if (ws && ws->seen_tick == w->tick_gen)
+			finish_sock(w, ws);
+	}
 }
 
 static void finish_tick(struct sv_watch *w)
@@ -146,13 +175,12 @@ static void finish_tick(struct sv_watch *w)
 	w->tick_busy = false;
 	if (!w->light)
 		w->full_cost_ns = w->pass_cpu_ns;
-	for (i = 0; i < w->nsocks && !w->stopping; i++) {
+	if (w->light && !w->tick_read_lost)
+		finish_light(w);
+	for (i = 0; i < w->nsocks && !w->stopping &&
+		    (!w->light || w->tick_read_lost); i++) {
 		struct wsock *ws = w->socks[i];
 
-		/* found by a scan during this tick's dumps: its open waits
-		 * for a tick that read it */
-		if (ws->pending_open && ws->seen_tick == w->tick_gen)
-			sv_watch_announce(w, ws, 0, false);
 		if (ws->seen_tick != w->tick_gen) {
 			if (w->light)
 				continue; /* not asked for this tick */
@@ -166,8 +194,7 @@ static void finish_tick(struct sv_watch *w)
 			}
 			continue;
 		}
-		sv_watch_rates(ws);
-		sv_watch_diff(w, ws);
+		finish_sock(w, ws);
 	}
 	if (!w->stopping) {
 		edge_window(w);
@@ -381,14 +408,16 @@ static bool fill_exact(struct sv_watch *w, size_t rows)
 	if (!w->exact[0] || !w->exact[1] || !w->unix_q)
 		return false;
 	if (rows) {
-		v = sv_watch_ordered(w);
+		size_t n;
+
+		v = sv_watch_ordered_top(w, rows, &n);
 		if (!v)
 			return false;
-		for (i = 0; i < w->nsocks && i < rows; i++)
+		for (i = 0; i < n; i++)
 			if (!want_exact(w, v[i]))
 				break;
 		free(v);
-		if (i < w->nsocks && i < rows)
+		if (i < n)
 			return false;
 	}
 	for (i = 0; i < w->nsocks; i++)
@@ -516,6 +545,8 @@ void sv_watch_start_tick(struct sv_watch *w)
 	    (build_bytecode(w, 0) || build_bytecode(w, 1)))
 		w->full_dump = true;
 	w->tick_gen++;
+	w->tick_read_n = 0;
+	w->tick_read_lost = false;
 	w->tick_mono_ns = sv_watch_mono_ns();
 	if (!w->light)
 		w->last_full_ns = w->tick_mono_ns;

@@ -59,14 +59,14 @@ static void header(struct sv_watch *w, struct sv_strbuf *b)
 /* At most max rows: a screen shows a few dozen of 16,000 sockets.
  * Plain output has the rows --samples asks for: by default the sockets
  * whose numbers moved. */
-static void table(struct sv_watch *w, struct wsock **v, struct sv_out *o,
-		  size_t max)
+static void table(struct sv_watch *w, struct wsock **v, size_t nv,
+		  struct sv_out *o, size_t max)
 {
 	struct sv_render *r = sv_table_new(o, SV_SHOW_TIMER | SV_SHOW_WATCH);
 	bool plain = w->mode == SV_WATCH_PLAIN;
 	size_t i, n = 0;
 
-	for (i = 0; i < w->nsocks && n < max; i++) {
+	for (i = 0; i < nv && n < max; i++) {
 		if (plain ? sv_watch_sample_due(w, v[i]) : v[i]->have) {
 			r->sock(r, &(struct sv_row){ &v[i]->cur,
 						     &v[i]->joins });
@@ -149,7 +149,7 @@ static size_t put_wrapped(struct sv_out *o, const char *p, size_t n,
  * the table takes the rest and says how many rows did not fit; events
  * fill what the table leaves.
  */
-static void screen(struct sv_watch *w, struct wsock **v)
+static void screen(struct sv_watch *w, struct wsock **v, size_t nv)
 {
 	static const char *line[SCREEN_LINES_MAX];
 	static size_t len[SCREEN_LINES_MAX];
@@ -168,7 +168,7 @@ static void screen(struct sv_watch *w, struct wsock **v)
 	header(w, &hb);
 	w->screen.len = 0;
 	sv_out_init_mem(tmp, &w->screen);
-	table(w, v, tmp, rows);
+	table(w, v, nv, tmp, rows);
 	sv_out_flush(tmp);
 	free(tmp);
 
@@ -215,14 +215,19 @@ static void screen(struct sv_watch *w, struct wsock **v)
 
 void sv_watch_view_tick(struct sv_watch *w)
 {
-	struct wsock **v = sv_watch_ordered(w);
-	size_t i, shown;
+	struct wsock **v;
+	size_t i, n;
 
+	/* on screen, the rows that fit; plain, the sockets read this tick
+	 * (only they can be due) */
+	if (w->mode == SV_WATCH_TERM)
+		v = sv_watch_ordered_top(w, sv_watch_table_rows(), &n);
+	else
+		v = sv_watch_ordered_read(w, &n);
 	if (!v)
 		return;
-	/* names for what is shown: on screen, the rows that fit */
-	shown = w->mode == SV_WATCH_TERM ? sv_watch_table_rows() : SIZE_MAX;
-	for (i = 0; i < w->nsocks && i < shown; i++)
+	/* names for what is shown */
+	for (i = 0; i < n; i++)
 		if (v[i]->have)
 			sv_watch_join_names(w, v[i]);
 	switch (w->mode) {
@@ -236,12 +241,12 @@ void sv_watch_view_tick(struct sv_watch *w)
 		w->screen.len = 0;
 		header(w, &w->screen);
 		sv_out_mem(&w->out, w->screen.p, w->screen.len);
-		table(w, v, &w->out, SIZE_MAX);
+		table(w, v, n, &w->out, SIZE_MAX);
 		sv_out_char(&w->out, '\n');
 		sv_watch_flush(w);
 		break;
 	case SV_WATCH_TERM:
-		screen(w, v);
+		screen(w, v, n);
 		break;
 	}
 	free(v);

@@ -179,6 +179,10 @@ struct sv_watch {
 	uint64_t *unix_q;
 	size_t unix_n, unix_off;
 	uint64_t tick_mono_ns; /* when the tick began */
+	uint64_t *tick_read;   /* inodes this tick's replies had */
+	size_t tick_read_n, tick_read_cap;
+	bool tick_read_lost;   /* out of memory: take them all */
+	uint64_t window_edges; /* readiness events counted this window */
 
 	struct sv_resolver *names;
 	bool asked_names; /* the threadpool has run lookups */
@@ -242,6 +246,13 @@ void sv_watch_on_destroy(uv_poll_t *p, int status, int events);
 void sv_watch_join_names(struct sv_watch *w, struct wsock *ws);
 /* The sockets in display order: by fd, or by the chosen key. */
 struct wsock **sv_watch_ordered(struct sv_watch *w);
+/* Those this tick's replies had (n of them), in that order. */
+struct wsock **sv_watch_ordered_read(struct sv_watch *w, size_t *n);
+/* The first max sockets with a reply, in that order (n of them). */
+struct wsock **sv_watch_ordered_top(struct sv_watch *w, size_t max,
+				    size_t *n);
+/* A reply of this tick had it. */
+void sv_watch_mark_read(struct sv_watch *w, struct wsock *ws);
 
 /* watch/readiness.c: edges from our epoll of the target's sockets */
 void sv_watch_register(struct sv_watch *w, struct wsock *ws);
