@@ -174,8 +174,20 @@ size_t sv_term_escape(struct sv_strbuf *b, const char *s, size_t n)
 
 	while (i < n) {
 		unsigned cp;
-		size_t len = sv_utf8_seq(u + i, n - i, &cp);
+		size_t len, run = i;
 
+		/* printable ASCII but the backslash, nearly every name: one
+		 * column a byte, copied as a run */
+		while (run < n && u[run] >= 0x20 && u[run] < 0x7f &&
+		       u[run] != '\\')
+			run++;
+		if (run > i) {
+			sv_strbuf_add(b, u + i, run - i);
+			width += run - i;
+			i = run;
+			continue;
+		}
+		len = sv_utf8_seq(u + i, n - i, &cp);
 		if (len == 0 || cp < 0x20 || cp == 0x7f ||
 		    (cp >= 0x80 && cp < 0xa0)) {
 			/* C1 controls are escaped byte by byte too. */

@@ -41,13 +41,17 @@ static inline void sv_strbuf_adds(struct sv_strbuf *b, const char *s)
 	sv_strbuf_add(b, s, strlen(s));
 }
 
-/* v in decimal. */
+/* v in decimal, written in place (sv_u64_to_text ends it with a NUL). */
 static inline void sv_strbuf_addu(struct sv_strbuf *b, uint64_t v)
 {
-	char num[24];
-	size_t n = sv_u64_to_text(v, num);
-
-	sv_strbuf_add(b, num, n);
+	if (b->len + 21 > b->cap)
+		sv_strbuf_grow(b, 20);
+	if (v < 10) {
+		b->p[b->len++] = (char)('0' + v);
+		b->p[b->len] = '\0';
+		return;
+	}
+	b->len += sv_u64_to_text(v, b->p + b->len);
 }
 
 #endif
