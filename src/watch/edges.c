@@ -129,6 +129,7 @@ static size_t input(struct sv_edge_state *st, const struct sv_edge_in *in,
 		data = st->rx_known ? in->rx_bytes > st->rx_bytes
 				    : (ev & EPOLLIN) != 0;
 		st->rx_known = true;
+		st->rx_skipped = false;
 		st->rx_bytes = in->rx_bytes;
 		if (data && !(ev & EPOLLIN)) {
 			t.source = SV_EDGE_INFERRED;

@@ -37,6 +37,8 @@ struct sv_edge_state {
 	uint32_t last_in, last_out; /* each entry's last report */
 	bool in_reg, out_reg;	    /* its first report is still to come */
 	bool rx_known;
+	bool rx_skipped;	    /* not read past --edge-rate: epoll alone
+				     * showed the bytes since */
 	bool eof;		    /* the peer's FIN was reported */
 	bool unconnected;	    /* its EPOLLHUP is no hangup (see below) */
 	uint64_t rx_bytes;	    /* TCP bytes_received at the last look */

@@ -170,7 +170,9 @@ static void unseen_data(struct sv_watch *w, struct wsock *ws)
 	 * (a lone unseen byte of data is taken for it too) */
 	if (!ws->edge.eof)
 		seen++;
-	if (s->proto != SV_PROTO_TCP ||
+	/* its counters went unread while its edges were summed: epoll's
+	 * readables stand for those bytes, none is known to be unseen */
+	if (ws->edge.rx_skipped || s->proto != SV_PROTO_TCP ||
 	    s->tcpi_len < offsetof(struct sv_tcp_info, bytes_received) +
 				  sizeof(s->tcpi.bytes_received) ||
 	    s->tcpi.bytes_received <= seen)
