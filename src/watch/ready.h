@@ -95,6 +95,9 @@ int sv_ready_wait_start(struct sv_ready *r, void (*notify)(void *arg),
  * output entries within a batch). */
 size_t sv_ready_take(struct sv_ready *r, struct sv_ready_wake *out,
 		     size_t max);
+/* After each epoll_wait the thread sleeps ms (0: not at all) before the
+ * next, so one epoll_wait takes what gathered meanwhile. */
+void sv_ready_wait_hold(struct sv_ready *r, unsigned ms);
 /* Ends the thread (its notify is not called after); idempotent. */
 void sv_ready_wait_stop(struct sv_ready *r);
 

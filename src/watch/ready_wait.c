@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -30,6 +31,7 @@ struct sv_ready_waiter {
 	pthread_cond_t freed;
 	int epfd, stopfd;
 	bool stop;
+	_Atomic unsigned hold_ms;
 	void (*notify)(void *arg);
 	void *arg;
 	size_t head, tail; /* head - tail queued, both only grow */
@@ -92,6 +94,16 @@ static bool queue(struct sv_ready_waiter *wt, const struct epoll_event *ev,
 	return stop;
 }
 
+static void hold(struct sv_ready_waiter *wt)
+{
+	unsigned ms = atomic_load_explicit(&wt->hold_ms, memory_order_relaxed);
+	struct timespec ts = { .tv_nsec = (long)ms * 1000000L };
+
+	/* a signal cuts it short: that only makes this batch smaller */
+	if (ms)
+		nanosleep(&ts, NULL);
+}
+
 static void *wait_main(void *arg)
 {
 	struct sv_ready_waiter *wt = arg;
@@ -108,6 +120,7 @@ static void *wait_main(void *arg)
 		if (queue(wt, ev, n, real_ns()))
 			break;
 		wt->notify(wt->arg);
+		hold(wt);
 	}
 	return NULL;
 }
@@ -216,6 +229,13 @@ size_t sv_ready_take(struct sv_ready *r, struct sv_ready_wake *out,
 		pthread_cond_signal(&wt->freed);
 	pthread_mutex_unlock(&wt->mu);
 	return n;
+}
+
+void sv_ready_wait_hold(struct sv_ready *r, unsigned ms)
+{
+	if (r->waiter)
+		atomic_store_explicit(&r->waiter->hold_ms, ms,
+				      memory_order_relaxed);
 }
 
 void sv_ready_wait_stop(struct sv_ready *r)
