@@ -191,10 +191,11 @@ static void json_event(struct sv_watch *w, const struct sv_watch_ev *e)
 	bool first;
 
 	json_begin(w, e->event, &first, e->time_ns);
-	if (e->kernel_time || e->fd_time) {
+	if (e->kernel_time || e->fd_time || e->wakeup_time) {
 		sv_json_key(&w->out, "time_from", &first);
 		sv_out_str(&w->out, e->kernel_time ? "\"kernel\""
-						   : "\"fd table\"");
+			   : e->fd_time		   ? "\"fd table\""
+						   : "\"wakeup\"");
 	}
 	if (e->source) {
 		sv_json_key(&w->out, "source", &first);
@@ -273,6 +274,8 @@ static void plain_event(struct sv_watch *w, const struct sv_watch_ev *e)
 		sv_strbuf_adds(&b, " time=kernel");
 	else if (e->fd_time)
 		sv_strbuf_adds(&b, " time=fd-table");
+	else if (e->wakeup_time)
+		sv_strbuf_adds(&b, " time=wakeup");
 	if (e->before_registration)
 		sv_strbuf_adds(&b, " before_registration");
 	if (e->final && e->ws->have)
@@ -295,6 +298,13 @@ void sv_watch_emit(struct sv_watch *w, const struct sv_watch_ev *e)
 {
 	if (!sv_watch_event_wanted(w, e->event))
 		return;
+	/* the latest time said, for wakeups that waited behind it */
+	if (!e->kernel_time && !e->fd_time && !e->wakeup_time) {
+		uint64_t t = e->time_ns ? e->time_ns : sv_watch_now_ns();
+
+		if (t > w->said_ns)
+			w->said_ns = t;
+	}
 	if (w->mode == SV_WATCH_JSON)
 		json_event(w, e);
 	else
@@ -627,6 +637,9 @@ void sv_watch_edges(struct sv_watch *w, struct wsock *ws,
 							       : "inferred",
 			.time_ns = e[i].time_ns,
 			.kernel_time = e[i].kernel_time,
+			/* it waited while later lines were written */
+			.wakeup_time = !e[i].kernel_time &&
+				       e[i].time_ns < w->said_ns,
 			.before_registration = e[i].before_registration,
 			.interest = e[i].interest,
 		};

@@ -67,6 +67,20 @@ static void on_target_exit(uv_poll_t *p, int status, int events)
 	sv_watch_stop(w);
 }
 
+/* Wakeups the waiting thread queued come before what a tick says, and
+ * before a dump's replies: they happened first. */
+static void on_tick_timer(uv_timer_t *t)
+{
+	sv_watch_drain_ready(t->data);
+	sv_watch_on_tick(t);
+}
+
+static void on_diag_reply(uv_poll_t *p, int status, int events)
+{
+	sv_watch_drain_ready(p->data);
+	sv_watch_on_diag(p, status, events);
+}
+
 static void on_signal(uv_signal_t *s, int signum)
 {
 	struct sv_watch *w = s->data;
@@ -179,7 +193,7 @@ static void init_handles(struct sv_watch *w)
 	need(uv_timer_init(w->loop, &w->stop_timer), "timer");
 	need(uv_poll_init(w->loop, &w->diag_poll, sv_diag_fd(w->diag)), "poll");
 	w->diag_poll.data = w;
-	need(uv_poll_start(&w->diag_poll, UV_READABLE, sv_watch_on_diag),
+	need(uv_poll_start(&w->diag_poll, UV_READABLE, on_diag_reply),
 	     "poll");
 	if (w->ready.pidfd >= 0) {
 		need(uv_poll_init(w->loop, &w->pidfd_poll, w->ready.pidfd),
@@ -306,7 +320,7 @@ int sv_cmd_watch(int argc, char **argv)
 	sv_watch_view_begin(&w);
 
 	sv_watch_start_tick(&w);
-	uv_timer_start(&w.tick_timer, sv_watch_on_tick, w.interval_ms,
+	uv_timer_start(&w.tick_timer, on_tick_timer, w.interval_ms,
 		       w.interval_ms);
 	if (w.duration > 0)
 		uv_timer_start(&w.stop_timer, on_stop_timer,

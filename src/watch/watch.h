@@ -122,6 +122,7 @@ struct sv_watch {
 	bool ready_ok; /* readiness from epoll (else inferred) */
 	bool ready_waiting; /* a thread collects it (else a nested poll) */
 	uint32_t wake_batch; /* the last queued batch taken */
+	uint64_t said_ns;    /* the latest time an event said */
 	struct sv_target_scan scan;
 	struct wsock **socks;
 	size_t nsocks, capsocks;
@@ -294,6 +295,8 @@ struct sv_watch_ev {
 	bool kernel_time;	  /* from the kernel's "ms ago" counters */
 	bool fd_time;		  /* when a look at the fd table showed it,
 				   * earlier than the line */
+	bool wakeup_time;	  /* the wakeup's time, earlier than lines
+				   * already written */
 	bool before_registration; /* happened before we registered it */
 	bool final;		  /* close: print the final record */
 	bool no_state;		  /* the socket's state is not this event's */
