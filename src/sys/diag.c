@@ -1141,8 +1141,14 @@ int sv_diag_begin_inet_exact(struct sv_diag *d, unsigned proto,
 		memcpy(r->id.idiag_src, s->local.addr, alen);
 		memcpy(r->id.idiag_dst, s->peer.addr, alen);
 		r->id.idiag_if = s->ifindex;
-		r->id.idiag_cookie[0] = (uint32_t)s->cookie;
-		r->id.idiag_cookie[1] = (uint32_t)(s->cookie >> 32);
+		/* no cookie: any socket with these names (0 would match
+		 * none: the kernel compares it) */
+		r->id.idiag_cookie[0] = INET_DIAG_NOCOOKIE;
+		r->id.idiag_cookie[1] = INET_DIAG_NOCOOKIE;
+		if ((s->has & SV_HAS_COOKIE) && s->cookie) {
+			r->id.idiag_cookie[0] = (uint32_t)s->cookie;
+			r->id.idiag_cookie[1] = (uint32_t)(s->cookie >> 32);
+		}
 		len += NLMSG_ALIGN(nlh->nlmsg_len);
 	}
 	return begin_exact(d, n, len);
