@@ -43,13 +43,25 @@ static struct wsock *add_sock(struct sv_watch *w, uint64_t inode, int fd)
 	ws->fd = fd;
 	ws->proto = SV_PROTO_MAX;
 	w->socks[w->nsocks++] = ws;
+	w->maybe_unread = true;
 	return ws;
+}
+
+/* The header's count of sockets by state: those with a reply. */
+void sv_watch_count_state(struct sv_watch *w, const struct wsock *ws, int d)
+{
+	unsigned st = ws->cur.state;
+
+	if (!ws->have || st >= SV_TCP_MAX_STATES)
+		return;
+	w->state_count[st] += (uint32_t)d;
 }
 
 static void remove_sock(struct sv_watch *w, size_t i)
 {
 	struct wsock *ws = w->socks[i];
 
+	sv_watch_count_state(w, ws, -1);
 	sv_imap_del(&w->by_inode, ws->inode);
 	if (ws->cookie_known)
 		sv_imap_del(&w->by_cookie, ws->cur.cookie);
@@ -517,11 +529,13 @@ static int on_destroyed(struct sv_sock *s, void *arg)
 	if (ws) {
 		uint64_t inode = ws->inode;
 
+		sv_watch_count_state(w, ws, -1);
 		ws->cur = *s;
 		ws->cur.path = NULL;
 		ws->cur.icons = NULL; /* in the reply buffer */
 		ws->cur.inode = inode;
 		ws->have = true;
+		sv_watch_count_state(w, ws, 1);
 		sv_watch_closed(w, ws, "destroy");
 		return 0;
 	}

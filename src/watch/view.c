@@ -20,14 +20,11 @@ static const char *const sort_names[] = { "fd", "Recv-Q", "Send-Q", "In/s",
  * the hooks add. */
 static void header(struct sv_watch *w, struct sv_strbuf *b)
 {
-	unsigned count[SV_TCP_MAX_STATES] = { 0 };
+	const uint32_t *count = w->state_count; /* kept as replies come */
 	char line[512];
 	size_t i;
 	int n;
 
-	for (i = 0; i < w->nsocks; i++)
-		if (w->socks[i]->have && w->socks[i]->cur.state < SV_TCP_MAX_STATES)
-			count[w->socks[i]->cur.state]++;
 	sv_strbuf_adds(b, "sockview watch: pid ");
 	n = snprintf(line, sizeof(line), "%d (", w->pid);
 	sv_strbuf_add(b, line, (size_t)n);

@@ -137,6 +137,11 @@ struct sv_watch {
 	int freed_fds[SV_WATCH_FREED_FDS]; /* numbers closes left since */
 	size_t nfreed_fds;		   /* the last scan */
 	size_t new_socks; /* opened since the last scan */
+	bool maybe_unread;    /* a socket may have no reply yet */
+	uint64_t touch_seen;  /* edge activity when touched ones were asked */
+	bool touch_left;      /* and some were touched then */
+	uint64_t diag_wakeups; /* of the wakeups, our sock_diag socket's */
+	uint32_t state_count[SV_TCP_MAX_STATES]; /* with a reply, by state */
 	unsigned accepts_due; /* listener edges no new socket explained yet */
 	unsigned closings;    /* sockets that hung up, still held */
 	unsigned look_delay_ms;
@@ -167,6 +172,11 @@ struct sv_watch {
 	int phase;	 /* enum in tick.c */
 	bool full_dump;
 	bool need_dump[4]; /* tcp4, tcp6, udp4, udp6: any socket there? */
+	size_t table_n[2];     /* tcp4, tcp6: the target's sockets there */
+	bool table_named[2];   /* all of them with addresses and ports */
+	bool table_exact[2];   /* this pass reads it by exact requests */
+	bool table_missed[2];  /* which missed a socket: dump it next */
+	const struct sv_sock **table_q; /* a table read by exact requests */
 	bool light;	   /* this tick reads only the sockets on screen */
 	uint64_t last_full_ns;
 	uint64_t full_cost_ns; /* our CPU time in the last full tick's
@@ -252,6 +262,8 @@ struct wsock **sv_watch_ordered_read(struct sv_watch *w, size_t *n);
 /* The first max sockets with a reply, in that order (n of them). */
 struct wsock **sv_watch_ordered_top(struct sv_watch *w, size_t max,
 				    size_t *n);
+/* Its state in or out of the header's counts (d 1 or -1). */
+void sv_watch_count_state(struct sv_watch *w, const struct wsock *ws, int d);
 /* A reply of this tick had it. */
 void sv_watch_mark_read(struct sv_watch *w, struct wsock *ws);
 
