@@ -9,27 +9,50 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/imap.h"
 #include "core/util.h"
 #include "sys/proc.h"
 
+/* 16 bytes: -p on the bench's 120,000 connections finds 240,000 */
 struct entry {
 	uint64_t inode;
 	int pid;
 	int fd;
-	uint32_t comm; /* offset into the comm pool */
+};
+
+/* A process's comm name, an offset into the pool. */
+struct proc_comm {
+	int pid;
+	uint32_t comm;
 };
 
 struct sv_proc_map {
-	struct entry *v; /* sorted by inode once built */
+	struct entry *v; /* while it is built; NULL once finished */
 	size_t n, cap;
 	char *pool; /* NUL-terminated comm names, one per process */
 	size_t pool_len, pool_cap;
-	struct sv_proc_ref *refs; /* v as sv_proc_ref, same order */
-	struct sv_imap index;	  /* inode -> its first entry in v */
+	struct proc_comm *procs; /* sorted by pid once finished */
+	size_t nprocs, procs_cap;
+	/* once finished, sorted by inode: each entry's inode and owner */
+	uint64_t *ino;
+	struct sv_proc_ref *refs;
+	/* inode -> its first entry: open addressing over entry numbers
+	 * alone, the inode read from ino[], at most half full; a key
+	 * beside each was 8 bytes more a slot */
+	uint32_t *index;
+	size_t index_mask;
 	size_t unreadable;
 	int err; /* a failure that makes the scan incomplete: -errno */
 };
+
+static void release(struct sv_proc_map *m)
+{
+	free(m->v);
+	free(m->pool);
+	free(m->procs);
+	free(m->ino);
+	free(m->refs);
+	free(m->index);
+}
 
 /* "socket:[12345]" -> 12345 */
 int sv_proc_socket_inode(const char *link, size_t n, uint64_t *ino)
@@ -63,6 +86,16 @@ static uint32_t pool_add(struct sv_proc_map *m, const char *s, size_t n)
 	return off;
 }
 
+static int add_proc(struct sv_proc_map *m, int pid, uint32_t comm)
+{
+	if (sv_grow((void **)&m->procs, &m->procs_cap, m->nprocs + 1,
+		    sizeof(*m->procs)))
+		return -ENOMEM;
+	m->procs[m->nprocs].pid = pid;
+	m->procs[m->nprocs++].comm = comm;
+	return 0;
+}
+
 static uint32_t add_comm(struct sv_proc_map *m, int pidfd)
 {
 	char buf[64];
@@ -80,15 +113,13 @@ static uint32_t add_comm(struct sv_proc_map *m, int pidfd)
 	return pool_add(m, buf, (size_t)n);
 }
 
-static int add_entry(struct sv_proc_map *m, uint64_t ino, int pid, int fd,
-		     uint32_t comm)
+static int add_entry(struct sv_proc_map *m, uint64_t ino, int pid, int fd)
 {
 	if (sv_grow((void **)&m->v, &m->cap, m->n + 1, sizeof(*m->v)))
 		return -ENOMEM;
 	m->v[m->n].inode = ino;
 	m->v[m->n].pid = pid;
 	m->v[m->n].fd = fd;
-	m->v[m->n].comm = comm;
 	m->n++;
 	return 0;
 }
@@ -110,7 +141,7 @@ static void scan_pid(struct sv_proc_map *m, int procfd, const char *name,
 	int fdfd;
 	DIR *d;
 	struct dirent *de;
-	uint32_t comm = UINT32_MAX;
+	bool named = false;
 
 	if (pidfd < 0) {
 		scan_failed(m, errno); /* ENOENT: exited meanwhile */
@@ -147,9 +178,12 @@ static void scan_pid(struct sv_proc_map *m, int procfd, const char *name,
 		}
 		if (n <= 0 || !sv_proc_socket_inode(link, (size_t)n, &ino))
 			continue;
-		if (comm == UINT32_MAX)
-			comm = add_comm(m, pidfd);
-		if (add_entry(m, ino, pid, (int)fd, comm)) {
+		if (!named && add_proc(m, pid, add_comm(m, pidfd))) {
+			m->err = -ENOMEM;
+			break;
+		}
+		named = true;
+		if (add_entry(m, ino, pid, (int)fd)) {
 			m->err = -ENOMEM;
 			break;
 		}
@@ -169,25 +203,92 @@ static int cmp_entry(const void *a, const void *b)
 	return (x->fd > y->fd) - (x->fd < y->fd);
 }
 
-/* Index the first entry of every inode: the table is sized for the
- * sockets found, at most half full. */
-static int build_index(struct sv_proc_map *m)
-{
-	size_t i;
+#define NO_ENTRY UINT32_MAX
 
-	m->refs = malloc((m->n ? m->n : 1) * sizeof(*m->refs));
-	if (!m->refs || sv_imap_reserve(&m->index, m->n))
+static size_t index_slot(const struct sv_proc_map *m, uint64_t inode)
+{
+	/* inodes come in sequence; a multiplicative hash spreads them */
+	return (size_t)((inode * 0x9e3779b97f4a7c15ull) >> 17) & m->index_mask;
+}
+
+/* Each inode's first entry, in a table at most half full. */
+static int index_entries(struct sv_proc_map *m, size_t distinct)
+{
+	size_t nslots = 64, i, h;
+
+	if (m->n >= NO_ENTRY)
 		return -ENOMEM;
+	while (nslots < 2 * distinct)
+		nslots *= 2;
+	m->index = malloc(nslots * sizeof(*m->index));
+	if (!m->index)
+		return -ENOMEM;
+	memset(m->index, 0xff, nslots * sizeof(*m->index));
+	m->index_mask = nslots - 1;
 	for (i = 0; i < m->n; i++) {
-		m->refs[i].pid = m->v[i].pid;
-		m->refs[i].fd = m->v[i].fd;
-		m->refs[i].comm = m->pool + m->v[i].comm;
-		if (i && m->v[i - 1].inode == m->v[i].inode)
+		if (i && m->ino[i - 1] == m->ino[i])
 			continue;
-		if (sv_imap_put(&m->index, m->v[i].inode, (uint32_t)i))
-			return -ENOMEM;
+		for (h = index_slot(m, m->ino[i]); m->index[h] != NO_ENTRY;
+		     h = (h + 1) & m->index_mask)
+			;
+		m->index[h] = (uint32_t)i;
 	}
 	return 0;
+}
+
+static int cmp_proc(const void *a, const void *b)
+{
+	const struct proc_comm *x = a, *y = b;
+
+	return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+/* The comm name of pid (procs sorted by pid). */
+static const char *comm_of(const struct sv_proc_map *m, int pid)
+{
+	struct proc_comm key = { .pid = pid };
+	const struct proc_comm *p =
+		bsearch(&key, m->procs, m->nprocs, sizeof(*m->procs), cmp_proc);
+
+	return p ? m->pool + p->comm : "";
+}
+
+/*
+ * The sorted entries become the inodes and the owners the lookups
+ * return, and the index of each inode's first entry, sized for the
+ * distinct inodes.  The owners are written over the entries they come
+ * from, one for one, rather than beside them.
+ */
+static int build_index(struct sv_proc_map *m)
+{
+	struct sv_proc_ref *refs = (struct sv_proc_ref *)m->v;
+	size_t i, distinct = 0;
+
+	_Static_assert(sizeof(struct sv_proc_ref) == sizeof(struct entry),
+		       "an owner takes the place of the entry it comes from");
+	m->ino = malloc((m->n ? m->n : 1) * sizeof(*m->ino));
+	if (!m->ino)
+		return -ENOMEM;
+	if (m->nprocs)
+		qsort(m->procs, m->nprocs, sizeof(*m->procs), cmp_proc);
+	for (i = 0; i < m->n; i++) {
+		/* byte copies: the compiler may not move the read of an
+		 * entry past the write over it */
+		struct sv_proc_ref r;
+		struct entry e;
+
+		memcpy(&e, &m->v[i], sizeof(e));
+		m->ino[i] = e.inode;
+		distinct += !i || m->ino[i - 1] != e.inode;
+		r.pid = e.pid;
+		r.fd = e.fd;
+		r.comm = comm_of(m, e.pid);
+		memcpy(&refs[i], &r, sizeof(r));
+	}
+	m->v = NULL;
+	m->cap = 0;
+	m->refs = refs;
+	return index_entries(m, distinct);
 }
 
 /*
@@ -210,6 +311,8 @@ struct sv_proc_scan {
 	size_t npids, next;
 	pthread_mutex_t mu;
 	bool stop; /* a thread failed: the others stop too */
+	/* what the threads found, each process's entries added at once */
+	struct sv_proc_map map;
 	size_t nparts;
 	/* one more than the threads: the joining thread's own */
 	struct scan_part part[SV_PROC_SCAN_MAX_THREADS + 1];
@@ -228,6 +331,50 @@ static bool scan_next(struct sv_proc_scan *sc, int *pid)
 	return more;
 }
 
+/* Part p's entries and comm names appended to m. */
+static int append_part(struct sv_proc_map *m, const struct sv_proc_map *p)
+{
+	uint32_t base = (uint32_t)m->pool_len;
+	size_t i;
+
+	if (sv_grow((void **)&m->v, &m->cap, m->n + p->n, sizeof(*m->v)) ||
+	    sv_grow((void **)&m->pool, &m->pool_cap, m->pool_len + p->pool_len,
+		    1) ||
+	    sv_grow((void **)&m->procs, &m->procs_cap, m->nprocs + p->nprocs,
+		    sizeof(*m->procs)))
+		return -ENOMEM;
+	if (p->pool_len)
+		memcpy(m->pool + m->pool_len, p->pool, p->pool_len);
+	m->pool_len += p->pool_len;
+	if (p->n)
+		memcpy(m->v + m->n, p->v, p->n * sizeof(*p->v));
+	m->n += p->n;
+	for (i = 0; i < p->nprocs; i++) {
+		m->procs[m->nprocs] = p->procs[i];
+		m->procs[m->nprocs++].comm += base;
+	}
+	return 0;
+}
+
+/*
+ * One process's entries, found into the thread's own buffer, added to
+ * the scan's one map: a map per thread merged at the join held every
+ * entry twice there.
+ */
+static void publish(struct sv_proc_scan *sc, struct sv_proc_map *p)
+{
+	int err;
+
+	pthread_mutex_lock(&sc->mu);
+	err = append_part(&sc->map, p);
+	pthread_mutex_unlock(&sc->mu);
+	if (err)
+		p->err = err;
+	p->n = 0;
+	p->nprocs = 0;
+	p->pool_len = 0;
+}
+
 static void *scan_worker(void *arg)
 {
 	struct scan_part *p = arg;
@@ -238,6 +385,8 @@ static void *scan_worker(void *arg)
 	while (scan_next(sc, &pid)) {
 		snprintf(name, sizeof(name), "%d", pid);
 		scan_pid(&p->m, sc->procfd, name, pid);
+		if (!p->m.err && p->m.n)
+			publish(sc, &p->m);
 		if (p->m.err) {
 			pthread_mutex_lock(&sc->mu);
 			sc->stop = true;
@@ -317,28 +466,6 @@ int sv_proc_scan_start(struct sv_proc_scan **out, const char *proc_root,
 	return 0;
 }
 
-/* Part p's entries and comm names appended to m. */
-static int merge_part(struct sv_proc_map *m, const struct sv_proc_map *p)
-{
-	uint32_t base = (uint32_t)m->pool_len;
-	size_t i;
-
-	if (p->pool_len &&
-	    sv_grow((void **)&m->pool, &m->pool_cap, m->pool_len + p->pool_len, 1))
-		return -ENOMEM;
-	if (p->pool_len)
-		memcpy(m->pool + m->pool_len, p->pool, p->pool_len);
-	m->pool_len += p->pool_len;
-	if (p->n && sv_grow((void **)&m->v, &m->cap, m->n + p->n, sizeof(*m->v)))
-		return -ENOMEM;
-	for (i = 0; i < p->n; i++) {
-		m->v[m->n] = p->v[i];
-		m->v[m->n++].comm += base;
-	}
-	m->unreadable += p->unreadable;
-	return 0;
-}
-
 int sv_proc_scan_join(struct sv_proc_scan *sc, struct sv_proc_map **out)
 {
 	struct sv_proc_map *m = calloc(1, sizeof(*m));
@@ -361,11 +488,15 @@ int sv_proc_scan_join(struct sv_proc_scan *sc, struct sv_proc_map **out)
 
 		if (!err && p->err)
 			err = p->err;
-		if (!err)
-			err = merge_part(m, p);
+		sc->map.unreadable += p->unreadable;
 		free(p->v);
 		free(p->pool);
+		free(p->procs);
 	}
+	if (m)
+		*m = sc->map;
+	else
+		release(&sc->map);
 	close(sc->procfd);
 	free(sc->pids);
 	pthread_mutex_destroy(&sc->mu);
@@ -436,7 +567,12 @@ struct sv_proc_map *sv_proc_map_new(void)
 int sv_proc_map_add(struct sv_proc_map *m, uint64_t inode, int pid, int fd,
 		    const char *comm)
 {
-	return add_entry(m, inode, pid, fd, pool_add(m, comm, strlen(comm)));
+	/* a capture lists a process's descriptors together: its name
+	 * once for each run of them */
+	if ((!m->nprocs || m->procs[m->nprocs - 1].pid != pid) &&
+	    add_proc(m, pid, pool_add(m, comm, strlen(comm))))
+		return -ENOMEM;
+	return add_entry(m, inode, pid, fd);
 }
 
 int sv_proc_map_finish(struct sv_proc_map *m)
@@ -451,7 +587,7 @@ int sv_proc_map_finish(struct sv_proc_map *m)
 const struct sv_proc_ref *sv_proc_map_at(const struct sv_proc_map *m,
 					 size_t i, uint64_t *inode)
 {
-	*inode = m->v[i].inode;
+	*inode = m->ino[i];
 	return &m->refs[i];
 }
 
@@ -469,12 +605,18 @@ const struct sv_proc_ref *sv_proc_map_find(const struct sv_proc_map *m,
 					   uint64_t inode, size_t *n)
 {
 	uint32_t i;
-	size_t j;
+	size_t h, j;
 
 	*n = 0;
-	if (!sv_imap_get(&m->index, inode, &i))
+	if (!m->index)
 		return NULL;
-	for (j = i; j < m->n && m->v[j].inode == inode; j++)
+	for (h = index_slot(m, inode); (i = m->index[h]) != NO_ENTRY;
+	     h = (h + 1) & m->index_mask)
+		if (m->ino[i] == inode)
+			break;
+	if (i == NO_ENTRY)
+		return NULL;
+	for (j = i; j < m->n && m->ino[j] == inode; j++)
 		;
 	*n = j - i;
 	return &m->refs[i];
@@ -484,9 +626,6 @@ void sv_proc_map_free(struct sv_proc_map *m)
 {
 	if (!m)
 		return;
-	free(m->v);
-	free(m->pool);
-	free(m->refs);
-	sv_imap_free(&m->index);
+	release(m);
 	free(m);
 }
