@@ -20,6 +20,8 @@
  * there are; the widths are kept as rows arrive.
  */
 #define SPILL_AT (1u << 20)
+/* room past it for the row that crosses it (a longer row grows it) */
+#define HELD_ROOM (64u << 10)
 
 /* Separators inside the held text; escaped cells never contain them. */
 #define CELL_END '\x1f'
@@ -621,6 +623,9 @@ struct sv_render *sv_table_new(struct sv_out *o, unsigned show)
 	t->show = show | SV_SHOW_BASE;
 	t->info = show & SV_SHOW_INFO;
 	t->oneline = show & SV_TABLE_ONELINE;
+	/* the held block's size once: doubling past SPILL_AT would hold
+	 * twice what is ever used */
+	sv_strbuf_grow(&t->rows, SPILL_AT + HELD_ROOM);
 	t->cols = sv_xcalloc(sv_nfields, sizeof(*t->cols));
 	t->width = sv_xcalloc(sv_nfields, sizeof(*t->width));
 	for (i = 0; i < sv_nfields; i++)
