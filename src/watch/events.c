@@ -296,8 +296,18 @@ static void plain_event(struct sv_watch *w, const struct sv_watch_ev *e)
 
 void sv_watch_emit(struct sv_watch *w, const struct sv_watch_ev *e)
 {
+	struct sv_watch_ev late;
+
 	if (!sv_watch_event_wanted(w, e->event))
 		return;
+	/* a destroy message that came while the loop wrote later lines:
+	 * its time is when it came, as for a wakeup */
+	if (e->source && !strcmp(e->source, "destroy") && e->time_ns &&
+	    e->time_ns < w->said_ns && !e->fd_time && !e->kernel_time) {
+		late = *e;
+		late.wakeup_time = true;
+		e = &late;
+	}
 	/* the latest time said, for wakeups that waited behind it */
 	if (!e->kernel_time && !e->fd_time && !e->wakeup_time) {
 		uint64_t t = e->time_ns ? e->time_ns : sv_watch_now_ns();

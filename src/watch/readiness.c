@@ -437,6 +437,46 @@ static void on_drained(uint64_t key, uint32_t ev, void *arg)
  */
 #define BATCH_MS 2
 
+/*
+ * The destroy messages' socket, edge-triggered in the waiting thread's
+ * epoll: each message makes it readable once the last was taken, so the
+ * wakeups' times are when the messages came, in order (two that came
+ * before the thread looked share the later one's wakeup: the second is
+ * then stamped later, never earlier).  The loop reads them behind its
+ * other work; the kernel's "ms ago" counters of a record count from when
+ * it came, and so does a close only a destroy message showed.
+ */
+static void destroy_came(struct sv_watch *w, uint64_t ns)
+{
+	unsigned i;
+
+	if (w->destroy_n == SV_WATCH_DESTROY_TIMES)
+		return; /* a message without a time is stamped when read */
+	i = (w->destroy_first + w->destroy_n++) % SV_WATCH_DESTROY_TIMES;
+	w->destroy_at[i] = ns;
+}
+
+void sv_watch_destroy_arrived(struct sv_watch *w)
+{
+	uint64_t last = w->destroy_ns;
+
+	w->destroy_ns = 0;
+	/* a time queued after its message was read (stamped then) is
+	 * older than that stamp: no later message takes it */
+	while (w->destroy_n) {
+		uint64_t t = w->destroy_at[w->destroy_first];
+
+		w->destroy_first = (w->destroy_first + 1) %
+				   SV_WATCH_DESTROY_TIMES;
+		w->destroy_n--;
+		if (t >= last) {
+			w->destroy_ns = t;
+			return;
+		}
+	}
+	w->destroy_ns = sv_watch_now_ns();
+}
+
 /* What the waiting thread queued, in its order and with its times. */
 static void take_queued(struct sv_watch *w)
 {
@@ -445,6 +485,10 @@ static void take_queued(struct sv_watch *w)
 
 	while ((n = sv_ready_take(&w->ready, k, 256)) > 0) {
 		for (i = 0; i < n; i++) {
+			if (k[i].key & SV_READY_OTHER) {
+				destroy_came(w, k[i].real_ns);
+				continue;
+			}
 			if (k[i].batch != w->wake_batch) {
 				w->wake_batch = k[i].batch;
 				w->drains++;
@@ -512,6 +556,9 @@ int sv_watch_ready_start(struct sv_watch *w)
 				  &rt_err);
 	if (!err) {
 		w->ready_waiting = true;
+		/* no times for destroy messages: they are stamped when read */
+		if (w->destroy_fd >= 0)
+			sv_ready_wait_add(&w->ready, w->destroy_fd, 0);
 		if (rt_err)
 			sv_note("readiness is collected at normal priority "
 				"(real-time priority: %s): a target that "

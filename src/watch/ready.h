@@ -95,6 +95,10 @@ int sv_ready_wait_start(struct sv_ready *r, void (*notify)(void *arg),
  * output entries within a batch). */
 size_t sv_ready_take(struct sv_ready *r, struct sv_ready_wake *out,
 		     size_t max);
+/* Another descriptor for the thread to wait on, edge-triggered: each
+ * time it becomes readable is queued with key (SV_READY_OTHER set). */
+#define SV_READY_OTHER (1ull << 62)
+int sv_ready_wait_add(struct sv_ready *r, int fd, uint64_t key);
 /* After each epoll_wait the thread sleeps ms (0: not at all) before the
  * next, so one epoll_wait takes what gathered meanwhile. */
 void sv_ready_wait_hold(struct sv_ready *r, unsigned ms);

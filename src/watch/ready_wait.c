@@ -214,6 +214,16 @@ int sv_ready_wait_start(struct sv_ready *r, void (*notify)(void *arg),
 	return 0;
 }
 
+int sv_ready_wait_add(struct sv_ready *r, int fd, uint64_t key)
+{
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLET,
+				  .data.u64 = key | SV_READY_OTHER };
+
+	if (!r->waiter)
+		return -ENOTCONN;
+	return epoll_ctl(r->epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+}
+
 size_t sv_ready_take(struct sv_ready *r, struct sv_ready_wake *out,
 		     size_t max)
 {

@@ -168,7 +168,8 @@ void sv_watch_forget(struct sv_watch *w, struct wsock *ws)
 static void unseen_data(struct sv_watch *w, struct wsock *ws)
 {
 	const struct sv_sock *s = &ws->cur;
-	uint64_t ms, now = sv_watch_now_ns();
+	/* "ms ago" from when the record came */
+	uint64_t ms, now = w->destroy_ns ? w->destroy_ns : sv_watch_now_ns();
 	struct sv_edge e = {
 		.bit = EPOLLIN,
 		.source = SV_EDGE_INFERRED,
@@ -222,7 +223,9 @@ void sv_watch_closed(struct sv_watch *w, struct wsock *ws, const char *source)
 		.source = source,
 		.interest = -1,
 		.final = source != NULL,
-		.time_ns = ws->fd_gone_ns,
+		.time_ns = ws->fd_gone_ns ? ws->fd_gone_ns
+			   : source	  ? w->destroy_ns
+					  : 0,
 		.fd_time = ws->fd_gone_ns != 0,
 	};
 	uint32_t i;
@@ -522,6 +525,7 @@ static int on_destroyed(struct sv_sock *s, void *arg)
 
 	if (w->stopping)
 		return 0;
+	sv_watch_destroy_arrived(w);
 	if (s->cookie && sv_imap_get(&w->by_cookie, s->cookie, &i))
 		ws = w->socks[i];
 	if (!ws)
@@ -551,10 +555,12 @@ static int on_destroyed(struct sv_sock *s, void *arg)
 		struct sv_watch_ev open = {
 			.event = "open", .ws = &tmp, .source = "destroy",
 			.interest = -1, .no_state = true,
+			.time_ns = w->destroy_ns,
 		};
 		struct sv_watch_ev close = {
 			.event = "close", .ws = &tmp, .source = "destroy",
 			.interest = -1, .final = true,
+			.time_ns = w->destroy_ns,
 		};
 
 		sv_watch_emit(w, &open);

@@ -123,6 +123,12 @@ struct sv_watch {
 	bool ready_waiting; /* a thread collects it (else a nested poll) */
 	uint32_t wake_batch; /* the last queued batch taken */
 	uint64_t said_ns;    /* the latest time an event said */
+	/* when destroy messages arrived (the waiting thread saw the socket
+	 * readable), oldest first, for the messages still to be read */
+#define SV_WATCH_DESTROY_TIMES 256
+	uint64_t destroy_at[SV_WATCH_DESTROY_TIMES];
+	unsigned destroy_first, destroy_n;
+	uint64_t destroy_ns;	  /* the message being read's, 0: now */
 	struct sv_target_scan scan;
 	struct wsock **socks;
 	size_t nsocks, capsocks;
@@ -270,6 +276,9 @@ void sv_watch_mark_read(struct sv_watch *w, struct wsock *ws);
 /* watch/readiness.c: edges from our epoll of the target's sockets */
 void sv_watch_register(struct sv_watch *w, struct wsock *ws);
 int sv_watch_ready_start(struct sv_watch *w);
+/* Before a destroy message is handled: sets w->destroy_ns to when it
+ * arrived, where the waiting thread saw that (else 0: now). */
+void sv_watch_destroy_arrived(struct sv_watch *w);
 void sv_watch_ready_stop(struct sv_watch *w);
 void sv_watch_drain_ready(struct sv_watch *w);
 void sv_watch_look_for_accept(struct sv_watch *w);
