@@ -653,7 +653,8 @@ struct wsock **sv_watch_ordered(struct sv_watch *w)
 
 	if (!v)
 		return NULL;
-	memcpy(v, w->socks, w->nsocks * sizeof(*v));
+	if (w->nsocks) /* no array yet without sockets */
+		memcpy(v, w->socks, w->nsocks * sizeof(*v));
 	g_sort = w->sort;
 	qsort(v, w->nsocks, sizeof(*v), cmp_ws);
 	return v;

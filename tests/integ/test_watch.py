@@ -917,6 +917,19 @@ class TestWatchOptions(WatchCase):
         self.assertEqual(len(events(objs, "close", inode=a["inode"])), 1)
 
     @in_netns
+    def test_process_without_sockets(self):
+        """A process holding no socket is watched like any other (its
+        empty socket list once made the sanitizer build stop)."""
+        p = subprocess.Popen(["sleep", "30"])
+        self.addCleanup(p.wait)
+        self.addCleanup(p.kill)
+        r = sockview("watch", "--json", "--duration", "0.5", str(p.pid),
+                     timeout=10)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertNotIn(b"runtime error", r.stderr)
+        events = [json.loads(x).get("event") for x in r.stdout.splitlines()]
+        self.assertNotIn("sample", events, r.stdout)
+
     def test_thread_id_is_its_process(self):
         """A thread id: a note names the process, which is watched."""
         code = ("import socket, threading, time\n"
