@@ -107,20 +107,31 @@ void sv_diag_close(struct sv_diag *d)
 	free(d);
 }
 
-struct attr_table {
-	const struct nlattr **tb;
-	unsigned max;
-};
-
-static int attr_cb(const struct nlattr *a, void *data)
+/*
+ * A reply's attributes after its fixed header of hdr bytes, by type, up
+ * to max; unknown ones from newer kernels are ignored.  As with
+ * mnl_attr_parse the walk ends at the first attribute that does not
+ * fit; inline, without a call per attribute, it was half the parse.
+ */
+static void parse_attrs(const struct nlmsghdr *nlh, size_t hdr,
+			const struct nlattr **tb, unsigned max)
 {
-	const struct attr_table *t = data;
-	unsigned type = mnl_attr_get_type(a);
+	const char *p = (const char *)mnl_nlmsg_get_payload_offset(nlh, hdr);
+	/* the message's own end, not mnl's aligned tail: a short last
+	 * message would be read past */
+	const char *end = (const char *)nlh + nlh->nlmsg_len;
 
-	/* Unknown attributes from newer kernels are ignored. */
-	if (type <= t->max)
-		t->tb[type] = a;
-	return MNL_CB_OK;
+	while (end - p >= (ptrdiff_t)sizeof(struct nlattr)) {
+		const struct nlattr *a = (const struct nlattr *)p;
+		unsigned type = a->nla_type & NLA_TYPE_MASK;
+
+		if (a->nla_len < sizeof(struct nlattr) ||
+		    a->nla_len > end - p)
+			break;
+		if (type <= max)
+			tb[type] = a;
+		p += MNL_ALIGN(a->nla_len);
+	}
 }
 
 static void parse_skmem(const struct nlattr *a, struct sv_sock *s)
@@ -205,7 +216,6 @@ int sv_diag_parse_inet(const struct nlmsghdr *nlh, unsigned proto,
 		       struct sv_sock *s)
 {
 	const struct nlattr *tb[INET_DIAG_MAX + 1] = { 0 };
-	struct attr_table t = { tb, INET_DIAG_MAX };
 	const struct inet_diag_msg *m;
 	unsigned alen;
 
@@ -214,8 +224,7 @@ int sv_diag_parse_inet(const struct nlmsghdr *nlh, unsigned proto,
 	m = mnl_nlmsg_get_payload(nlh);
 	if (m->idiag_family != AF_INET && m->idiag_family != AF_INET6)
 		return -EINVAL;
-	if (mnl_attr_parse(nlh, sizeof(*m), attr_cb, &t) < 0)
-		return -EINVAL;
+	parse_attrs(nlh, sizeof(*m), tb, INET_DIAG_MAX);
 
 	memset(s, 0, offsetof(struct sv_sock, tcpi));
 	s->proto = (uint8_t)proto;
@@ -315,7 +324,6 @@ int sv_diag_parse_inet(const struct nlmsghdr *nlh, unsigned proto,
 int sv_diag_parse_unix(const struct nlmsghdr *nlh, struct sv_sock *s)
 {
 	const struct nlattr *tb[UNIX_DIAG_MAX + 1] = { 0 };
-	struct attr_table t = { tb, UNIX_DIAG_MAX };
 	const struct unix_diag_msg *m;
 
 	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*m))
@@ -323,8 +331,7 @@ int sv_diag_parse_unix(const struct nlmsghdr *nlh, struct sv_sock *s)
 	m = mnl_nlmsg_get_payload(nlh);
 	if (m->udiag_family != AF_UNIX)
 		return -EINVAL;
-	if (mnl_attr_parse(nlh, sizeof(*m), attr_cb, &t) < 0)
-		return -EINVAL;
+	parse_attrs(nlh, sizeof(*m), tb, UNIX_DIAG_MAX);
 
 	memset(s, 0, offsetof(struct sv_sock, tcpi));
 	s->tcpi_len = 0;
@@ -409,7 +416,6 @@ static void link_queues(const struct nlattr *a, struct sv_sock *s)
 int sv_diag_parse_netlink(const struct nlmsghdr *nlh, struct sv_sock *s)
 {
 	const struct nlattr *tb[NETLINK_DIAG_MAX + 1] = { 0 };
-	struct attr_table t = { tb, NETLINK_DIAG_MAX };
 	const struct netlink_diag_msg *m;
 	const struct nlattr *a;
 
@@ -418,8 +424,7 @@ int sv_diag_parse_netlink(const struct nlmsghdr *nlh, struct sv_sock *s)
 	m = mnl_nlmsg_get_payload(nlh);
 	if (m->ndiag_family != AF_NETLINK)
 		return -EINVAL;
-	if (mnl_attr_parse(nlh, sizeof(*m), attr_cb, &t) < 0)
-		return -EINVAL;
+	parse_attrs(nlh, sizeof(*m), tb, NETLINK_DIAG_MAX);
 
 	memset(s, 0, offsetof(struct sv_sock, tcpi));
 	s->tcpi_len = 0;
@@ -448,7 +453,6 @@ int sv_diag_parse_netlink(const struct nlmsghdr *nlh, struct sv_sock *s)
 int sv_diag_parse_packet(const struct nlmsghdr *nlh, struct sv_sock *s)
 {
 	const struct nlattr *tb[PACKET_DIAG_MAX + 1] = { 0 };
-	struct attr_table t = { tb, PACKET_DIAG_MAX };
 	const struct packet_diag_msg *m;
 	const struct nlattr *a;
 
@@ -457,8 +461,7 @@ int sv_diag_parse_packet(const struct nlmsghdr *nlh, struct sv_sock *s)
 	m = mnl_nlmsg_get_payload(nlh);
 	if (m->pdiag_family != AF_PACKET)
 		return -EINVAL;
-	if (mnl_attr_parse(nlh, sizeof(*m), attr_cb, &t) < 0)
-		return -EINVAL;
+	parse_attrs(nlh, sizeof(*m), tb, PACKET_DIAG_MAX);
 
 	memset(s, 0, offsetof(struct sv_sock, tcpi));
 	s->tcpi_len = 0;
