@@ -168,6 +168,8 @@ static void finish_light(struct sv_watch *w)
 
 		if (ws && ws->seen_tick == w->tick_gen)
 			finish_sock(w, ws);
+		else if (ws)
+			w->exact_missed = true; /* gone, or moved: a dump says */
 	}
 }
 
@@ -419,6 +421,17 @@ static uint64_t full_period_ns(const struct sv_watch *w)
  */
 #define LIGHT_MIN_SOCKETS 256
 
+/*
+ * A small target is read whole each tick by exact requests, and by dumps
+ * only when an exact request found nothing (the socket went, or its
+ * addresses changed), when a socket is new, or this often.  A dump walks
+ * every bucket of the kernel's tables and every socket of every network
+ * namespace in them (262,144 buckets in TCP's on a 24 GiB machine; 121,000
+ * sockets in make bench): once a second that walk was a quarter of what
+ * watching a busy 64-connection server cost.
+ */
+#define SMALL_FULL_NS 10000000000ull
+
 static bool want_exact(struct sv_watch *w, struct wsock *ws)
 {
 	const struct sv_sock *s = &ws->cur;
@@ -446,7 +459,7 @@ static uint64_t edge_activity(const struct sv_watch *w)
 	return w->drains + w->wakeups - w->diag_wakeups;
 }
 
-static bool fill_exact(struct sv_watch *w, size_t rows)
+static bool fill_exact(struct sv_watch *w, size_t rows, bool every)
 {
 	struct wsock **v = NULL;
 	size_t i, k;
@@ -474,6 +487,12 @@ static bool fill_exact(struct sv_watch *w, size_t rows)
 		if (i < n)
 			return false;
 	}
+	if (every) {
+		for (i = 0; i < w->nsocks; i++)
+			if (!want_exact(w, w->socks[i]))
+				return false;
+		return true;
+	}
 	/* a socket is touched by a wakeup: none since the last light tick
 	 * read the touched ones, none to look for */
 	if (edge_activity(w) == w->touch_seen && !w->touch_left)
@@ -493,20 +512,18 @@ static bool fill_exact(struct sv_watch *w, size_t rows)
 static void plan_light_tick(struct sv_watch *w)
 {
 	uint64_t now = sv_watch_mono_ns();
+	bool every = w->nsocks <= LIGHT_MIN_SOCKETS;
 	size_t i;
 
 	w->light = false;
 	w->unix_ready = false;
-	/* a small target is read whole each tick, unless a dump costs more
-	 * than a twentieth of the interval (the kernel's table is shared by
-	 * every namespace, and walking it can take tens of milliseconds) and
-	 * nothing needs every socket each tick: --samples all, or readiness
-	 * inferred from queue changes */
-	if ((w->nsocks <= LIGHT_MIN_SOCKETS &&
-	     (20 * w->full_cost_ns <= w->interval_ms * 1000000ull ||
-	      w->samples == SV_SAMPLES_ALL || !w->ready_ok)) ||
-	    w->need_scan || now - w->last_full_ns >= full_period_ns(w))
+	/* (every: see SMALL_FULL_NS) */
+	if (w->need_scan || w->exact_missed ||
+	    now - w->last_full_ns >=
+		    (every ? SMALL_FULL_NS : full_period_ns(w))) {
+		w->exact_missed = false;
 		return;
+	}
 	/* only a scan adds sockets: no walk over 16,000 of them a tick
 	 * to learn that none is new */
 	if (w->maybe_unread) {
@@ -516,7 +533,8 @@ static void plan_light_tick(struct sv_watch *w)
 		w->maybe_unread = false;
 	}
 	if (fill_exact(w, w->mode == SV_WATCH_TERM ? sv_watch_table_rows()
-						   : 0)) {
+						   : 0,
+		       every)) {
 		w->unix_ready = true;
 		w->light = true;
 	}

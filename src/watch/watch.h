@@ -184,6 +184,7 @@ struct sv_watch {
 	bool table_missed[2];  /* which missed a socket: dump it next */
 	const struct sv_sock **table_q; /* a table read by exact requests */
 	bool light;	   /* this tick reads only the sockets on screen */
+	bool exact_missed; /* a light tick's request found no socket */
 	uint64_t last_full_ns;
 	uint64_t full_cost_ns; /* our CPU time in the last full tick's
 				* requests */
