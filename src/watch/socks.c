@@ -338,6 +338,43 @@ static int cmp_int(const void *x, const void *y)
 	return (a > b) - (a < b);
 }
 
+uint64_t sv_watch_edge_activity(const struct sv_watch *w)
+{
+	return w->drains + w->wakeups - w->diag_wakeups;
+}
+
+/*
+ * The sockets a look reads again.  A look can come every few
+ * milliseconds for seconds (a hangup of a socket the target keeps): the
+ * walk over 16,000 sockets that finds them is done again only when
+ * something could have changed the answer, a wakeup, a tick's replies
+ * or a scan.
+ */
+static void find_suspects(struct sv_watch *w)
+{
+	uint64_t key[4] = { sv_watch_edge_activity(w), w->tick_gen,
+			    w->scan_gen, w->nsocks };
+	size_t i;
+
+	if (w->susp_valid && !memcmp(key, w->susp_key, sizeof(key)))
+		return;
+	memcpy(w->susp_key, key, sizeof(key));
+	w->susp_valid = false;
+	w->nsusp = 0;
+	for (i = 0; i < w->nsocks; i++) {
+		const struct wsock *ws = w->socks[i];
+
+		if (!recheck_link(ws))
+			continue;
+		if (sv_grow((void **)&w->susp, &w->capsusp, w->nsusp + 1,
+			    sizeof(*w->susp)))
+			return;
+		w->susp[w->nsusp].fd = ws->fd;
+		w->susp[w->nsusp++].inode = ws->inode;
+	}
+	w->susp_valid = true;
+}
+
 /* NULL (every link) or the sorted numbers a look reads again. */
 static int *recheck_fds(struct sv_watch *w, size_t *n)
 {
@@ -348,12 +385,14 @@ static int *recheck_fds(struct sv_watch *w, size_t *n)
 	if (!w->first_scan_done || w->links_all ||
 	    w->scan.n <= SV_WATCH_LINKS_ALL_MAX)
 		return NULL;
-	v = malloc((w->nsocks + w->nfreed_fds + 1) * sizeof(*v));
+	find_suspects(w);
+	if (!w->susp_valid)
+		return NULL;
+	v = malloc((w->nsusp + w->nfreed_fds + 1) * sizeof(*v));
 	if (!v)
 		return NULL;
-	for (i = 0; i < w->nsocks; i++)
-		if (recheck_link(w->socks[i]))
-			v[(*n)++] = w->socks[i]->fd;
+	for (i = 0; i < w->nsusp; i++)
+		v[(*n)++] = w->susp[i].fd;
 	for (i = 0; i < w->nfreed_fds; i++)
 		v[(*n)++] = w->freed_fds[i];
 	qsort(v, *n, sizeof(*v), cmp_int);
@@ -361,14 +400,17 @@ static int *recheck_fds(struct sv_watch *w, size_t *n)
 }
 
 /* A look that found the table as it was: the few things a look does
- * besides finding opens and closes. */
+ * besides finding opens and closes, for the sockets it asked about (the
+ * unnamed and those holding a hangup are among them). */
 static void scan_unchanged(struct sv_watch *w)
 {
 	size_t i;
 
-	for (i = 0; i < w->nsocks && !w->stopping; i++) {
-		struct wsock *ws = w->socks[i];
+	for (i = 0; i < w->nsusp && !w->stopping; i++) {
+		struct wsock *ws = sv_watch_find(w, w->susp[i].inode);
 
+		if (!ws)
+			continue;
 		ws->recheck = false;
 		if (ws->unnamed)
 			sv_watch_rename(w, ws);
@@ -467,6 +509,8 @@ void sv_watch_socks_free(struct sv_watch *w)
 	sv_imap_free(&w->gone_by_cookie);
 	free(w->tick_read);
 	w->tick_read = NULL;
+	free(w->susp);
+	w->susp = NULL;
 }
 
 /*

@@ -453,12 +453,6 @@ static bool want_exact(struct sv_watch *w, struct wsock *ws)
 	return true;
 }
 
-/* Changes whenever a wakeup may have touched a socket. */
-static uint64_t edge_activity(const struct sv_watch *w)
-{
-	return w->drains + w->wakeups - w->diag_wakeups;
-}
-
 static bool fill_exact(struct sv_watch *w, size_t rows, bool every)
 {
 	struct wsock **v = NULL;
@@ -495,9 +489,9 @@ static bool fill_exact(struct sv_watch *w, size_t rows, bool every)
 	}
 	/* a socket is touched by a wakeup: none since the last light tick
 	 * read the touched ones, none to look for */
-	if (edge_activity(w) == w->touch_seen && !w->touch_left)
+	if (sv_watch_edge_activity(w) == w->touch_seen && !w->touch_left)
 		return true;
-	w->touch_seen = edge_activity(w);
+	w->touch_seen = sv_watch_edge_activity(w);
 	w->touch_left = false;
 	for (i = 0; i < w->nsocks; i++) {
 		if (!w->socks[i]->touched)

@@ -147,6 +147,13 @@ struct sv_watch {
 	uint64_t touch_seen;  /* edge activity when touched ones were asked */
 	bool touch_left;      /* and some were touched then */
 	uint64_t diag_wakeups; /* of the wakeups, our sock_diag socket's */
+	struct wsock_suspect {
+		int fd;
+		uint64_t inode;
+	} *susp;	       /* the sockets a look reads again */
+	size_t nsusp, capsusp;
+	uint64_t susp_key[4];  /* what they were found with */
+	bool susp_valid;
 	uint32_t state_count[SV_TCP_MAX_STATES]; /* with a reply, by state */
 	unsigned accepts_due; /* listener edges no new socket explained yet */
 	unsigned closings;    /* sockets that hung up, still held */
@@ -269,6 +276,8 @@ struct wsock **sv_watch_ordered_read(struct sv_watch *w, size_t *n);
 /* The first max sockets with a reply, in that order (n of them). */
 struct wsock **sv_watch_ordered_top(struct sv_watch *w, size_t max,
 				    size_t *n);
+/* Changes whenever a wakeup may have touched a socket. */
+uint64_t sv_watch_edge_activity(const struct sv_watch *w);
 /* Its state in or out of the header's counts (d 1 or -1). */
 void sv_watch_count_state(struct sv_watch *w, const struct wsock *ws, int d);
 /* A reply of this tick had it. */
