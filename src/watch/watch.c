@@ -257,6 +257,27 @@ static void follow_thread_group(struct sv_watch *w)
 	w->pid = tgid;
 }
 
+/*
+ * The looks that time a close (a millisecond after a hangup, then up to
+ * 16 ms apart) are timers of this thread: on a busy machine it waited for
+ * a CPU longer than that.  At load 8-9 on 2 cores (50 keep-alive
+ * connections to node), 24-39 of 50 closes were within 50 ms at nice 0
+ * or -10, 44-50 at nice -20.  So it runs at nice -20 where permitted
+ * (root, CAP_SYS_NICE, RLIMIT_NICE), unless it was started with a nice
+ * value of its own.  Its CPU time stays what it is; it gets the CPU
+ * sooner.
+ */
+#define WATCH_NICE (-20)
+
+static void raise_priority(void)
+{
+	errno = 0;
+	if (getpriority(PRIO_PROCESS, 0) != 0 || errno)
+		return;
+	/* not permitted: the same watch, later looks under load */
+	(void)setpriority(PRIO_PROCESS, 0, WATCH_NICE);
+}
+
 int sv_cmd_watch(int argc, char **argv)
 {
 	static struct sv_watch w;
@@ -268,6 +289,7 @@ int sv_cmd_watch(int argc, char **argv)
 	need_fds();
 	sv_watch_output_init(&w);
 	follow_thread_group(&w);
+	raise_priority();
 
 	err = sv_target_info(w.pid, w.comm, sizeof(w.comm), &w.netns);
 	if (err == -ESRCH)

@@ -585,6 +585,29 @@ class TestWatchLifecycle(WatchCase):
                          path, opens[lst["inode"]])
 
     @in_netns
+    def test_priority_raised_unless_set(self):
+        """Started at nice 0 (as root), watch runs its loop at nice -20 so
+        its looks keep their times on a busy machine; started with a nice
+        value of its own, it keeps that one."""
+        if os.geteuid() != 0:
+            self.skipTest("needs root: raising a priority is privileged")
+        target = Target(self)
+        target.cmd("listen 7142 4")
+
+        def nice_of(pid):
+            with open("/proc/%d/stat" % pid) as f:
+                # field 19 (nice), counted after the ")" ending comm
+                return int(f.read().rsplit(")", 1)[1].split()[16])
+
+        for start, want in ((0, -20), (5, 5)):
+            w = Watch(self, target.pid, "-n", duration=1.0,
+                      preexec_fn=lambda start=start: os.nice(start))
+            w.ready()
+            self.assertEqual(nice_of(w.p.pid), want,
+                             "started at nice %d" % start)
+            self.assertEqual(w.finish(), 0, w.stderr())
+
+    @in_netns
     def test_sockets_connected_late(self):
         """A TCP and a UNIX stream socket made now and connected later.
         Unconnected, the kernel polls each as hung up (TCP_CLOSE), but
