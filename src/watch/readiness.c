@@ -136,6 +136,7 @@ void sv_watch_register(struct sv_watch *w, struct wsock *ws)
 		apply_names(w, ws, &info);
 		registered(w, ws, &info);
 	}
+	ws->dup_failed = err == -EBADF;
 }
 
 /* A socket seen without a port or a peer: has it been bound or

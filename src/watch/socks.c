@@ -230,7 +230,7 @@ void sv_watch_closed(struct sv_watch *w, struct wsock *ws, const char *source)
 	};
 	uint32_t i;
 
-	if (!w->stopping) {
+	if (!w->stopping && !ws->absorbed) {
 		/* gone before a tick read it: open, then close */
 		if (ws->pending_open)
 			sv_watch_announce(w, ws,
@@ -298,12 +298,70 @@ static void read_destroyed(struct sv_watch *w);
  */
 #define DESTROY_WAIT_MS 500
 
-bool sv_watch_close_later(struct sv_watch *w, struct wsock *ws)
+/*
+ * A socket gone before we could duplicate it (its number closed or
+ * reused): we never learnt what it was, and its destroy message, which
+ * has its addresses, names neither its inode nor a cookie we know.  On a
+ * listening target it is nearly always a connection accepted and closed
+ * between two looks, which that message reports on its own (source
+ * destroy).  So one such message within DESTROY_WAIT_MS, before or after,
+ * stands for one such socket, which is then not reported a second time.
+ */
+static bool nameless(const struct sv_watch *w, const struct wsock *ws)
+{
+	return ws->dup_failed && !ws->have && !ws->named &&
+	       w->destroy_fd >= 0 && !w->destroy_overrun;
+}
+
+static bool claim_destroyed(struct sv_watch *w)
 {
 	uint64_t now = sv_watch_mono_ns();
 
-	if (!ws->peer_unknown || w->destroy_fd < 0 || !ws->cookie_known ||
-	    w->destroy_overrun || w->stopping)
+	while (w->nunclaimed) {
+		uint64_t t = w->unclaimed[w->unclaimed_first];
+
+		w->unclaimed_first = (w->unclaimed_first + 1) %
+				     SV_WATCH_UNCLAIMED;
+		w->nunclaimed--;
+		if (now - t < DESTROY_WAIT_MS * 1000000ull)
+			return true;
+	}
+	return false;
+}
+
+/* A destroy-only connection: a nameless socket held for it is it. */
+static void destroyed_unseen(struct sv_watch *w)
+{
+	size_t i;
+
+	for (i = 0; i < w->nsocks; i++) {
+		struct wsock *ws = w->socks[i];
+
+		if (ws->fd_gone_mono && nameless(w, ws) && !ws->absorbed) {
+			ws->absorbed = true;
+			sv_watch_closed(w, ws, NULL);
+			return;
+		}
+	}
+	if (w->nunclaimed == SV_WATCH_UNCLAIMED)
+		claim_destroyed(w); /* the oldest goes */
+	w->unclaimed[(w->unclaimed_first + w->nunclaimed++) %
+		     SV_WATCH_UNCLAIMED] = sv_watch_mono_ns();
+}
+
+bool sv_watch_close_later(struct sv_watch *w, struct wsock *ws)
+{
+	uint64_t now = sv_watch_mono_ns();
+	bool unnamed = nameless(w, ws);
+
+	if (w->stopping || ws->absorbed)
+		return false;
+	if (unnamed && claim_destroyed(w)) {
+		ws->absorbed = true;
+		return false;
+	}
+	if (!unnamed && (!ws->peer_unknown || w->destroy_fd < 0 ||
+			 !ws->cookie_known || w->destroy_overrun))
 		return false;
 	if (!ws->fd_gone_mono) {
 		ws->fd_gone_mono = now;
@@ -611,6 +669,7 @@ static int on_destroyed(struct sv_sock *s, void *arg)
 		unseen_data(w, &tmp);
 		sv_watch_emit(w, &close);
 	}
+	destroyed_unseen(w);
 	remember_gone(w, &tmp);
 	return 0;
 }

@@ -44,6 +44,8 @@ struct wsock {
 	uint32_t queued_gen; /* the light tick that asks for it */
 	bool have_prev;	    /* prev holds the one before */
 	bool registered;    /* in the readiness epoll (or tried) */
+	bool dup_failed;    /* gone before it could be duplicated */
+	bool absorbed;	    /* a destroy message said its open and close */
 	bool pending_open;  /* its open event waits for a diag reply */
 	struct sv_edge_state edge; /* what the last wakeup showed */
 #define SV_WATCH_REG_EDGES 4
@@ -129,6 +131,11 @@ struct sv_watch {
 	uint64_t destroy_at[SV_WATCH_DESTROY_TIMES];
 	unsigned destroy_first, destroy_n;
 	uint64_t destroy_ns;	  /* the message being read's, 0: now */
+	/* destroy-only connections no socket gone before its duplicate
+	 * has claimed yet (monotonic times), oldest first */
+#define SV_WATCH_UNCLAIMED 64
+	uint64_t unclaimed[SV_WATCH_UNCLAIMED];
+	unsigned unclaimed_first, nunclaimed;
 	struct sv_target_scan scan;
 	struct wsock **socks;
 	size_t nsocks, capsocks;

@@ -506,9 +506,14 @@ class ConnEvents:
 
 
 def judge_open_close(v, conns, ev):
-    """Every connection has an open and a close event."""
+    """Every connection has an open and a close event, and none has a
+    second pair without addresses (a socket gone before sockview could
+    duplicate it, whose destroy message reports it with them)."""
     v.ratio("open", sum(1 for k in conns if ev.of(k, "open")), len(conns))
     v.ratio("close", sum(1 for k in conns if ev.of(k, "close")), len(conns))
+    v.measure(not ev.unaddressed.get("open"), "opens without addresses "
+              "(a connection reported twice): %d"
+              % ev.unaddressed.get("open", 0))
     for name in ("open", "close"):
         dup = [k for k in conns if len(ev.of(k, name)) > 1]
         example = ""
