@@ -280,6 +280,28 @@ int sv_task_read_call(int fd, struct sv_task_call *c)
 	return sv_task_call_parse(buf, (size_t)r, c);
 }
 
+bool sv_wchan_is_epoll_wait(const char *text, size_t n)
+{
+	/* ep_poll, or do_epoll_wait where the compiler inlined it */
+	return (n >= 7 && !strncmp(text, "ep_poll", 7)) ||
+	       (n >= 13 && !strncmp(text, "do_epoll_wait", 13));
+}
+
+int sv_task_sleeps_in_epoll(int pid, int tid)
+{
+	char buf[64];
+	int fd = open_task_file(pid, tid, "wchan");
+	ssize_t r;
+
+	if (fd < 0)
+		return fd;
+	r = read_again(fd, buf, sizeof(buf));
+	close(fd);
+	if (r < 0)
+		return (int)r;
+	return sv_wchan_is_epoll_wait(buf, (size_t)r);
+}
+
 int sv_task_open_cputime(int pid, int tid, bool *from_stat)
 {
 	int fd = open_task_file(pid, tid, "schedstat");

@@ -36,6 +36,10 @@ const char *sv_syscall_name(long nr);
 bool sv_syscall_is_epoll_wait(long nr);
 bool sv_syscall_is_futex(long nr);
 
+/* A wchan file's text names the function of an epoll wait: the thread
+ * sleeps in epoll_wait (a running thread's wchan is "0"). */
+bool sv_wchan_is_epoll_wait(const char *text, size_t n);
+
 /* A thread's time on a CPU, and waiting for one while runnable. */
 struct sv_task_time {
 	uint64_t run_ns;
@@ -64,6 +68,9 @@ int sv_task_comm(int pid, int tid, char *comm, size_t len);
 /* An open descriptor on the thread's syscall file, read again and again. */
 int sv_task_open_call(int pid, int tid);
 int sv_task_read_call(int fd, struct sv_task_call *c);
+/* 1 when the thread sleeps in epoll_wait now (by its wchan), 0 when
+ * not, or a negative errno. */
+int sv_task_sleeps_in_epoll(int pid, int tid);
 /* The same for its CPU time: schedstat (nanoseconds), or stat (clock
  * ticks, no run-queue wait) where the kernel has no schedstat;
  * *from_stat says which. */

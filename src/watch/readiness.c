@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 
 #include "core/util.h"
+#include "sys/tasks.h"
 #include "watch/watch.h"
 
 static void apply_names(struct sv_watch *w, struct wsock *ws,
@@ -299,10 +300,16 @@ static bool closed_already(struct sv_watch *w, struct wsock *ws)
  * A hangup is often the target's own doing (it shut the socket down and
  * closes it on the same turn of its loop, before its loop could see the
  * hangup).  So a hangup waits for the looks that follow it: if the target
- * closed the socket by then, its close is what happened; if it still
- * holds it HUP_HOLD_MS later, its loop has the hangup to see.
+ * closed the socket by then, its close is what happened.  It is its
+ * loop's to see once the loop thread (the process's first thread) is
+ * seen asleep in epoll_wait while its epoll set still holds the socket:
+ * a pending hangup would have woken it.  Where the thread's wchan cannot
+ * be read, or its samples (loop.c) never found it in epoll_wait (its
+ * loop is elsewhere), after HUP_HOLD_MS; where it is busy, after at most
+ * HUP_HOLD_MAX_MS.
  */
 #define HUP_HOLD_MS 16
+#define HUP_HOLD_MAX_MS 1000
 
 static size_t hold_hangups(struct sv_watch *w, struct wsock *ws,
 			   struct sv_edge *e, size_t n)
@@ -324,14 +331,22 @@ static size_t hold_hangups(struct sv_watch *w, struct wsock *ws,
 
 void sv_watch_release_hangups(struct sv_watch *w, struct wsock *ws)
 {
+	uint64_t held;
 	uint32_t ev;
+	int asleep;
 
-	if (!ws->nheld_hup || sv_watch_mono_ns() - ws->hup_mono_ns <
-				      HUP_HOLD_MS * 1000000ull)
+	if (!ws->nheld_hup)
+		return;
+	held = sv_watch_mono_ns() - ws->hup_mono_ns;
+	asleep = w->loopw.cur.in_epoll || w->loopw.last.in_epoll
+			 ? sv_task_sleeps_in_epoll(w->pid, w->pid)
+			 : -ENOENT;
+	if (asleep < 0 ? held < HUP_HOLD_MS * 1000000ull
+		       : !asleep && held < HUP_HOLD_MAX_MS * 1000000ull)
 		return;
 	/* the target may have dropped it from its epoll sets meanwhile
 	 * (libuv does, before it closes): then its loop never gets the
-	 * hangup.  Its epoll fdinfo, read again, says. */
+	 * hangup.  Its epoll fdinfo, read again (after the wchan), says. */
 	if (sv_target_interest_now(w->pid, &w->scan, ws->inode, &ev) != 0)
 		sv_watch_edges(w, ws, ws->held_hup, ws->nheld_hup);
 	ws->nheld_hup = 0;

@@ -78,6 +78,19 @@ static void test_syscall_names(void **state)
 	assert_null(sv_syscall_name(-1));
 }
 
+/* wchan as kernels write it: the epoll wait's function, or "0" for a
+ * thread on a CPU; other sleeps are not epoll. */
+static void test_wchan(void **state)
+{
+	(void)state;
+	assert_true(sv_wchan_is_epoll_wait("do_epoll_wait", 13));
+	assert_true(sv_wchan_is_epoll_wait("ep_poll", 7));
+	assert_false(sv_wchan_is_epoll_wait("0", 1));
+	assert_false(sv_wchan_is_epoll_wait("futex_wait_queue", 16));
+	assert_false(sv_wchan_is_epoll_wait("ptrace_stop", 11));
+	assert_false(sv_wchan_is_epoll_wait("do_epoll", 8));
+}
+
 static void test_cputime_parse(void **state)
 {
 	/* a comm with a space and parentheses, as a program may set it */
@@ -265,6 +278,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_call_parse),
 		cmocka_unit_test(test_syscall_names),
+		cmocka_unit_test(test_wchan),
 		cmocka_unit_test(test_cputime_parse),
 		cmocka_unit_test(test_environ),
 		cmocka_unit_test(test_pool_size),
