@@ -74,6 +74,8 @@ static void keep_reply(struct sv_watch *w, struct wsock *ws,
 		ws->have_prev = true;
 	}
 	sv_watch_count_state(w, ws, -1);
+	if (!ws->have)
+		w->have_gen++;
 	ws->cur = *s;
 	ws->cur.path = NULL;
 	ws->cur.icons = NULL; /* in the reply buffer */

@@ -161,6 +161,11 @@ struct sv_watch {
 	size_t nsusp, capsusp;
 	uint64_t susp_key[4];  /* what they were found with */
 	bool susp_valid;
+	uint64_t have_gen;     /* sockets that had their first reply */
+	uint64_t *top;	       /* the screen's rows by fd, as inodes */
+	size_t ntop, captop;
+	uint64_t top_key[4];   /* what they were found with */
+	bool top_valid;
 	uint32_t state_count[SV_TCP_MAX_STATES]; /* with a reply, by state */
 	unsigned accepts_due; /* listener edges no new socket explained yet */
 	unsigned closings;    /* sockets that hung up, still held */
