@@ -152,6 +152,7 @@ static void screen(struct sv_watch *w, struct wsock **v, size_t nv)
 	static size_t len[SCREEN_LINES_MAX];
 	unsigned trows = 24, tcols = 80;
 	size_t rows, cols, used = 0, nh, nt, shown, avail, evmin, evrows, i;
+	size_t nhave = 0;
 	bool cut;
 	struct sv_strbuf hb = { 0 };
 	struct sv_out *tmp = malloc(sizeof(*tmp));
@@ -159,6 +160,8 @@ static void screen(struct sv_watch *w, struct wsock **v, size_t nv)
 
 	if (!tmp)
 		return;
+	for (i = 0; i < SV_TCP_MAX_STATES; i++)
+		nhave += w->state_count[i];
 	sv_term_size(STDOUT_FILENO, &trows, &tcols);
 	rows = trows;
 	cols = tcols;
@@ -181,7 +184,11 @@ static void screen(struct sv_watch *w, struct wsock **v, size_t nv)
 	cut = nt > avail - evmin;
 	shown = cut ? avail - evmin : nt;
 	for (i = 0; i < shown; i++) {
-		size_t hidden = nt - shown + 1;
+		/* the table holds at most a screen of rows: the count of
+		 * sockets with a reply says how many there are */
+		size_t hidden = shown >= 2 && nhave > shown - 2
+					? nhave - (shown - 2)
+					: nt - shown + 1;
 
 		if (cut && i + 1 == shown) {
 			/* the last row that fits says what does not */
