@@ -735,6 +735,36 @@ class TestWatchLifecycle(WatchCase):
                 self.assertEqual(o.get("inode"), new["inode"], o)
 
     @in_netns
+    def test_fd_number_reused_large_table(self):
+        """The same in a table of more than 1024 descriptors, where a look
+        reads only the links that may have changed.  A UNIX socket has no
+        destroy message and its close here no edge: it is missing from
+        the next full pass, so its link is read again and the close and
+        the open come within a full pass (about a second), not the 10 s
+        after which every link is read."""
+        target = Target(self)
+        got = target.cmd("unixpairs 600", timeout=20)
+        self.assertGreater(got["fds"], 1024, "oracle sanity: a large table")
+        pair = target.cmd("unixpair")
+        fd, inode = pair["fds"][0], pair["inodes"][0]
+        w = Watch(self, target.pid, "-n", interval=100, duration=6)
+        w.ready()
+        t0 = time.time()
+        new = target.cmd("reopen %d 7149" % fd)
+        self.assertEqual(new["fd"], fd, "oracle sanity: fd reused")
+        closed = w.wait_obj(lambda o: o.get("event") == "close" and
+                            o.get("inode") == inode, 4.5,
+                            "close of the replaced socket")
+        opened = w.wait_obj(lambda o: o.get("event") == "open" and
+                            o.get("inode") == new["inode"], 4.5,
+                            "open of the new socket on the same fd")
+        for ev in (closed, opened):
+            self.assertEqual(ev.get("fd"), fd, ev)
+            self.assertLess(ev["_t"] - t0, 4.0, ev)
+        self.assertEqual(opened.get("local", {}).get("port"), 7149, opened)
+        self.assertEqual(w.finish(), 0, w.stderr())
+
+    @in_netns
     def test_target_exit(self):
         target = Target(self)
         self.accepted_pair(target, 7107)

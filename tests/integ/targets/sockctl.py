@@ -108,6 +108,14 @@ def main():
                 reply(fds=[a.fileno(), b.fileno()],
                       inodes=[os.fstat(a.fileno()).st_ino,
                               os.fstat(b.fileno()).st_ino])
+            elif cmd == "unixpairs":
+                # many descriptors at once: a large fd table
+                for _ in range(int(args[0])):
+                    a, b = socket.socketpair(socket.AF_UNIX,
+                                             socket.SOCK_STREAM)
+                    socks[a.fileno()] = a
+                    socks[b.fileno()] = b
+                reply(fds=len(os.listdir("/proc/self/fd")))
             elif cmd == "unixlisten":
                 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
                 s.bind(args[0])
