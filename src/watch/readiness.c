@@ -91,6 +91,9 @@ static bool unconnected(const struct sv_ready_info *info)
 	return info->family == AF_UNIX && !info->unix_peer;
 }
 
+static size_t hold_hangups(struct sv_watch *w, struct wsock *ws,
+			   struct sv_edge *e, size_t n);
+
 static void registered(struct sv_watch *w, struct wsock *ws,
 		       const struct sv_ready_info *info)
 {
@@ -111,6 +114,10 @@ static void registered(struct sv_watch *w, struct wsock *ws,
 	ws->nreg_edges = 0;
 	if (!w->first_scan_done)
 		return; /* the state at start is no event */
+	/* found hung up already (both FINs passed before we looked): the
+	 * target, about to close it, may never poll it so; held as a
+	 * wakeup's hangup is, and said only if its loop could get it */
+	n = hold_hangups(w, ws, e, n);
 	for (i = 0; i < n && i < SV_WATCH_REG_EDGES; i++)
 		ws->reg_edges[ws->nreg_edges++] = e[i];
 }
