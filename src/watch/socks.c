@@ -349,6 +349,18 @@ static void destroyed_unseen(struct sv_watch *w)
 		     SV_WATCH_UNCLAIMED] = sv_watch_mono_ns();
 }
 
+/*
+ * A TCP socket whose fd was closed (or its number reused) before we could
+ * duplicate it, but which a reply named: no wakeup of ours ever showed
+ * what it received.  Its destroy message, which its cookie matches, has
+ * the final count: its close waits for it like an unnamed peer's.
+ */
+static bool never_read(const struct wsock *ws)
+{
+	return ws->dup_failed && ws->have && ws->cur.proto == SV_PROTO_TCP &&
+	       !ws->edge.rx_known;
+}
+
 bool sv_watch_close_later(struct sv_watch *w, struct wsock *ws)
 {
 	uint64_t now = sv_watch_mono_ns();
@@ -360,8 +372,9 @@ bool sv_watch_close_later(struct sv_watch *w, struct wsock *ws)
 		ws->absorbed = true;
 		return false;
 	}
-	if (!unnamed && (!ws->peer_unknown || w->destroy_fd < 0 ||
-			 !ws->cookie_known || w->destroy_overrun))
+	if (!unnamed && ((!ws->peer_unknown && !never_read(ws)) ||
+			 w->destroy_fd < 0 || !ws->cookie_known ||
+			 w->destroy_overrun))
 		return false;
 	if (!ws->fd_gone_mono) {
 		ws->fd_gone_mono = now;
