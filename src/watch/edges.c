@@ -194,8 +194,11 @@ static size_t output(struct sv_edge_state *st, const struct sv_edge_in *in,
 	if (!(ev & EPOLLOUT) || (ev & (EPOLLHUP | EPOLLERR)) || st->eof ||
 	    st->sticky_drain == in->drain || in->kind == SV_EDGE_LISTENER)
 		return 0;
-	if (in->kind != SV_EDGE_TCP &&
-	    !(in->interest_known && (in->interest & EPOLLOUT)))
+	/* UDP and UNIX: only while the target asks; TCP: not when its
+	 * epoll sets hold the socket without asking (a poll of ours, or a
+	 * blocking writer, set the kernel's no-space flag) */
+	if (in->interest_known ? !(in->interest & EPOLLOUT)
+			       : in->kind != SV_EDGE_TCP)
 		return 0;
 	return put(out, 0, EPOLLOUT, &t, in->interest_known, in->interest);
 }

@@ -110,6 +110,8 @@ static void registered(struct sv_watch *w, struct wsock *ws,
 
 	reg.unconnected = unconnected(info);
 	n = sv_edges_registered(&ws->edge, &reg, e);
+	ws->twin_reg = info->twin && (info->mask & EPOLLOUT);
+	ws->twin_ns = ws->main_out_ns = 0;
 
 	ws->nreg_edges = 0;
 	if (!w->first_scan_done)
@@ -377,6 +379,19 @@ static void on_wakeup(struct sv_watch *w, struct wsock *ws, uint32_t ev,
 	ws->touched = true; /* the next tick reads it */
 	in.interest = sv_target_interest(&w->scan, ws->inode, &known);
 	in.interest_known = known;
+	if (out_entry && known && !(in.interest & EPOLLOUT) &&
+	    (ev & EPOLLOUT) && in.kind == SV_EDGE_TCP) {
+		/* freed space the target did not ask for at the last look:
+		 * libuv asks only after a write that did not fit, just before
+		 * it waits, so ask its epoll sets again */
+		uint32_t now_ev;
+
+		if (sv_target_interest_now(w->pid, &w->scan, ws->inode,
+					   &now_ev) == 1) {
+			in.interest = now_ev;
+			sv_target_interest_set(&w->scan, ws->inode, now_ev);
+		}
+	}
 	if (!out_entry && (ev & (EPOLLHUP | EPOLLERR))) {
 		/* the last look's interest may be stale: ask again */
 		uint32_t now_ev;
@@ -409,20 +424,110 @@ static void on_wakeup(struct sv_watch *w, struct wsock *ws, uint32_t ev,
 	sv_watch_edges(w, ws, out, n);
 }
 
+/*
+ * The twin entry (ready.h): the same space wakeup often reaches both
+ * instances, a few microseconds apart, and is one wakeup.  A twin wakeup
+ * within TWIN_PAIR_NS of the main output entry's, either side, is that
+ * one; else it is one the main thread lost (the target refilled the
+ * buffer before it looked), said at the twin's time once no main one
+ * can pair it any more.  Two real wakeups that close together would be
+ * said as one: a loop that refills and waits again takes longer.
+ */
+#define TWIN_PAIR_NS 5000000ull
+
+static uint64_t ns_apart(uint64_t a, uint64_t b)
+{
+	return a > b ? a - b : b - a;
+}
+
+static void twin_say(struct sv_watch *w, struct wsock *ws)
+{
+	uint64_t t = ws->twin_ns;
+
+	ws->twin_ns = 0;
+	if (t && !w->stopping)
+		on_wakeup(w, ws, EPOLLOUT, true, t);
+}
+
+static void on_twin_timer(uv_timer_t *t);
+
+/* Says the twin wakeups no main one can pair any more (all: force). */
+static void twins_due(struct sv_watch *w, bool force)
+{
+	uint64_t now = sv_watch_now_ns();
+	unsigned i, kept = 0;
+
+	for (i = 0; i < w->ntwins; i++) {
+		struct wsock *ws = sv_watch_find(w, w->twins[i]);
+
+		if (!ws || !ws->twin_ns)
+			continue;
+		if (force || now >= ws->twin_ns + TWIN_PAIR_NS)
+			twin_say(w, ws);
+		else
+			w->twins[kept++] = w->twins[i];
+	}
+	w->ntwins = kept;
+	if (kept)
+		uv_timer_start(&w->twin_timer, on_twin_timer,
+			       TWIN_PAIR_NS / 1000000 + 1, 0);
+}
+
+static void on_twin_timer(uv_timer_t *t)
+{
+	twins_due(t->data, false);
+}
+
+static void twin_edge(struct sv_watch *w, struct wsock *ws, uint32_t ev,
+		      uint64_t now_ns)
+{
+	struct sv_ready_rx rx;
+
+	if (!(ev & EPOLLOUT) || (ev & (EPOLLHUP | EPOLLERR)))
+		return; /* hangups: the main entry's */
+	if (ws->twin_reg) {
+		ws->twin_reg = false;
+		return;
+	}
+	if (ws->main_out_ns && ns_apart(now_ns, ws->main_out_ns) < TWIN_PAIR_NS)
+		return;
+	/* a state change wakes every entry too (the peer's FIN, a reset):
+	 * then the socket is no longer established, or gone, by now */
+	if (ws->edge.eof || sv_ready_rx(&w->ready, ws->fd, ws->inode, &rx) ||
+	    rx.state != 1 /* TCP_ESTABLISHED */)
+		return;
+	if (ws->twin_ns)
+		twin_say(w, ws);
+	else if (w->ntwins == SV_WATCH_TWINS)
+		twins_due(w, true);
+	ws->twin_ns = now_ns;
+	w->twins[w->ntwins++] = ws->inode;
+	if (!uv_is_active((uv_handle_t *)&w->twin_timer))
+		uv_timer_start(&w->twin_timer, on_twin_timer,
+			       TWIN_PAIR_NS / 1000000 + 1, 0);
+}
+
 /* One wakeup of one entry, taken at now_ns. */
 static void on_edge(struct sv_watch *w, uint64_t key, uint32_t ev,
 		    uint64_t now_ns)
 {
 	bool out_entry = key & SV_READY_OUT;
 	struct wsock *ws =
-		sv_watch_find(w, key & ~SV_READY_OUT);
+		sv_watch_find(w, key & ~(SV_READY_OUT | SV_READY_TWIN));
 	bool listener;
 
 	if (!ws || w->stopping)
 		return;
+	if (key & SV_READY_TWIN) {
+		twin_edge(w, ws, ev, now_ns);
+		return;
+	}
 	if ((ws->unnamed || ws->peer_unknown) && !ws->have)
 		rename_now(w, ws);
 	if (out_entry) {
+		ws->main_out_ns = now_ns;
+		if (ws->twin_ns && ns_apart(now_ns, ws->twin_ns) < TWIN_PAIR_NS)
+			ws->twin_ns = 0; /* the same wakeup */
 		on_wakeup(w, ws, ev, true, now_ns);
 		return;
 	}
@@ -519,6 +624,8 @@ static void take_queued(struct sv_watch *w)
 			on_edge(w, k[i].key, k[i].events, k[i].real_ns);
 		}
 	}
+	if (w->ntwins)
+		twins_due(w, false);
 	sv_ready_wait_hold(&w->ready, w->held_edges ? BATCH_MS : 0);
 }
 
@@ -571,8 +678,10 @@ int sv_watch_ready_start(struct sv_watch *w)
 {
 	int err, rt_err;
 
-	w->ready_async.data = w->ready_poll.data = w;
+	w->ready_async.data = w->ready_poll.data = w->twin_timer.data = w;
 	err = uv_async_init(w->loop, &w->ready_async, on_queued);
+	if (!err)
+		err = uv_timer_init(w->loop, &w->twin_timer);
 	if (err)
 		return err;
 	err = sv_ready_wait_start(&w->ready, notify_loop, &w->ready_async,

@@ -27,8 +27,8 @@
 int sv_ready_open(struct sv_ready *r, int pid)
 {
 	r->denied = 0;
-	r->epfd = -1;
-	r->waiter = NULL;
+	r->epfd = r->twin_epfd = -1;
+	r->waiter = r->twin = NULL;
 	r->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (r->pidfd < 0)
 		return -errno;
@@ -40,6 +40,8 @@ int sv_ready_open(struct sv_ready *r, int pid)
 		r->pidfd = -1;
 		return err;
 	}
+	/* without it, one thread collects as before */
+	r->twin_epfd = epoll_create1(EPOLL_CLOEXEC);
 	return 0;
 }
 
@@ -194,6 +196,31 @@ static int get_same(struct sv_ready *r, int fd, uint64_t inode)
 	return dup;
 }
 
+/* A connected (or connecting) TCP socket's output entry once more, in
+ * twin_epfd under a third number (see ready.h); false where none was
+ * made, which only costs the twin's help. */
+static bool add_twin(struct sv_ready *r, int dup, uint64_t inode,
+		     const struct sv_ready_info *info)
+{
+	struct epoll_event ev = {
+		.events = EPOLLOUT | EPOLLET,
+		.data.u64 = inode | SV_READY_OUT | SV_READY_TWIN,
+	};
+	int fd;
+	bool ok;
+
+	if (r->twin_epfd < 0 || info->type != SOCK_STREAM ||
+	    (info->family != AF_INET && info->family != AF_INET6) ||
+	    info->state == 10 /* TCP_LISTEN: never writable */)
+		return false;
+	fd = fcntl(dup, F_DUPFD_CLOEXEC, 0);
+	if (fd < 0)
+		return false;
+	ok = epoll_ctl(r->twin_epfd, EPOLL_CTL_ADD, fd, &ev) == 0;
+	close(fd);
+	return ok;
+}
+
 /*
  * Two registrations of the one socket, under two descriptor numbers.
  * Wakeups carry what woke them (data: EPOLLIN; freed send space:
@@ -233,6 +260,8 @@ int sv_ready_add(struct sv_ready *r, int fd, uint64_t inode,
 	if (!err && epoll_ctl(r->epfd, EPOLL_CTL_ADD, dup2, &out) < 0 &&
 	    errno != EEXIST)
 		err = -errno;
+	if (!err && dup2 >= 0)
+		info->twin = add_twin(r, dup2, inode, info);
 	/* the registrations outlive our duplicates: the target owns it */
 	close(dup);
 	if (dup2 >= 0)
@@ -295,7 +324,9 @@ void sv_ready_close(struct sv_ready *r)
 	sv_ready_wait_stop(r);
 	if (r->epfd >= 0)
 		close(r->epfd);
+	if (r->twin_epfd >= 0)
+		close(r->twin_epfd);
 	if (r->pidfd >= 0)
 		close(r->pidfd);
-	r->epfd = r->pidfd = -1;
+	r->epfd = r->twin_epfd = r->pidfd = -1;
 }

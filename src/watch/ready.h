@@ -19,8 +19,10 @@ struct sv_ready_waiter;
 struct sv_ready {
 	int pidfd; /* also readable when the target exits */
 	int epfd;
+	int twin_epfd; /* TCP output entries again, for a second thread */
 	int denied; /* pidfd_getfd refused (-errno), readiness inferred */
 	struct sv_ready_waiter *waiter; /* the thread in epoll_wait */
+	struct sv_ready_waiter *twin;	/* the one in twin_epfd's */
 };
 
 int sv_ready_open(struct sv_ready *r, int pid);
@@ -47,6 +49,7 @@ struct sv_ready_info {
 	bool has_rx;	/* TCP: rx holds its receive counters */
 	struct sv_ready_rx rx;
 	uint32_t mask;	/* readiness at that moment (EPOLL* bits) */
+	bool twin;	/* its output entry is in twin_epfd too */
 };
 
 /*
@@ -59,6 +62,8 @@ int sv_ready_add(struct sv_ready *r, int fd, uint64_t inode,
 		 struct sv_ready_info *info);
 /* The inode of an edge of the output entry carries this bit. */
 #define SV_READY_OUT (1ull << 63)
+/* ... and this one too when it comes from the twin entry (see below). */
+#define SV_READY_TWIN (1ull << 61)
 /* TCP receive counters now, through a duplicate: 0 or -errno (-EBADF:
  * fd no longer holds that inode). */
 int sv_ready_rx(struct sv_ready *r, int fd, uint64_t inode,
@@ -80,6 +85,15 @@ void sv_ready_close(struct sv_ready *r);
  * at real-time priority where permitted, sleeps in epoll_wait and only
  * copies each wakeup, with the time, into a bounded queue; the loop reads
  * the queue when notify(arg) tells it to (notify must be thread-safe).
+ *
+ * One such thread still loses races: woken on a far CPU it runs after
+ * the target, woken on the CPU that freed the space, has refilled it.
+ * So a TCP socket's output entry is registered a second time, in an
+ * epoll instance of its own (twin_epfd) that a second such thread waits
+ * in: the two run on different CPUs, and one of them is nearly always
+ * the first to look.  A space wakeup often reaches both; the loop takes
+ * a twin edge only where the main instance's output entry showed none
+ * (readiness.c).
  */
 struct sv_ready_wake {
 	uint64_t key;	  /* inode, with SV_READY_OUT for the output entry */
@@ -88,11 +102,15 @@ struct sv_ready_wake {
 	uint64_t real_ns; /* CLOCK_REALTIME as epoll_wait returned */
 };
 
-/* 0 or -errno; *rt_err is 0 with SCHED_FIFO, else why it runs without. */
+/* 0 or -errno; *rt_err is 0 with SCHED_FIFO, else why it runs without.
+ * The twin's thread is started too where it can be; without it twin_epfd
+ * is closed (-1) and no twin entries are made. */
 int sv_ready_wait_start(struct sv_ready *r, void (*notify)(void *arg),
 			void *arg, int *rt_err);
-/* Takes at most max queued wakeups, oldest first (main entries before
- * output entries within a batch). */
+/* Takes at most max (<= SV_READY_TAKE_MAX) queued wakeups, oldest first
+ * (main entries before output entries within a batch; both threads'
+ * wakeups merged by time; the twin's batches have the top bit set). */
+#define SV_READY_TAKE_MAX 256
 size_t sv_ready_take(struct sv_ready *r, struct sv_ready_wake *out,
 		     size_t max);
 /* Another descriptor for the thread to wait on, edge-triggered: each
@@ -102,7 +120,7 @@ int sv_ready_wait_add(struct sv_ready *r, int fd, uint64_t key);
 /* After each epoll_wait the thread sleeps ms (0: not at all) before the
  * next, so one epoll_wait takes what gathered meanwhile. */
 void sv_ready_wait_hold(struct sv_ready *r, unsigned ms);
-/* Ends the thread (its notify is not called after); idempotent. */
+/* Ends the threads (their notify is not called after); idempotent. */
 void sv_ready_wait_stop(struct sv_ready *r);
 
 #endif

@@ -24,6 +24,7 @@
 #define RING 4096	/* wakeups queued before the thread waits */
 #define BATCH 256	/* per epoll_wait */
 #define STOP_KEY 0	/* no socket has inode 0 */
+#define TWIN_BATCH (1u << 31) /* the twin's batches: never the first's */
 
 struct sv_ready_waiter {
 	pthread_t thread;
@@ -174,43 +175,82 @@ static int start_thread(struct sv_ready_waiter *wt, int *rt_err)
 	return -err;
 }
 
-int sv_ready_wait_start(struct sv_ready *r, void (*notify)(void *arg),
-			void *arg, int *rt_err)
+static struct sv_ready_waiter *waiter_start(int epfd, uint32_t batch,
+					    void (*notify)(void *arg),
+					    void *arg, int *rt_err, int *err)
 {
 	struct epoll_event stop = { .events = EPOLLIN,
 				    .data.u64 = STOP_KEY };
-	struct sv_ready_waiter *wt;
-	int err;
+	struct sv_ready_waiter *wt = calloc(1, sizeof(*wt));
 
-	*rt_err = 0;
-	if (r->waiter)
-		return -EBUSY;
-	wt = calloc(1, sizeof(*wt));
-	if (!wt)
-		return -ENOMEM;
-	wt->epfd = r->epfd;
+	*err = 0;
+	if (!wt) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	wt->epfd = epfd;
+	wt->batch = batch;
 	wt->notify = notify;
 	wt->arg = arg;
 	wt->stopfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (wt->stopfd < 0) {
-		err = -errno;
+		*err = -errno;
 		free(wt);
-		return err;
+		return NULL;
 	}
-	err = init_sync(wt);
-	if (!err && epoll_ctl(r->epfd, EPOLL_CTL_ADD, wt->stopfd, &stop) < 0)
-		err = -errno;
-	if (!err) {
-		err = start_thread(wt, rt_err);
-		if (err)
-			epoll_ctl(r->epfd, EPOLL_CTL_DEL, wt->stopfd, NULL);
+	*err = init_sync(wt);
+	if (!*err && epoll_ctl(epfd, EPOLL_CTL_ADD, wt->stopfd, &stop) < 0)
+		*err = -errno;
+	if (!*err) {
+		*err = start_thread(wt, rt_err);
+		if (*err)
+			epoll_ctl(epfd, EPOLL_CTL_DEL, wt->stopfd, NULL);
 	}
-	if (err) {
+	if (*err) {
 		close(wt->stopfd);
 		free(wt);
-		return err;
+		return NULL;
 	}
-	r->waiter = wt;
+	return wt;
+}
+
+static void waiter_stop(struct sv_ready_waiter *wt)
+{
+	uint64_t one = 1;
+
+	pthread_mutex_lock(&wt->mu);
+	wt->stop = true;
+	pthread_cond_signal(&wt->freed);
+	pthread_mutex_unlock(&wt->mu);
+	/* wakes its epoll_wait; cannot fail short of a full counter */
+	if (write(wt->stopfd, &one, sizeof(one)) != sizeof(one))
+		pthread_cancel(wt->thread);
+	pthread_join(wt->thread, NULL);
+	close(wt->stopfd);
+	pthread_cond_destroy(&wt->freed);
+	pthread_mutex_destroy(&wt->mu);
+	free(wt);
+}
+
+int sv_ready_wait_start(struct sv_ready *r, void (*notify)(void *arg),
+			void *arg, int *rt_err)
+{
+	int err, twin_rt;
+
+	*rt_err = 0;
+	if (r->waiter)
+		return -EBUSY;
+	r->waiter = waiter_start(r->epfd, 0, notify, arg, rt_err, &err);
+	if (!r->waiter)
+		return err;
+	/* the twin helps only at real-time priority, beside the first */
+	if (r->twin_epfd >= 0 && !*rt_err)
+		r->twin = waiter_start(r->twin_epfd, TWIN_BATCH, notify, arg,
+				       &twin_rt, &err);
+	if (!r->twin && r->twin_epfd >= 0) {
+		close(r->twin_epfd);
+		r->twin_epfd = -1;
+	}
 	return 0;
 }
 
@@ -224,14 +264,11 @@ int sv_ready_wait_add(struct sv_ready *r, int fd, uint64_t key)
 	return epoll_ctl(r->epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
 }
 
-size_t sv_ready_take(struct sv_ready *r, struct sv_ready_wake *out,
-		     size_t max)
+static size_t take_from(struct sv_ready_waiter *wt, struct sv_ready_wake *out,
+			size_t max)
 {
-	struct sv_ready_waiter *wt = r->waiter;
 	size_t n = 0;
 
-	if (!wt)
-		return 0;
 	pthread_mutex_lock(&wt->mu);
 	while (n < max && wt->tail != wt->head)
 		out[n++] = wt->ring[wt->tail++ % RING];
@@ -241,31 +278,43 @@ size_t sv_ready_take(struct sv_ready *r, struct sv_ready_wake *out,
 	return n;
 }
 
+size_t sv_ready_take(struct sv_ready *r, struct sv_ready_wake *out,
+		     size_t max)
+{
+	struct sv_ready_wake a[SV_READY_TAKE_MAX], b[SV_READY_TAKE_MAX];
+	size_t na, nb, i = 0, j = 0, n = 0;
+
+	if (!r->waiter)
+		return 0;
+	if (max > SV_READY_TAKE_MAX)
+		max = SV_READY_TAKE_MAX;
+	if (!r->twin)
+		return take_from(r->waiter, out, max);
+	/* each ring is in time order: merge them */
+	na = take_from(r->waiter, a, max - max / 2);
+	nb = take_from(r->twin, b, max - na);
+	while (i < na || j < nb)
+		out[n++] = j == nb || (i < na && a[i].real_ns <= b[j].real_ns)
+				   ? a[i++]
+				   : b[j++];
+	return n;
+}
+
 void sv_ready_wait_hold(struct sv_ready *r, unsigned ms)
 {
 	if (r->waiter)
 		atomic_store_explicit(&r->waiter->hold_ms, ms,
 				      memory_order_relaxed);
+	if (r->twin)
+		atomic_store_explicit(&r->twin->hold_ms, ms,
+				      memory_order_relaxed);
 }
 
 void sv_ready_wait_stop(struct sv_ready *r)
 {
-	struct sv_ready_waiter *wt = r->waiter;
-	uint64_t one = 1;
-
-	if (!wt)
-		return;
-	pthread_mutex_lock(&wt->mu);
-	wt->stop = true;
-	pthread_cond_signal(&wt->freed);
-	pthread_mutex_unlock(&wt->mu);
-	/* wakes its epoll_wait; cannot fail short of a full counter */
-	if (write(wt->stopfd, &one, sizeof(one)) != sizeof(one))
-		pthread_cancel(wt->thread);
-	pthread_join(wt->thread, NULL);
-	close(wt->stopfd);
-	pthread_cond_destroy(&wt->freed);
-	pthread_mutex_destroy(&wt->mu);
-	free(wt);
-	r->waiter = NULL;
+	if (r->twin)
+		waiter_stop(r->twin);
+	if (r->waiter)
+		waiter_stop(r->waiter);
+	r->twin = r->waiter = NULL;
 }

@@ -398,6 +398,15 @@ int sv_target_tgid(int pid)
 	return tgid;
 }
 
+void sv_target_interest_set(struct sv_target_scan *sc, uint64_t inode,
+			    uint32_t events)
+{
+	uint32_t i;
+
+	if (sv_imap_get(&sc->interest_by_inode, inode, &i))
+		sc->interest[i].events = events;
+}
+
 int sv_target_interest_now(int pid, const struct sv_target_scan *sc,
 			   uint64_t inode, uint32_t *events)
 {

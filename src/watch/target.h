@@ -71,6 +71,9 @@ int sv_target_interest_now(int pid, const struct sv_target_scan *sc,
 /* The events the target waits for on inode, 0 when none. */
 uint32_t sv_target_interest(const struct sv_target_scan *sc, uint64_t inode,
 			    int *known);
+/* What sv_target_interest_now found, kept until the next look. */
+void sv_target_interest_set(struct sv_target_scan *sc, uint64_t inode,
+			    uint32_t events);
 
 /* comm (untrusted text) and the inode of its network namespace. */
 int sv_target_info(int pid, char *comm, size_t commlen, uint64_t *netns);

@@ -55,6 +55,9 @@ struct wsock {
 	struct sv_edge held_hup[SV_WATCH_HELD_HUP]; /* until a look */
 	uint8_t nheld_hup;
 	uint64_t hup_mono_ns;
+	bool twin_reg;	      /* the twin entry's first report is state */
+	uint64_t main_out_ns; /* the main output entry's last wakeup */
+	uint64_t twin_ns;     /* a twin wakeup waiting for TWIN_PAIR_NS */
 	uint64_t sampled;	/* hash of what its last sample showed */
 	uint32_t held[6];	/* edges folded, by kind: output full or
 				 * over --edge-rate this tick */
@@ -106,6 +109,7 @@ struct sv_watch {
 	uv_timer_t tick_timer, look_timer, stop_timer;
 	uv_poll_t diag_poll, ready_poll, pidfd_poll, destroy_poll;
 	uv_async_t ready_async; /* the waiting thread queued wakeups */
+	uv_timer_t twin_timer;	/* says twin wakeups no main one paired */
 	uv_signal_t sigint, sigterm, sigwinch;
 	uv_check_t check;
 	uv_tty_t tty_in;
@@ -124,6 +128,10 @@ struct sv_watch {
 	bool ready_ok; /* readiness from epoll (else inferred) */
 	bool ready_waiting; /* a thread collects it (else a nested poll) */
 	uint32_t wake_batch; /* the last queued batch taken */
+	/* sockets with a twin wakeup waiting (their inodes), oldest first */
+#define SV_WATCH_TWINS 64
+	uint64_t twins[SV_WATCH_TWINS];
+	unsigned ntwins;
 	uint64_t said_ns;    /* the latest time an event said */
 	/* when destroy messages arrived (the waiting thread saw the socket
 	 * readable), oldest first, for the messages still to be read */

@@ -284,6 +284,37 @@ static void test_interest(void **state)
 	assert_int_equal(sv_edges(&st, &in, e), 0);
 }
 
+/* TCP freed space: said unless the target's epoll sets hold the socket
+ * without asking for it (then its loop cannot get it). */
+static void test_tcp_writable_interest(void **state)
+{
+	struct sv_edge_state st;
+	struct sv_edge_in in = {
+		.ev = EPOLLOUT,
+		.out_entry = true,
+		.kind = SV_EDGE_TCP,
+		.interest_known = true,
+		.interest = EPOLLIN,
+		.drain = 1,
+		.now_ns = NOW,
+	};
+	struct sv_edge e[SV_EDGE_MAX];
+
+	(void)state;
+	reg(&st, 0, SV_EDGE_TCP, false, 0, 0);
+	assert_int_equal(sv_edges(&st, &in, e), 0);
+	in.interest = EPOLLIN | EPOLLOUT;
+	in.drain = 2;
+	assert_int_equal(sv_edges(&st, &in, e), 1);
+	assert_int_equal(e[0].bit, EPOLLOUT);
+	assert_int_equal(e[0].interest, 1);
+	/* in no epoll set: a blocking writer may wait for it */
+	in.interest_known = false;
+	in.drain = 3;
+	assert_int_equal(sv_edges(&st, &in, e), 1);
+	assert_int_equal(e[0].interest, -1);
+}
+
 /* A hangup on a socket the target's epoll sets no longer hold (it read
  * the end of file and stopped polling): its loop never gets it. */
 static void test_hangup_not_polled(void **state)
@@ -324,6 +355,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_counters_read_later),
 		cmocka_unit_test(test_tcp_writable),
 		cmocka_unit_test(test_interest),
+		cmocka_unit_test(test_tcp_writable_interest),
 		cmocka_unit_test(test_hangup_not_polled),
 	};
 
