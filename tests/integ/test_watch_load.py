@@ -610,6 +610,7 @@ def judge_readable_times(v, conns, ev):
     `Connection: close` request).  A summary of several edges ("count"
     above 1) has no one true time and is left out."""
     true = false = summaries = 0
+    misfits = []
     for k in conns:
         windows = [(a - KERNEL_SLACK, b + KERNEL_SLACK)
                    for a, b in k.requests]
@@ -623,9 +624,20 @@ def judge_readable_times(v, conns, ev):
                 true += 1
             else:
                 false += 1
+                # how far outside the nearest window, and what it was
+                off = min([t - (b - KERNEL_SLACK) if t > b else
+                           t - (a + KERNEL_SLACK) for a, b in windows] +
+                          [t - fin], key=abs)
+                misfits.append("%+.1f ms %s%s%s" % (
+                    1000 * off, o.get("source", "?"),
+                    " kernel time" if o.get("time_from") == "kernel"
+                    else "",
+                    " before registration"
+                    if o.get("before_registration") else ""))
     v.measure(false == 0, "readable events stamped while a request or "
-              "FIN was arriving: %d of %d not (%d summaries left out)"
-              % (false, true + false, summaries))
+              "FIN was arriving: %d of %d not (%d summaries left out)%s"
+              % (false, true + false, summaries,
+                 "; off by " + ", ".join(misfits[:6]) if misfits else ""))
 
 
 def judge_fin_readables(v, conns, ev):
