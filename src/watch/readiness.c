@@ -108,6 +108,10 @@ static void registered(struct sv_watch *w, struct wsock *ws,
 	};
 	size_t n, i;
 
+	/* the kernel's "ms ago" counts from when tcp_info was read: the
+	 * loop may have been kept from us between that and now */
+	if (info->has_rx && info->rx.read_ns)
+		reg.now_ns = info->rx.read_ns;
 	reg.unconnected = unconnected(info);
 	n = sv_edges_registered(&ws->edge, &reg, e);
 	ws->twin_reg = info->twin && (info->mask & EPOLLOUT);
@@ -415,7 +419,7 @@ static void on_wakeup(struct sv_watch *w, struct wsock *ws, uint32_t ev,
 	} else if (!out_entry && in.kind == SV_EDGE_TCP &&
 		 sv_ready_rx(&w->ready, ws->fd, ws->inode, &rx) == 0) {
 		in.has_rx = true;
-		in.rx_ns = sv_watch_now_ns();
+		in.rx_ns = rx.read_ns;
 		in.rx_bytes = rx.bytes_received;
 		in.last_recv_ms = rx.last_data_recv_ms;
 	}

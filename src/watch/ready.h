@@ -33,6 +33,8 @@ struct sv_ready_rx {
 	uint64_t bytes_received;
 	uint32_t last_data_recv_ms; /* how long ago data last came */
 	uint32_t segs_in, segs_out; /* none either way: never connected */
+	uint64_t read_ns; /* CLOCK_REALTIME as they were read: the "ago"
+			   * counts from then */
 };
 
 /* What the duplicate says of itself (zeros where it says nothing). */
