@@ -542,6 +542,15 @@ def judge_readable(v, conns, ev):
             have.append(k)
     v.ratio("readable (the request) on connections that lived >= %d ms"
             % (LONG_LIVED * 1000), len(have), len(long_lived))
+    for k in [k for k in long_lived if k not in have][:3]:
+        # what the connection without one did get, relative to its send
+        got = sorted((o["_t"] - k.t_sent, name, o.get("source", ""))
+                     for name, lst in ev.by_port.get(k.lport, {}).items()
+                     for o in lst)
+        v.note("port %d, lived %.1f ms, no readable; its events: %s" % (
+            k.lport, 1000 * k.life(), ", ".join(
+                "%s/%s %+.1f ms" % (n, src, 1000 * t) for t, n, src in got)
+            or "none"))
 
 
 def kernel_was_late(o, real, limit):
