@@ -365,6 +365,10 @@ void sv_watch_release_hangups(struct sv_watch *w, struct wsock *ws)
 	ws->nheld_hup = 0;
 }
 
+/* Epoll entries of the target read again at a wakeup, at most (a line of
+ * fdinfo each, about 70 bytes). */
+#define FRESH_INTEREST_MAX 4096
+
 static void on_wakeup(struct sv_watch *w, struct wsock *ws, uint32_t ev,
 		      bool out_entry, uint64_t now_ns)
 {
@@ -387,11 +391,15 @@ static void on_wakeup(struct sv_watch *w, struct wsock *ws, uint32_t ev,
 	    (ev & EPOLLOUT) && in.kind == SV_EDGE_TCP) {
 		/* freed space the target did not ask for at the last look:
 		 * libuv asks only after a write that did not fit, just before
-		 * it waits, so ask its epoll sets again */
+		 * it waits, so ask its epoll sets again.  Their fdinfo lists
+		 * every socket they hold: past FRESH_INTEREST_MAX that costs
+		 * too much a wakeup, and the interest is left unknown */
 		uint32_t now_ev;
 
-		if (sv_target_interest_now(w->pid, &w->scan, ws->inode,
-					   &now_ev) == 1) {
+		if (w->scan.ni > FRESH_INTEREST_MAX)
+			in.interest_known = false;
+		else if (sv_target_interest_now(w->pid, &w->scan, ws->inode,
+						&now_ev) == 1) {
 			in.interest = now_ev;
 			sv_target_interest_set(&w->scan, ws->inode, now_ev);
 		}
