@@ -2,8 +2,9 @@
 /*
  * floor: the kernel's share of `sockview list -ta`.  It sends the same
  * sock_diag dump requests (SOCK_DIAG_BY_FAMILY, TCP, AF_INET then
- * AF_INET6, every state, INET_DIAG_INFO | INET_DIAG_CONG |
- * INET_DIAG_SKMEMINFO) and throws the replies away, walking only the
+ * AF_INET6, every state, the extensions src/sys/diag.c asks for: INFO,
+ * CONG, VEGASINFO (bbr and dctcp answer it too), SKMEMINFO, TOS and
+ * TCLASS (which bring the class id)) and throws the replies away, walking only the
  * netlink headers to find the end of each dump.  Nothing that lists
  * those sockets can be faster.
  *
@@ -46,7 +47,10 @@ int main(int argc, char **argv)
 			       .sdiag_protocol = IPPROTO_TCP,
 			       .idiag_ext = 1 << (INET_DIAG_INFO - 1) |
 					    1 << (INET_DIAG_CONG - 1) |
-					    1 << (INET_DIAG_SKMEMINFO - 1),
+					    1 << (INET_DIAG_VEGASINFO - 1) |
+					    1 << (INET_DIAG_SKMEMINFO - 1) |
+					    1 << (INET_DIAG_TOS - 1) |
+					    1 << (INET_DIAG_TCLASS - 1),
 			       .idiag_states = ALL_STATES },
 		};
 
