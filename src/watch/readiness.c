@@ -508,12 +508,15 @@ static void twin_edge(struct sv_watch *w, struct wsock *ws, uint32_t ev,
 	if (ws->edge.eof || sv_ready_rx(&w->ready, ws->fd, ws->inode, &rx) ||
 	    rx.state != 1 /* TCP_ESTABLISHED */)
 		return;
-	if (ws->twin_ns)
-		twin_say(w, ws);
-	else if (w->ntwins == SV_WATCH_TWINS)
-		twins_due(w, true);
-	ws->twin_ns = now_ns;
-	w->twins[w->ntwins++] = ws->inode;
+	if (ws->twin_ns) {
+		twin_say(w, ws); /* the older one; the socket is listed */
+		ws->twin_ns = now_ns;
+	} else {
+		if (w->ntwins == SV_WATCH_TWINS)
+			twins_due(w, true);
+		ws->twin_ns = now_ns;
+		w->twins[w->ntwins++] = ws->inode;
+	}
 	if (!uv_is_active((uv_handle_t *)&w->twin_timer))
 		uv_timer_start(&w->twin_timer, on_twin_timer,
 			       TWIN_PAIR_NS / 1000000 + 1, 0);
