@@ -365,6 +365,22 @@ void sv_watch_release_hangups(struct sv_watch *w, struct wsock *ws)
 	ws->nheld_hup = 0;
 }
 
+/* The target's epoll interest in ws now, into *in and the last look's
+ * table: 1 held, 0 in none of its epoll sets, -1 unknown. */
+static int interest_now(struct sv_watch *w, struct wsock *ws,
+			struct sv_edge_in *in)
+{
+	uint32_t ev;
+	int r = sv_target_interest_now(w->pid, &w->scan, ws->inode, &ev);
+
+	if (r == 1) {
+		in->interest = ev;
+		in->interest_known = true;
+		sv_target_interest_set(&w->scan, ws->inode, ev);
+	}
+	return r;
+}
+
 /* Epoll entries of the target read again at a wakeup, at most (a line of
  * fdinfo each, about 70 bytes). */
 #define FRESH_INTEREST_MAX 4096
@@ -394,28 +410,15 @@ static void on_wakeup(struct sv_watch *w, struct wsock *ws, uint32_t ev,
 		 * it waits, so ask its epoll sets again.  Their fdinfo lists
 		 * every socket they hold: past FRESH_INTEREST_MAX that costs
 		 * too much a wakeup, and the interest is left unknown */
-		uint32_t now_ev;
-
 		if (w->scan.ni > FRESH_INTEREST_MAX)
 			in.interest_known = false;
-		else if (sv_target_interest_now(w->pid, &w->scan, ws->inode,
-						&now_ev) == 1) {
-			in.interest = now_ev;
-			sv_target_interest_set(&w->scan, ws->inode, now_ev);
-		}
+		else
+			interest_now(w, ws, &in);
 	}
-	if (!out_entry && (ev & (EPOLLHUP | EPOLLERR))) {
-		/* the last look's interest may be stale: ask again */
-		uint32_t now_ev;
-		int r = sv_target_interest_now(w->pid, &w->scan, ws->inode,
-					       &now_ev);
-
-		in.in_no_set = r == 0;
-		if (r == 1) {
-			in.interest = now_ev;
-			in.interest_known = true;
-		}
-	}
+	/* a hangup: the last look's interest may be stale, and a socket
+	 * its epoll sets no longer hold never reaches its loop */
+	if (!out_entry && (ev & (EPOLLHUP | EPOLLERR)))
+		in.in_no_set = interest_now(w, ws, &in) == 0;
 	/* did bytes come?  The counters say, the wakeup alone does not.
 	 * Past --edge-rate (its edges are summed) they are not read: four
 	 * system calls a wakeup are most of what a busy socket costs; its
@@ -623,10 +626,10 @@ void sv_watch_destroy_arrived(struct sv_watch *w)
 /* What the waiting thread queued, in its order and with its times. */
 static void take_queued(struct sv_watch *w)
 {
-	struct sv_ready_wake k[256];
+	struct sv_ready_wake k[SV_READY_TAKE_MAX];
 	size_t n, i;
 
-	while ((n = sv_ready_take(&w->ready, k, 256)) > 0) {
+	while ((n = sv_ready_take(&w->ready, k, SV_READY_TAKE_MAX)) > 0) {
 		for (i = 0; i < n; i++) {
 			if (k[i].key & SV_READY_OTHER) {
 				destroy_came(w, k[i].real_ns);

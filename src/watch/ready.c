@@ -12,7 +12,6 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "core/tcpinfo.h"
@@ -67,15 +66,12 @@ static void inet_name(const struct sockaddr_storage *ss, uint8_t *addr,
 static int tcp_rx(int fd, struct sv_ready_rx *rx)
 {
 	struct sv_tcp_info ti;
-	struct timespec now;
 	socklen_t len = sizeof(ti);
 
 	memset(&ti, 0, sizeof(ti));
 	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0)
 		return -errno;
-	clock_gettime(CLOCK_REALTIME, &now);
-	rx->read_ns = (uint64_t)now.tv_sec * 1000000000ull +
-		      (uint64_t)now.tv_nsec;
+	rx->read_ns = sv_ready_real_ns();
 	if (len < offsetof(struct sv_tcp_info, segs_in) + sizeof(ti.segs_in))
 		return -ENODATA;
 	rx->state = ti.state;

@@ -104,6 +104,9 @@ struct sv_ready_wake {
 	uint64_t real_ns; /* CLOCK_REALTIME as epoll_wait returned */
 };
 
+/* CLOCK_REALTIME in nanoseconds: the clock of every wakeup's time. */
+uint64_t sv_ready_real_ns(void);
+
 /* 0 or -errno; *rt_err is 0 with SCHED_FIFO, else why it runs without.
  * The twin's thread is started too where it can be; without it twin_epfd
  * is closed (-1) and no twin entries are made. */

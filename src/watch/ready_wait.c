@@ -40,7 +40,7 @@ struct sv_ready_waiter {
 	struct sv_ready_wake ring[RING];
 };
 
-static uint64_t real_ns(void)
+uint64_t sv_ready_real_ns(void)
 {
 	struct timespec ts;
 
@@ -118,7 +118,7 @@ static void *wait_main(void *arg)
 			continue;
 		if (n <= 0)
 			break;
-		if (queue(wt, ev, n, real_ns()))
+		if (queue(wt, ev, n, sv_ready_real_ns()))
 			break;
 		wt->notify(wt->arg);
 		hold(wt);
