@@ -403,17 +403,24 @@ static void on_wakeup(struct sv_watch *w, struct wsock *ws, uint32_t ev,
 	ws->touched = true; /* the next tick reads it */
 	in.interest = sv_target_interest(&w->scan, ws->inode, &known);
 	in.interest_known = known;
-	if (out_entry && known && !(in.interest & EPOLLOUT) &&
-	    (ev & EPOLLOUT) && in.kind == SV_EDGE_TCP) {
-		/* freed space the target did not ask for at the last look:
-		 * libuv asks only after a write that did not fit, just before
-		 * it waits, so ask its epoll sets again.  Their fdinfo lists
+	if (out_entry && (ev & EPOLLOUT) && in.kind == SV_EDGE_TCP) {
+		/*
+		 * Freed space: what the target asks for now, not at the last
+		 * look.  libuv asks for EPOLLOUT only after a write that did
+		 * not fit, just before it waits, and drops it once its queue
+		 * is empty; the kernel's poll at that epoll_ctl sets the
+		 * no-space flag of a full buffer, so one more wakeup follows
+		 * that its loop never gets.  The epoll sets' fdinfo lists
 		 * every socket they hold: past FRESH_INTEREST_MAX that costs
-		 * too much a wakeup, and the interest is left unknown */
-		if (w->scan.ni > FRESH_INTEREST_MAX)
+		 * too much a wakeup, and an interest without EPOLLOUT at the
+		 * last look is left unknown.
+		 */
+		if (w->scan.ni <= FRESH_INTEREST_MAX) {
+			if (interest_now(w, ws, &in) != 1)
+				in.interest_known = false;
+		} else if (known && !(in.interest & EPOLLOUT)) {
 			in.interest_known = false;
-		else
-			interest_now(w, ws, &in);
+		}
 	}
 	/* a hangup: the last look's interest may be stale, and a socket
 	 * its epoll sets no longer hold never reaches its loop */
