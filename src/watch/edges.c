@@ -124,10 +124,25 @@ static size_t input(struct sv_edge_state *st, const struct sv_edge_in *in,
 		return 0;
 	}
 	if (in->has_rx) {
+		uint64_t read_ns = in->rx_ns ? in->rx_ns : in->now_ns;
+
 		/* the receive counters say whether bytes came; counters not
 		 * read at the last wakeup are only a new starting point */
 		data = st->rx_known ? in->rx_bytes > st->rx_bytes
 				    : (ev & EPOLLIN) != 0;
+		/*
+		 * The counters are read when the loop takes a wakeup, which
+		 * may be after later wakeups came: a read for an earlier one
+		 * then counted this one's bytes too.  A data wakeup (EPOLLIN,
+		 * and no freed space waking the output entry beside it)
+		 * that came before that read is its own readable.  After the
+		 * peer's FIN, EPOLLIN stays set and says nothing.
+		 */
+		if (!data && st->rx_known && (ev & EPOLLIN) && !in->space &&
+		    !st->eof && st->rx_gain_ns > in->now_ns)
+			data = true;
+		else if (data)
+			st->rx_gain_ns = read_ns;
 		st->rx_known = true;
 		st->rx_skipped = false;
 		st->rx_bytes = in->rx_bytes;

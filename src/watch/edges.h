@@ -42,6 +42,7 @@ struct sv_edge_state {
 	bool eof;		    /* the peer's FIN was reported */
 	bool unconnected;	    /* its EPOLLHUP is no hangup (see below) */
 	uint64_t rx_bytes;	    /* TCP bytes_received at the last look */
+	uint64_t rx_gain_ns;	    /* when a read last found new bytes */
 	uint64_t sticky_drain;	    /* the drain that saw a hangup */
 };
 
@@ -72,6 +73,7 @@ struct sv_edge_in {
 	uint64_t rx_ns;	   /* when they were read: the wakeup may have
 			    * waited in a queue (0: at now_ns) */
 	uint64_t drain;	   /* which drain of our epoll this is */
+	bool space;	   /* the output entry woke in the same drain */
 	uint64_t now_ns;   /* wall clock of the wakeup */
 };
 

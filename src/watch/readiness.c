@@ -386,7 +386,7 @@ static int interest_now(struct sv_watch *w, struct wsock *ws,
 #define FRESH_INTEREST_MAX 4096
 
 static void on_wakeup(struct sv_watch *w, struct wsock *ws, uint32_t ev,
-		      bool out_entry, uint64_t now_ns)
+		      bool out_entry, bool space, uint64_t now_ns)
 {
 	size_t n;
 	struct sv_edge out[SV_EDGE_MAX];
@@ -395,6 +395,7 @@ static void on_wakeup(struct sv_watch *w, struct wsock *ws, uint32_t ev,
 		.out_entry = out_entry,
 		.kind = edge_kind(ws),
 		.drain = w->drains,
+		.space = space,
 		.now_ns = now_ns,
 	};
 	struct sv_ready_rx rx;
@@ -468,7 +469,7 @@ static void twin_say(struct sv_watch *w, struct wsock *ws)
 
 	ws->twin_ns = 0;
 	if (t && !w->stopping)
-		on_wakeup(w, ws, EPOLLOUT, true, t);
+		on_wakeup(w, ws, EPOLLOUT, true, false, t);
 }
 
 static void on_twin_timer(uv_timer_t *t);
@@ -532,9 +533,10 @@ static void twin_edge(struct sv_watch *w, struct wsock *ws, uint32_t ev,
 			       TWIN_PAIR_NS / 1000000 + 1, 0);
 }
 
-/* One wakeup of one entry, taken at now_ns. */
+/* One wakeup of one entry, taken at now_ns; space: the socket's output
+ * entry woke in the same epoll_wait. */
 static void on_edge(struct sv_watch *w, uint64_t key, uint32_t ev,
-		    uint64_t now_ns)
+		    bool space, uint64_t now_ns)
 {
 	bool out_entry = key & SV_READY_OUT;
 	struct wsock *ws =
@@ -553,13 +555,13 @@ static void on_edge(struct sv_watch *w, uint64_t key, uint32_t ev,
 		ws->main_out_ns = now_ns;
 		if (ws->twin_ns && ns_apart(now_ns, ws->twin_ns) < TWIN_PAIR_NS)
 			ws->twin_ns = 0; /* the same wakeup */
-		on_wakeup(w, ws, ev, true, now_ns);
+		on_wakeup(w, ws, ev, true, false, now_ns);
 		return;
 	}
 	if ((ev & (EPOLLHUP | EPOLLRDHUP | EPOLLERR)) && closed_already(w, ws))
 		return;
 	listener = (ws->have || ws->named) && ws->cur.state == SV_TCP_LISTEN;
-	on_wakeup(w, ws, ev, false, now_ns);
+	on_wakeup(w, ws, ev, false, space, now_ns);
 	/* a readable listener: the accepted socket shows up at once */
 	if ((ev & EPOLLIN) && listener) {
 		ws->edges_unclaimed = 1;
@@ -575,7 +577,8 @@ static void on_edge(struct sv_watch *w, uint64_t key, uint32_t ev,
 
 static void on_drained(uint64_t key, uint32_t ev, void *arg)
 {
-	on_edge(arg, key, ev, sv_watch_now_ns());
+	/* taken now: the counters are read after it, never before */
+	on_edge(arg, key, ev, false, sv_watch_now_ns());
 }
 
 /*
@@ -630,6 +633,19 @@ void sv_watch_destroy_arrived(struct sv_watch *w)
 	w->destroy_ns = sv_watch_now_ns();
 }
 
+/* Whether the output entry of k[i]'s socket woke in k[i]'s epoll_wait
+ * (its main entries come first, then its output entries). */
+static bool space_beside(const struct sv_ready_wake *k, size_t n, size_t i)
+{
+	uint64_t out = k[i].key | SV_READY_OUT;
+	size_t j;
+
+	for (j = i + 1; j < n && k[j].batch == k[i].batch; j++)
+		if (k[j].key == out)
+			return true;
+	return false;
+}
+
 /* What the waiting thread queued, in its order and with its times. */
 static void take_queued(struct sv_watch *w)
 {
@@ -646,7 +662,10 @@ static void take_queued(struct sv_watch *w)
 				w->wake_batch = k[i].batch;
 				w->drains++;
 			}
-			on_edge(w, k[i].key, k[i].events, k[i].real_ns);
+			on_edge(w, k[i].key, k[i].events,
+				!(k[i].key & SV_READY_OUT) &&
+					space_beside(k, n, i),
+				k[i].real_ns);
 		}
 	}
 	if (w->ntwins)

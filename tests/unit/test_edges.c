@@ -183,6 +183,68 @@ static void test_counters_read_later(void **state)
 	expect(&r, 0, EPOLLIN, SV_EDGE_INFERRED, NOW - 2 * MS);
 }
 
+/* Two data wakeups queued before the loop took the first: its read of the
+ * counters found both requests' bytes, and the second wakeup, which came
+ * before that read, is a readable of its own.  Not when it was freed
+ * space (the output entry woke beside it), nor after the peer's FIN, nor
+ * when the read came before it. */
+static void test_counters_counted_earlier(void **state)
+{
+	struct sv_edge_state st;
+	struct sv_edge_in in = {
+		.ev = EPOLLIN | EPOLLOUT,
+		.kind = SV_EDGE_TCP,
+		.has_rx = true,
+		.rx_bytes = 200,
+		.rx_ns = NOW + 5 * MS,
+		.drain = 1,
+		.now_ns = NOW,
+	};
+	struct run r;
+
+	(void)state;
+	reg(&st, 0, SV_EDGE_TCP, true, 0, 0);
+	memset(&r, 0, sizeof(r));
+	r.n = sv_edges(&st, &in, r.e); /* the first: both requests */
+	assert_int_equal(r.n, 1);
+	expect(&r, 0, EPOLLIN, SV_EDGE_EPOLL, NOW);
+	in.now_ns = NOW + 1 * MS; /* came before that read */
+	in.rx_ns = NOW + 6 * MS;
+	in.drain = 2;
+	r.n = sv_edges(&st, &in, r.e);
+	assert_int_equal(r.n, 1);
+	expect(&r, 0, EPOLLIN, SV_EDGE_EPOLL, NOW + 1 * MS);
+	/* freed space while the data waits unread: the output entry woke
+	 * too; nothing new */
+	in.space = true;
+	in.drain = 3;
+	r.n = sv_edges(&st, &in, r.e);
+	assert_int_equal(r.n, 0);
+	/* a wakeup after the read that found the bytes: the counters say */
+	in.space = false;
+	in.now_ns = NOW + 7 * MS;
+	in.rx_ns = NOW + 8 * MS;
+	in.drain = 4;
+	r.n = sv_edges(&st, &in, r.e);
+	assert_int_equal(r.n, 0);
+	/* the peer's FIN, then a wakeup that came before the last read
+	 * found bytes: EPOLLIN is the end of file, not data */
+	in.ev = EPOLLIN | EPOLLRDHUP;
+	in.rx_bytes = 300;
+	in.now_ns = NOW + 9 * MS;
+	in.rx_ns = NOW + 12 * MS;
+	in.drain = 5;
+	r.n = sv_edges(&st, &in, r.e);
+	assert_int_equal(r.n, 2); /* the bytes and the FIN */
+	expect(&r, 0, EPOLLIN, SV_EDGE_EPOLL, NOW + 9 * MS);
+	assert_int_equal(r.e[1].bit, EPOLLRDHUP);
+	in.now_ns = NOW + 10 * MS;
+	in.rx_ns = NOW + 13 * MS;
+	in.drain = 6;
+	r.n = sv_edges(&st, &in, r.e);
+	assert_int_equal(r.n, 0);
+}
+
 /* A write-only UDP or UNIX socket: its sends free space and wake both
  * entries; that is never readable. */
 static void test_write_only(void **state)
@@ -353,6 +415,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_write_only),
 		cmocka_unit_test(test_udp_consumed),
 		cmocka_unit_test(test_counters_read_later),
+		cmocka_unit_test(test_counters_counted_earlier),
 		cmocka_unit_test(test_tcp_writable),
 		cmocka_unit_test(test_interest),
 		cmocka_unit_test(test_tcp_writable_interest),
