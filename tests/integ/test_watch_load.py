@@ -39,7 +39,7 @@ from base import SockviewTestCase
 from nsutil import HERE, in_netns, sockview_path
 from test_watch import parse_time
 
-NODE = "/usr/bin/node"
+NODE = os.environ.get("SOCKVIEW_TEST_NODE", "/usr/bin/node")
 STRACE = "/usr/bin/strace"
 LOAD_SERVER = os.path.join(HERE, "targets", "load_server.js")
 WRITE_ONLY = os.path.join(HERE, "targets", "writeonly.py")
