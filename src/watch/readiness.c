@@ -612,9 +612,29 @@ static void destroy_came(struct sv_watch *w, uint64_t ns)
 	w->destroy_at[i] = ns;
 }
 
+/*
+ * The waiting thread may see a message's wakeup after the loop read the
+ * message (both look at once), and stamp it later than that read: its
+ * time then waits for the next message, which may come much later, and
+ * was said that early (211 ms before its connection was made, in one
+ * run of the paused-reader test).  A message read after the socket was
+ * read empty came after that, so a time from before it, or from within
+ * DESTROY_LAG_NS after it (the thread's own lag), is no later
+ * message's: that message is stamped when read instead, a little late
+ * and never early.
+ */
+#define DESTROY_LAG_NS 1000000ull
+
+void sv_watch_destroy_drained(struct sv_watch *w)
+{
+	w->destroy_floor_ns = sv_watch_now_ns() + DESTROY_LAG_NS;
+}
+
 void sv_watch_destroy_arrived(struct sv_watch *w)
 {
-	uint64_t last = w->destroy_ns;
+	uint64_t last = w->destroy_ns > w->destroy_floor_ns
+				? w->destroy_ns
+				: w->destroy_floor_ns;
 
 	w->destroy_ns = 0;
 	/* a time queued after its message was read (stamped then) is

@@ -696,6 +696,7 @@ static void read_destroyed(struct sv_watch *w)
 	if (w->destroy_fd < 0)
 		return;
 	err = sv_diag_destroy_read(w->destroy_fd, on_destroyed, w);
+	sv_watch_destroy_drained(w);
 	if (err == -ENOBUFS && !w->destroy_overrun) {
 		/* the kernel dropped some: those closes come from the fd
 		 * table instead, without their last numbers */

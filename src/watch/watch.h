@@ -139,6 +139,7 @@ struct sv_watch {
 	uint64_t destroy_at[SV_WATCH_DESTROY_TIMES];
 	unsigned destroy_first, destroy_n;
 	uint64_t destroy_ns;	  /* the message being read's, 0: now */
+	uint64_t destroy_floor_ns; /* no later message came before it */
 	/* destroy-only connections no socket gone before its duplicate
 	 * has claimed yet (monotonic times), oldest first */
 #define SV_WATCH_UNCLAIMED 64
@@ -309,6 +310,8 @@ int sv_watch_ready_start(struct sv_watch *w);
 /* Before a destroy message is handled: sets w->destroy_ns to when it
  * arrived, where the waiting thread saw that (else 0: now). */
 void sv_watch_destroy_arrived(struct sv_watch *w);
+/* After the destroy socket was read empty. */
+void sv_watch_destroy_drained(struct sv_watch *w);
 void sv_watch_ready_stop(struct sv_watch *w);
 void sv_watch_drain_ready(struct sv_watch *w);
 void sv_watch_look_for_accept(struct sv_watch *w);
