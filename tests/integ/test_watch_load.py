@@ -577,6 +577,35 @@ def kernel_was_late(o, real, limit):
     return isinstance(ago, int) and o["_t"] - ago / 1000.0 <= real + limit
 
 
+def events_text(ev, k):
+    """A connection's events in time order, with what each carried, for
+    a failure to be read."""
+    objs = sorted((o for lst in ev.by_port[k.lport].values() for o in lst),
+                  key=lambda o: o["_t"])
+    return "; ".join("%s %.1f (%s)" % (
+        o["event"], 1000 * (o["_t"] - k.t_connect), ", ".join(
+            "%s=%s" % (key, o[key]) for key in sorted(o)
+            if key not in ("_t", "event", "local", "peer", "pid", "time",
+                           "protocol")))
+        for o in objs)
+
+
+def events_near(ev, k, windows, i):
+    """The events of connection k from request i - 1 to request i + 1,
+    with what each carried, in ms from request i's send."""
+    sent = windows[i][0] + KERNEL_SLACK
+    lo = windows[i - 1][0] if i > 0 else sent - 0.1
+    hi = windows[i + 1][1] if i + 1 < len(windows) else sent + 0.1
+    objs = sorted((o for lst in ev.by_port[k.lport].values() for o in lst
+                   if lo <= o["_t"] <= hi), key=lambda o: o["_t"])
+    return "; ".join("%s %.1f (%s)" % (
+        o["event"], 1000 * (o["_t"] - sent), ", ".join(
+            "%s=%s" % (key, o[key]) for key in sorted(o)
+            if key in ("source", "time_from", "interested", "count",
+                       "before_registration")))
+        for o in objs) or "none"
+
+
 def judge_close_time(v, conns, ev, real_close, oracle):
     """close events no later than CLOSE_WITHIN after the real close and
     not before the request was sent (the client's EOF is no lower
@@ -600,8 +629,9 @@ def judge_close_time(v, conns, ev, real_close, oracle):
         if closes[0]["_t"] < k.t_sent - SLACK:
             bad.append(k)
             why.append("port %d: close %.1f ms before the request was "
-                       "sent" % (k.lport,
-                                 1000 * (k.t_sent - closes[0]["_t"])))
+                       "sent; its events, ms from the connect: %s"
+                       % (k.lport, 1000 * (k.t_sent - closes[0]["_t"]),
+                          events_text(ev, k)))
         elif d > limit and kernel_was_late(closes[0], real, limit):
             kernel_late.append(d)
         elif d > limit:
@@ -1139,23 +1169,33 @@ class TestWatchLoad(WatchLoadCase):
         """Requests on the kept-alive connections during the pause
         without a readable event of their own: no more than the drops
         counted and the edges summarised ("count": N stands for N)."""
-        missed, total, summarised = 0, 0, 0
+        missed, total, summarised, why = 0, 0, 0, []
         for k in held:
             windows = [(a - KERNEL_SLACK, b + KERNEL_SLACK)
                        for a, b in k.requests]
             reads = [o["_t"] for o in ev.of(k, "readable")]
             summarised += sum(edge_count(o) - 1
                               for o in ev.of(k, "readable"))
-            for a, b in windows:
+            for i, (a, b) in enumerate(windows):
                 if a < t_pause:
                     continue
                 total += 1
                 if not any(a <= t <= b for t in reads):
                     missed += 1
+                    why.append("port %d request %d (sent %.1f ms after "
+                               "the pause, answered %.1f ms later); its "
+                               "events from the request before to the "
+                               "one after, ms from this one's send: %s"
+                               % (k.lport, i, 1000 * (a + KERNEL_SLACK -
+                                                      t_pause),
+                                  1000 * (b - a - 2 * KERNEL_SLACK),
+                                  events_near(ev, k, windows, i)))
         v.measure(missed <= dropped + summarised, "requests during the "
                   "pause without a readable event: %d of %d; dropped "
                   "counted: %d, edges summarised: %d"
                   % (missed, total, dropped, summarised))
+        for w in why[:4]:
+            v.note(w)
 
     @staticmethod
     def sample_wchan(pid, until, stuck, looks):
