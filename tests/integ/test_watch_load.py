@@ -1037,11 +1037,6 @@ class TestWatchLoad(WatchLoadCase):
                % (len(truth), hits))
         v.finish()
 
-    @pending("in the .ci/run on 67f37c5 one of 40 connections made during "
-             "the pause had no close on time although the latest close was "
-             "0.7 ms after the server's (no server close record, or a close "
-             "before the request: not told apart then); about 22 other runs "
-             "this stop failed once, on a readable timing fixed since")
     @in_netns(timeout=60)
     def test_reader_pauses_two_seconds(self):
         """sockview's stdout is a 4 KiB pipe whose reader stops for 2 s
@@ -1168,19 +1163,24 @@ class TestWatchLoad(WatchLoadCase):
     def judge_pause_readables(v, held, ev, t_pause, dropped):
         """Requests on the kept-alive connections during the pause
         without a readable event of their own: no more than the drops
-        counted and the edges summarised ("count": N stands for N)."""
+        counted and the edges summarised ("count": N stands for N).  A
+        readable is a request's when it lies in the request's window
+        give or take slack_of() the event, as judge_readable_times()
+        has it (one the kernel's jiffies timed is allowed more)."""
         missed, total, summarised, why = 0, 0, 0, []
         for k in held:
             windows = [(a - KERNEL_SLACK, b + KERNEL_SLACK)
                        for a, b in k.requests]
-            reads = [o["_t"] for o in ev.of(k, "readable")]
+            reads = [(o["_t"], slack_of(o) - KERNEL_SLACK)
+                     for o in ev.of(k, "readable")]
             summarised += sum(edge_count(o) - 1
                               for o in ev.of(k, "readable"))
             for i, (a, b) in enumerate(windows):
                 if a < t_pause:
                     continue
                 total += 1
-                if not any(a <= t <= b for t in reads):
+                if not any(a - more <= t <= b + more
+                           for t, more in reads):
                     missed += 1
                     why.append("port %d request %d (sent %.1f ms after "
                                "the pause, answered %.1f ms later); its "
