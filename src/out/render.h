@@ -76,8 +76,9 @@ void sv_metrics_label(struct sv_strbuf *b, const char *name, const char *v,
 void sv_json_sock_object(struct sv_out *o, const struct sv_row *row);
 /* Its members without the braces, into an object under way; only: the
  * top-level keys wanted (an object's name, such as "tcp", gives all of
- * it; NULL-terminated), NULL for all.  *first tracks whether a comma is
- * due. */
+ * it; NULL-terminated, and static: the fields it names are found once
+ * and kept by its address), NULL for all.  *first tracks whether a
+ * comma is due. */
 void sv_json_sock_members(struct sv_out *o, const struct sv_row *row,
 			  const char *const *only, bool *first);
 /* The same from another field table (the tests reorder it). */
