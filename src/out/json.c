@@ -289,63 +289,23 @@ static bool wanted(const struct sv_field *f, const char *const *only)
 	return false;
 }
 
-/*
- * The fields a list of keys names, in output order.  An event of watch
- * names four or five of a socket's hundred and more fields: comparing
- * every field's name with each key cost more than the rest of writing
- * the event (strcmp was 4% of watch at 70,000 requests a second).  The
- * lists are static: found again by their address.
- */
-#define ONLY_LISTS 8
-
-struct only_ops {
-	const char *const *only;
-	const struct sv_json_fields *jf;
-	size_t n;
-	uint16_t *idx;
-};
-
-static const struct only_ops *only_ops(const struct sv_json_fields *jf,
-				       const char *const *only)
-{
-	static struct only_ops lists[ONLY_LISTS];
-	static size_t nlists;
-	struct only_ops *l;
-	size_t i;
-
-	for (i = 0; i < nlists; i++)
-		if (lists[i].only == only && lists[i].jf == jf)
-			return &lists[i];
-	if (nlists == ONLY_LISTS)
-		return NULL; /* the caller compares names, as before */
-	l = &lists[nlists++];
-	l->only = only;
-	l->jf = jf;
-	l->idx = sv_xcalloc(jf->n ? jf->n : 1, sizeof(*l->idx));
-	for (i = 0; i < jf->n; i++)
-		if (wanted(jf->ops[i].f, only))
-			l->idx[l->n++] = (uint16_t)i;
-	return l;
-}
-
 static void members(struct sv_out *o, const struct sv_json_fields *jf,
 		    const struct sv_row *row, const char *const *only,
 		    bool *firstp)
 {
 	const struct sv_sock *s = row->s;
-	const struct only_ops *l = only ? only_ops(jf, only) : NULL;
 	const char *obj = NULL;
 	bool first = *firstp, inner_first = true;
-	size_t i, n = l ? l->n : jf->n;
+	size_t i;
 
-	for (i = 0; i < n; i++) {
-		const struct json_op *op = &jf->ops[l ? l->idx[i] : i];
+	for (i = 0; i < jf->n; i++) {
+		const struct json_op *op = &jf->ops[i];
 		const struct sv_field *f = op->f;
 		const struct json_key *k = op->k;
 		struct sv_val v;
 		uint64_t num = 0;
 
-		if (only && !l && !wanted(f, only))
+		if (only && !wanted(f, only))
 			continue;
 		/* plain tcp_info numbers, most of a socket's fields, are read
 		 * here directly: no call, no value struct */
@@ -372,12 +332,54 @@ static void members(struct sv_out *o, const struct sv_json_fields *jf,
 	*firstp = first;
 }
 
+/*
+ * The fields a list of keys names, as a table of their own.  An event of
+ * watch names four or five of a socket's hundred and more fields:
+ * comparing every field's name with each key cost more than the rest of
+ * writing the event (strcmp was 4% of watch at 70,000 requests a
+ * second).  The lists are static: each is found again by its address.
+ * The table shares the full one's keys; only its ops are its own.
+ */
+#define ONLY_LISTS 8
+
+static const struct sv_json_fields *only_fields(const struct sv_json_fields *jf,
+						const char *const *only)
+{
+	static const char *const *lists[ONLY_LISTS];
+	static struct sv_json_fields tables[ONLY_LISTS];
+	static size_t nlists;
+	struct sv_json_fields *t;
+	size_t i;
+
+	for (i = 0; i < nlists; i++)
+		if (lists[i] == only)
+			return &tables[i];
+	if (nlists == ONLY_LISTS)
+		return NULL; /* the caller compares names, as before */
+	t = &tables[nlists];
+	*t = *jf;
+	t->n = 0;
+	t->order = NULL;
+	t->ops = sv_xcalloc(jf->n ? jf->n : 1, sizeof(*t->ops));
+	for (i = 0; i < jf->n; i++)
+		if (wanted(jf->ops[i].f, only))
+			t->ops[t->n++] = jf->ops[i];
+	lists[nlists++] = only;
+	return t;
+}
+
 void sv_json_sock_members(struct sv_out *o, const struct sv_row *row,
 			  const char *const *only, bool *firstp)
 {
+	const struct sv_json_fields *t;
+
 	if (!table_keys)
 		table_keys = sv_json_fields_new(sv_fields, sv_nfields);
-	members(o, table_keys, row, only, firstp);
+	t = only ? only_fields(table_keys, only) : NULL;
+	if (t)
+		members(o, t, row, NULL, firstp);
+	else
+		members(o, table_keys, row, only, firstp);
 }
 
 void sv_json_sock_object_with(struct sv_out *o, const struct sv_json_fields *jf,
