@@ -591,7 +591,7 @@ static void on_drained(uint64_t key, uint32_t ev, void *arg)
  * one report until read).  Opens and closes come from looks, the fd
  * table and destroy messages, and are not held.
  */
-#define BATCH_MS 2
+#define BATCH_MS 5
 
 /*
  * The destroy messages' socket, edge-triggered in the waiting thread's
