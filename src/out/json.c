@@ -345,18 +345,19 @@ static void members(struct sv_out *o, const struct sv_json_fields *jf,
 static const struct sv_json_fields *only_fields(const struct sv_json_fields *jf,
 						const char *const *only)
 {
-	static const char *const *lists[ONLY_LISTS];
-	static struct sv_json_fields tables[ONLY_LISTS];
-	static size_t nlists;
+	static struct {
+		const char *const *only;
+		struct sv_json_fields t;
+	} lists[ONLY_LISTS];
 	struct sv_json_fields *t;
-	size_t i;
+	size_t i, k;
 
-	for (i = 0; i < nlists; i++)
-		if (lists[i] == only)
-			return &tables[i];
-	if (nlists == ONLY_LISTS)
+	for (k = 0; k < ONLY_LISTS && lists[k].only; k++)
+		if (lists[k].only == only)
+			return &lists[k].t;
+	if (k == ONLY_LISTS)
 		return NULL; /* the caller compares names, as before */
-	t = &tables[nlists];
+	t = &lists[k].t;
 	*t = *jf;
 	t->n = 0;
 	t->order = NULL;
@@ -364,7 +365,7 @@ static const struct sv_json_fields *only_fields(const struct sv_json_fields *jf,
 	for (i = 0; i < jf->n; i++)
 		if (wanted(jf->ops[i].f, only))
 			t->ops[t->n++] = jf->ops[i];
-	lists[nlists++] = only;
+	lists[k].only = only;
 	return t;
 }
 
