@@ -385,6 +385,24 @@ static int interest_now(struct sv_watch *w, struct wsock *ws,
  * fdinfo each, about 70 bytes). */
 #define FRESH_INTEREST_MAX 4096
 
+/* The target's interest as of this drain of our epoll: its epoll sets'
+ * fdinfo is read once a drain, however many writables it holds (4096
+ * entries are about 280 KB of text). */
+static void interest_this_drain(struct sv_watch *w, struct wsock *ws,
+				struct sv_edge_in *in)
+{
+	int known;
+
+	if (w->interest_drain != w->drains || !w->interest_drain) {
+		w->interest_drain = w->drains;
+		w->interest_fresh =
+			sv_target_interest_reread(w->pid, &w->scan) == 0;
+	}
+	in->interest = sv_target_interest(&w->scan, ws->inode, &known);
+	/* in none of its epoll sets, or sets we cannot read: unknown */
+	in->interest_known = w->interest_fresh && known;
+}
+
 static void on_wakeup(struct sv_watch *w, struct wsock *ws, uint32_t ev,
 		      bool out_entry, bool space, uint64_t now_ns)
 {
@@ -413,12 +431,11 @@ static void on_wakeup(struct sv_watch *w, struct wsock *ws, uint32_t ev,
 		 * no-space flag of a full buffer, so one more wakeup follows
 		 * that its loop never gets.  The epoll sets' fdinfo lists
 		 * every socket they hold: past FRESH_INTEREST_MAX that costs
-		 * too much a wakeup, and an interest without EPOLLOUT at the
+		 * too much a drain, and an interest without EPOLLOUT at the
 		 * last look is left unknown.
 		 */
 		if (w->scan.ni <= FRESH_INTEREST_MAX) {
-			if (interest_now(w, ws, &in) != 1)
-				in.interest_known = false;
+			interest_this_drain(w, ws, &in);
 		} else if (known && !(in.interest & EPOLLOUT)) {
 			in.interest_known = false;
 		}

@@ -216,6 +216,24 @@ static int scan_one(struct sv_target_scan *sc, int fddir, int infodir,
  * size of /proc/PID/fd counts them, since Linux 6.2) and the links asked
  * about unchanged.  Then only the epoll interest is read again.
  */
+/* The epoll interest of the last scan's eventpoll descriptors, read
+ * again in place of what the table held. */
+static void reread_interest(struct sv_target_scan *sc, int infodir)
+{
+	char name[16];
+	size_t i;
+
+	sc->ni = 0;
+	sc->epolls = 0;
+	sv_imap_clear(&sc->interest_by_inode);
+	for (i = 0; i < sc->nlinks; i++) {
+		if (sc->links[i].kind != SV_TARGET_EPOLL)
+			continue;
+		snprintf(name, sizeof(name), "%d", sc->links[i].fd);
+		add_epoll(sc, infodir, name, sc->links[i].fd);
+	}
+}
+
 static bool same_table(struct sv_target_scan *sc, int fddir, int infodir,
 		       const int *recheck, size_t nrecheck)
 {
@@ -237,16 +255,24 @@ static bool same_table(struct sv_target_scan *sc, int fddir, int infodir,
 		if (!l || kind != l->kind || ino != l->inode)
 			return false;
 	}
-	sc->ni = 0;
-	sc->epolls = 0;
-	sv_imap_clear(&sc->interest_by_inode);
-	for (i = 0; i < sc->nlinks; i++) {
-		if (sc->links[i].kind != SV_TARGET_EPOLL)
-			continue;
-		snprintf(name, sizeof(name), "%d", sc->links[i].fd);
-		add_epoll(sc, infodir, name, sc->links[i].fd);
-	}
+	reread_interest(sc, infodir);
 	return true;
+}
+
+int sv_target_interest_reread(int pid, struct sv_target_scan *sc)
+{
+	char path[64];
+	int infodir;
+
+	if (!sc->epolls || sc->epolls > SV_TARGET_EPFDS)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/%d/fdinfo", pid);
+	infodir = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (infodir < 0)
+		return -1;
+	reread_interest(sc, infodir);
+	close(infodir);
+	return 0;
 }
 
 int sv_target_scan(int pid, struct sv_target_scan *sc, const int *recheck,

@@ -71,6 +71,10 @@ int sv_target_interest_now(int pid, const struct sv_target_scan *sc,
 /* The events the target waits for on inode, 0 when none. */
 uint32_t sv_target_interest(const struct sv_target_scan *sc, uint64_t inode,
 			    int *known);
+/* Every socket's interest read again (the eventpoll descriptors of the
+ * last scan), as a look whose table is unchanged does: 0, -1 when the
+ * epoll sets are unknown or cannot be read (the table is left). */
+int sv_target_interest_reread(int pid, struct sv_target_scan *sc);
 /* What sv_target_interest_now found, kept until the next look. */
 void sv_target_interest_set(struct sv_target_scan *sc, uint64_t inode,
 			    uint32_t events);

@@ -120,6 +120,10 @@ struct sv_watch {
 	/* loop statistics for the header */
 	uint64_t iterations, wakeups, events;
 	uint64_t drains; /* of our epoll: edges of one drain are one moment */
+	/* the drain whose writables read the target's interest again, and
+	 * whether that read worked */
+	uint64_t interest_drain;
+	bool interest_fresh;
 	unsigned threadpool;
 
 	/* sockets */
