@@ -49,7 +49,8 @@ uint64_t sv_edges_ago(uint64_t now_ns, uint32_t ms)
 
 /*
  * Each entry's first report after EPOLL_CTL_ADD is the state at that
- * moment, not an event: it is swallowed when it comes.  What was there
+ * moment, not an event: only what differs from the state read here is
+ * one (bytes or a FIN that came in between).  What was there
  * already is reported now, as before the registration: a TCP socket that
  * has received bytes (the first request is often read by the target
  * before we find the socket) at the time the kernel says they came;
@@ -106,7 +107,7 @@ static size_t input(struct sv_edge_state *st, const struct sv_edge_in *in,
 	uint32_t ev = in->ev & IN_BITS;
 	uint32_t fresh, changed;
 	struct sv_edge t = { .source = SV_EDGE_EPOLL, .time_ns = in->now_ns };
-	bool data;
+	bool data, first, was_in;
 	size_t n = 0;
 
 	/* not connected yet: its hangup bit is that state until a wakeup
@@ -117,19 +118,27 @@ static size_t input(struct sv_edge_state *st, const struct sv_edge_in *in,
 		ev &= ~EPOLLHUP;
 	fresh = ev & ~st->last_in & STICKY;
 	changed = fresh;
+	/*
+	 * The first report after the registration is the state at
+	 * EPOLL_CTL_ADD, taken when our thread ran: bytes, or a FIN, that
+	 * came after the registration read the counters and the mask are
+	 * in it, merged with that state.  Only the difference counts.  Bytes
+	 * it finds are its own readable, at the kernel's time: a data wakeup
+	 * queued behind it (the bytes came after our thread took it) then
+	 * finds none, and is not one more.
+	 */
+	first = st->in_reg;
+	was_in = (st->last_in & EPOLLIN) != 0;
+	st->in_reg = false;
 
 	st->last_in = ev;
-	if (st->in_reg) {
-		st->in_reg = false;
-		return 0;
-	}
 	if (in->has_rx) {
 		uint64_t read_ns = in->rx_ns ? in->rx_ns : in->now_ns;
 
 		/* the receive counters say whether bytes came; counters not
 		 * read at the last wakeup are only a new starting point */
 		data = st->rx_known ? in->rx_bytes > st->rx_bytes
-				    : (ev & EPOLLIN) != 0;
+				    : !first && (ev & EPOLLIN);
 		/*
 		 * The counters are read when the loop takes a wakeup, which
 		 * may be after later wakeups came: a read for an earlier one
@@ -139,15 +148,17 @@ static size_t input(struct sv_edge_state *st, const struct sv_edge_in *in,
 		 * peer's FIN, EPOLLIN stays set and says nothing.
 		 */
 		if (!data && st->rx_known && (ev & EPOLLIN) && !in->space &&
-		    !st->eof && st->rx_gain_ns > in->now_ns)
+		    !st->eof && !first && st->rx_gain_ns > in->now_ns)
 			data = true;
-		else if (data)
+		else if (data && !first)
 			st->rx_gain_ns = read_ns;
 		st->rx_known = true;
 		st->rx_skipped = false;
 		st->rx_bytes = in->rx_bytes;
-		if (data && !(ev & EPOLLIN)) {
-			t.source = SV_EDGE_INFERRED;
+		/* the first report's time is our thread's, not the data's */
+		if (data && (first || !(ev & EPOLLIN))) {
+			if (!(ev & EPOLLIN))
+				t.source = SV_EDGE_INFERRED;
 			t.kernel_time = true;
 			/* "ms ago" counts from the read, not the wakeup */
 			t.time_ns = sv_edges_ago(in->rx_ns ? in->rx_ns
@@ -162,7 +173,11 @@ static size_t input(struct sv_edge_state *st, const struct sv_edge_in *in,
 		 * entry's, and the two cannot be told apart.  Only what
 		 * epoll says counts, so no readable is made up.
 		 */
-		data = !st->eof && (ev & EPOLLIN);
+		data = !st->eof && (ev & EPOLLIN) && !(first && was_in);
+		/* a peer's FIN whose counters went unread: bytes_received
+		 * counts it, as a read at this wakeup would have */
+		if ((ev & EPOLLRDHUP) && !st->eof && st->rx_known)
+			st->rx_bytes++;
 	}
 	/* the peer's FIN makes the socket readable (end of file) once */
 	if ((fresh & EPOLLRDHUP) && (ev & EPOLLIN) && !st->eof)

@@ -407,6 +407,74 @@ static void test_hangup_not_polled(void **state)
 	assert_int_equal(e[n - 1].bit, EPOLLHUP);
 }
 
+/* The first report after the registration is the state at
+ * EPOLL_CTL_ADD: bytes or a FIN that came after the registration read
+ * the counters are in it, merged with that state, and are events. */
+static void test_first_report_merged(void **state)
+{
+	struct sv_edge_state st;
+	struct run r;
+
+	(void)state;
+	/* the request came after the read, before our thread took the
+	 * report: a readable at the kernel's time, not at our thread's */
+	reg(&st, EPOLLOUT, SV_EDGE_TCP, true, 0, 0);
+	r = wake_rx(&st, EPOLLIN | EPOLLOUT, 27, 2, 1);
+	assert_int_equal(r.n, 1);
+	expect(&r, 0, EPOLLIN, SV_EDGE_EPOLL, NOW - 2 * MS);
+	assert_true(r.e[0].kernel_time);
+	/* and the target read it before: inferred */
+	reg(&st, EPOLLOUT, SV_EDGE_TCP, true, 0, 0);
+	r = wake_rx(&st, EPOLLOUT, 27, 1, 1);
+	assert_int_equal(r.n, 1);
+	expect(&r, 0, EPOLLIN, SV_EDGE_INFERRED, NOW - 1 * MS);
+	/* the request came after our thread took the report, before the
+	 * loop read the counters for it: one readable, not two */
+	{
+		struct sv_edge_in in = {
+			.ev = EPOLLOUT,
+			.kind = SV_EDGE_TCP,
+			.has_rx = true,
+			.rx_bytes = 27,
+			.rx_ns = NOW + 1 * MS,
+			.drain = 1,
+			.now_ns = NOW,
+		};
+
+		reg(&st, EPOLLOUT, SV_EDGE_TCP, true, 0, 4);
+		memset(&r, 0, sizeof(r));
+		r.n = sv_edges(&st, &in, r.e);
+		assert_int_equal(r.n, 1);
+		expect(&r, 0, EPOLLIN, SV_EDGE_INFERRED, NOW + 1 * MS);
+		in.ev = EPOLLIN | EPOLLOUT;
+		in.now_ns = NOW + MS / 2;
+		in.rx_ns = NOW + 2 * MS;
+		in.drain = 2;
+		assert_int_equal(sv_edges(&st, &in, r.e), 0);
+	}
+	/* nothing new: the state, swallowed */
+	reg(&st, EPOLLIN | EPOLLOUT, SV_EDGE_TCP, true, 27, 0);
+	assert_int_equal(wake_rx(&st, EPOLLIN | EPOLLOUT, 27, 0, 1).n, 0);
+	/* the peer's FIN, counters unread (the target closed it meanwhile):
+	 * the end of file and the rdhup, and its byte counted as a read
+	 * would have (no unseen byte at its destroy message) */
+	reg(&st, EPOLLOUT, SV_EDGE_TCP, true, 27, 0);
+	r = wake(&st, false, EPOLLIN | EPOLLOUT | EPOLLRDHUP, SV_EDGE_TCP, 1);
+	assert_int_equal(r.n, 2);
+	expect(&r, 0, EPOLLIN, SV_EDGE_EPOLL, NOW);
+	expect(&r, 1, EPOLLRDHUP, SV_EDGE_EPOLL, NOW);
+	assert_true(st.eof);
+	assert_int_equal(st.rx_bytes, 28);
+	/* UDP: a datagram queued at the registration is no new one */
+	reg(&st, EPOLLIN | EPOLLOUT, SV_EDGE_UDP, false, 0, 0);
+	assert_int_equal(wake(&st, false, EPOLLIN | EPOLLOUT, SV_EDGE_UDP,
+			      1).n, 0);
+	reg(&st, EPOLLOUT, SV_EDGE_UDP, false, 0, 0);
+	r = wake(&st, false, EPOLLIN | EPOLLOUT, SV_EDGE_UDP, 1);
+	assert_int_equal(r.n, 1);
+	expect(&r, 0, EPOLLIN, SV_EDGE_EPOLL, NOW);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -420,6 +488,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_interest),
 		cmocka_unit_test(test_tcp_writable_interest),
 		cmocka_unit_test(test_hangup_not_polled),
+		cmocka_unit_test(test_first_report_merged),
 	};
 
 	if (unit_filter(argc, argv, tests, UNIT_COUNT(tests)))
