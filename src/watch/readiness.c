@@ -292,18 +292,43 @@ void sv_watch_look_for_accept(struct sv_watch *w)
 	look_soon(w);
 }
 
+static void on_wakeup(struct sv_watch *w, struct wsock *ws, uint32_t ev,
+		      bool out_entry, bool space, uint64_t now_ns);
+
+/*
+ * A socket closed after an output entry saw its hangup, while no wakeup of
+ * its main entry showed the peer's FIN: the thread waiting for the main
+ * entries was late (a busy or preempted virtual CPU), and the target's
+ * close took that report with it (our entries go with its last
+ * descriptor).  Both entries woke at the FIN, while the target held the
+ * socket: its loop's end of file, said at the output entry's time.
+ */
+void sv_watch_fin_unseen(struct sv_watch *w, struct wsock *ws)
+{
+	if (ws->out_hup_ns && !ws->edge.eof && edge_kind(ws) == SV_EDGE_TCP)
+		on_wakeup(w, ws, EPOLLIN | EPOLLRDHUP, false, false,
+			  ws->out_hup_ns);
+}
+
 /*
  * A hangup, a peer's FIN or an error: the target is about to close the
  * socket, or has.  If its descriptor holds another socket already (or
  * none), the close happened first: report it, not the hangup the
- * target's loop never got.  Otherwise look until it closes.
+ * target's loop never got.  Otherwise look until it closes.  What woke
+ * us came while the target still held the socket (our entry goes with
+ * its last descriptor): the peer's FIN, or data, woke its loop too (the
+ * end of file is often why it closed), and is said before the close.
  */
-static bool closed_already(struct sv_watch *w, struct wsock *ws)
+static bool closed_already(struct sv_watch *w, struct wsock *ws, uint32_t ev,
+			   bool space, uint64_t now_ns)
 {
 	uint64_t ino;
 
 	if (sv_target_fd_inode(w->pid, ws->fd, &ino) || ino == ws->inode)
 		return false;
+	ev &= ~(uint32_t)(EPOLLHUP | EPOLLERR);
+	if (ev & (EPOLLIN | EPOLLRDHUP))
+		on_wakeup(w, ws, ev, false, space, now_ns);
 	if (!sv_watch_close_later(w, ws))
 		sv_watch_closed(w, ws, NULL);
 	return true;
@@ -562,6 +587,11 @@ static void on_edge(struct sv_watch *w, uint64_t key, uint32_t ev,
 
 	if (!ws || w->stopping)
 		return;
+	/* the peer's FIN (or a reset) while the target held it: see
+	 * sv_watch_fin_unseen */
+	if ((key & (SV_READY_OUT | SV_READY_TWIN)) &&
+	    (ev & (EPOLLHUP | EPOLLERR)) && !ws->out_hup_ns)
+		ws->out_hup_ns = now_ns;
 	if (key & SV_READY_TWIN) {
 		twin_edge(w, ws, ev, now_ns);
 		return;
@@ -575,7 +605,8 @@ static void on_edge(struct sv_watch *w, uint64_t key, uint32_t ev,
 		on_wakeup(w, ws, ev, true, false, now_ns);
 		return;
 	}
-	if ((ev & (EPOLLHUP | EPOLLRDHUP | EPOLLERR)) && closed_already(w, ws))
+	if ((ev & (EPOLLHUP | EPOLLRDHUP | EPOLLERR)) &&
+	    closed_already(w, ws, ev, space, now_ns))
 		return;
 	listener = (ws->have || ws->named) && ws->cur.state == SV_TCP_LISTEN;
 	on_wakeup(w, ws, ev, false, space, now_ns);

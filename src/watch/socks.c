@@ -236,6 +236,7 @@ void sv_watch_closed(struct sv_watch *w, struct wsock *ws, const char *source)
 			sv_watch_announce(w, ws,
 					  ws->fd_gone_ns ? ws->found_ns : 0,
 					  ws->fd_gone_ns != 0);
+		sv_watch_fin_unseen(w, ws);
 		if (source)
 			unseen_data(w, ws);
 		sv_watch_release_sock_edges(w, ws);
@@ -494,8 +495,12 @@ static void scan_unchanged(struct sv_watch *w)
 int sv_watch_scan_fds(struct sv_watch *w)
 {
 	size_t i, first_new = w->nsocks, nre = 0;
-	int *re = w->scan_fresh ? NULL : recheck_fds(w, &nre);
-	int err = 0;
+	int *re, err = 0;
+
+	/* the wakeups that came before the closes it may find: said first,
+	 * and with their socket still known */
+	sv_watch_drain_ready(w);
+	re = w->scan_fresh ? NULL : recheck_fds(w, &nre);
 
 	/* the scan made at startup (to check we may look) is the first */
 	if (!w->scan_fresh)
@@ -695,6 +700,8 @@ static void read_destroyed(struct sv_watch *w)
 
 	if (w->destroy_fd < 0)
 		return;
+	/* edges that came before the closes: they happened first */
+	sv_watch_drain_ready(w);
 	err = sv_diag_destroy_read(w->destroy_fd, on_destroyed, w);
 	sv_watch_destroy_drained(w);
 	if (err == -ENOBUFS && !w->destroy_overrun) {
@@ -715,8 +722,6 @@ void sv_watch_on_destroy(uv_poll_t *p, int status, int events)
 	w->wakeups++;
 	if (status < 0)
 		return;
-	/* edges that came before the closes: they happened first */
-	sv_watch_drain_ready(w);
 	read_destroyed(w);
 }
 

@@ -58,6 +58,7 @@ struct wsock {
 	bool twin_reg;	      /* the twin entry's first report is state */
 	uint64_t main_out_ns; /* the main output entry's last wakeup */
 	uint64_t twin_ns;     /* a twin wakeup waiting for TWIN_PAIR_NS */
+	uint64_t out_hup_ns;  /* an output entry's first hangup */
 	uint64_t sampled;	/* hash of what its last sample showed */
 	uint32_t held[6];	/* edges folded, by kind: output full or
 				 * over --edge-rate this tick */
@@ -324,6 +325,7 @@ void sv_watch_idle_look(struct sv_watch *w);
 void sv_watch_rename(struct sv_watch *w, struct wsock *ws);
 /* A held hangup whose socket the target still holds: said now. */
 void sv_watch_release_hangups(struct sv_watch *w, struct wsock *ws);
+void sv_watch_fin_unseen(struct sv_watch *w, struct wsock *ws);
 
 /* watch/tick.c: the scheduler */
 void sv_watch_start_tick(struct sv_watch *w);
