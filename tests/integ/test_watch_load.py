@@ -453,6 +453,10 @@ class WatchRun:
         self.t_err.join(10)
         self.tc.assertEqual(rc, 0, "sockview exited %d: %r"
                             % (rc, self.err[-2000:]))
+        dump = os.environ.get("WATCH_LOAD_DUMP")
+        if dump:
+            with open(dump, "ab") as f:
+                f.writelines(raw + b"\n" for _, raw in self.lines)
         objs = []
         for arrived, raw in self.lines:
             try:
@@ -708,6 +712,32 @@ def judge_fin_readables(v, conns, ev):
             extra += 1
     v.measure(extra == 0, "at most one readable per client FIN: %d of %d "
               "connections had more" % (extra, len(fins)))
+    # and at least one: node's loop is woken by the FIN to read its end
+    # of file, between the client's shutdown and the server's FIN
+    # reaching the client
+    missed = [k for k in fins if not any(
+        k.t_shut - slack_of(o) <= o["_t"] <= k.t_eof + slack_of(o)
+        for o in ev.of(k, "readable"))]
+    v.ratio("readable (the end of file) at the client's FIN",
+            len(fins) - len(missed), len(fins))
+    for k in missed[:3]:
+        v.note("port %d, FIN at +%.1f ms, no readable for it; its "
+               "events, ms from the connect: %s" % (
+                   k.lport, 1000 * (k.t_shut - k.t_connect),
+                   events_text(ev, k)))
+
+
+def judge_one_readable_per_request(v, conns, ev):
+    """Node's loop is woken once for a request sent in one segment: one
+    readable each before the client's FIN, never two (one from the
+    registration's counters and one from the wakeup they had counted)."""
+    one = [k for k in conns if len(k.requests) == 1 and k.t_shut]
+    more = [k for k in one if len([o for o in ev.of(k, "readable")
+                                   if o["_t"] < k.t_shut]) > 1]
+    v.measure(not more, "at most one readable per request: %d of %d "
+              "connections had more" % (len(more), len(one)))
+    for k in more[:3]:
+        v.note("port %d: %s" % (k.lport, events_text(ev, k)))
 
 
 # -------------------------------------------------------------- strace
@@ -879,6 +909,7 @@ class TestWatchLoad(WatchLoadCase):
         judge_readable_times(v, conns, ev)
         self.judge_close_log(v, conns, ev, closes)
         judge_fin_readables(v, conns, ev)
+        judge_one_readable_per_request(v, conns, ev)
         v.note(ev.unaddressed_text())
         v.finish()
 
