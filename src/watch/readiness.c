@@ -252,8 +252,7 @@ static void on_look(uv_timer_t *t)
 
 	if (w->stopping)
 		return;
-	/* wakeups queued before the look come first */
-	sv_watch_drain_ready(w);
+	/* the scan takes the wakeups queued before it first */
 	if (sv_watch_scan_fds(w) == 0 && w->new_socks) {
 		/* new sockets: read them now rather than at the next tick */
 		if (w->tick_busy)

@@ -211,11 +211,6 @@ static int scan_one(struct sv_target_scan *sc, int fddir, int infodir,
 	return 0;
 }
 
-/*
- * A look at a large table: as many descriptors as at the last scan (the
- * size of /proc/PID/fd counts them, since Linux 6.2) and the links asked
- * about unchanged.  Then only the epoll interest is read again.
- */
 /* The epoll interest of the last scan's eventpoll descriptors, read
  * again in place of what the table held. */
 static void reread_interest(struct sv_target_scan *sc, int infodir)
@@ -234,6 +229,11 @@ static void reread_interest(struct sv_target_scan *sc, int infodir)
 	}
 }
 
+/*
+ * A look at a large table: as many descriptors as at the last scan (the
+ * size of /proc/PID/fd counts them, since Linux 6.2) and the links asked
+ * about unchanged.  Then only the epoll interest is read again.
+ */
 static bool same_table(struct sv_target_scan *sc, int fddir, int infodir,
 		       const int *recheck, size_t nrecheck)
 {

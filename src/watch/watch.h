@@ -325,6 +325,7 @@ void sv_watch_idle_look(struct sv_watch *w);
 void sv_watch_rename(struct sv_watch *w, struct wsock *ws);
 /* A held hangup whose socket the target still holds: said now. */
 void sv_watch_release_hangups(struct sv_watch *w, struct wsock *ws);
+/* At a close: the end of file only an output entry saw, said first. */
 void sv_watch_fin_unseen(struct sv_watch *w, struct wsock *ws);
 
 /* watch/tick.c: the scheduler */
