@@ -96,11 +96,14 @@ def main():
         nsocks += int(got)
         os.close(r)
     floor = os.path.join(BUILD, "floor")
-    all_ms, floors, singles, js, ms = [], [], [], [], []
+    all_ms, floors, bares, singles, js, ms = [], [], [], [], [], []
     for _ in range(ROUNDS):
         all_ms.append(timeit(SV, "list", "-ta", "--all-netns"))
         floors.append(sum(timeit("nsenter", "--net=/run/netns/" + n, floor)
                           for n in names))
+        # the plain table's own dumps: no extension (floor -b)
+        bares.append(sum(timeit("nsenter", "--net=/run/netns/" + n, floor,
+                                "-b") for n in names))
         singles.append(sum(timeit(SV, "list", "-ta", "--netns", n)
                            for n in names))
         # with each socket's container: the owners' /proc scan and
@@ -110,9 +113,10 @@ def main():
     # the cost of nsenter's own exec, to read the floors without it
     enter = statistics.median(timeit("nsenter", "--net=/run/netns/bench0",
                                      "/bin/true") for _ in range(5))
-    a, f, s, j, m = (statistics.median(x)
-                     for x in (all_ms, floors, singles, js, ms))
+    a, f, b, s, j, m = (statistics.median(x)
+                        for x in (all_ms, floors, bares, singles, js, ms))
     fl = f - N * enter
+    bl = b - N * enter
     print("namespaces %d, sockets each %d (total %d), rounds %d"
           % (N, M, nsocks, ROUNDS))
     print("list -ta --all-netns              %8.1f ms" % a)
@@ -120,15 +124,18 @@ def main():
           % (N, f, a / f))
     print("  less nsenter's exec (%.2f ms each) %6.1f ms  ratio %.2f"
           % (enter, fl, a / fl))
+    print("sum of %d floors -b (no extension) %7.1f ms  less nsenter's exec "
+          "%.1f ms, ratio %.2f" % (N, b, bl, a / bl))
     print("sum of %d list -ta --netns NAME   %8.1f ms  all-netns/singles %.2f"
           % (N, s, a / s))
     print("list -ta --all-netns --json       %8.1f ms  over the floors %.2f"
           % (j, j / fl))
     print("metrics -t --all-netns            %8.1f ms  over the floors %.2f"
           % (m, m / fl))
-    ok = a / fl <= 1.5
-    print("target: list -ta --all-netns within 1.5x of the summed floors "
-          "(less nsenter's exec): %.2f, %s" % (a / fl, "met" if ok
+    # the table asks for no extension: its floor is floor -b's
+    ok = a / bl <= 1.5
+    print("target: list -ta --all-netns within 1.5x of the summed floors -b "
+          "(less nsenter's exec): %.2f, %s" % (a / bl, "met" if ok
                                                else "NOT MET"))
     out = os.environ.get("BENCH_JSON")
     if out:
@@ -137,9 +144,12 @@ def main():
                        "sockets": nsocks, "rounds": ROUNDS,
                        "all_netns_ms": a, "floors_ms": f,
                        "nsenter_exec_ms": enter, "floors_less_exec_ms": fl,
+                       "floors_bare_ms": b, "floors_bare_less_exec_ms": bl,
                        "singles_ms": s, "all_netns_json_ms": j,
                        "metrics_all_netns_ms": m,
-                       "ratio": round(a / fl, 3), "met": ok}, fp, indent=1)
+                       "ratio": round(a / bl, 3),
+                       "ratio_full_floors": round(a / fl, 3), "met": ok},
+                      fp, indent=1)
             fp.write("\n")
     os.close(stop_w)  # end of file: the holders exit
     for pid, _ in kids:

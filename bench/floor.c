@@ -6,9 +6,10 @@
  * CONG, VEGASINFO (bbr and dctcp answer it too), SKMEMINFO, TOS and
  * TCLASS (which bring the class id)) and throws the replies away, walking only the
  * netlink headers to find the end of each dump.  Nothing that lists
- * those sockets can be faster.
+ * those sockets can be faster.  With -b it asks for no extension, as
+ * the plain table (`list -ta`, `-tap`) does: its floor.
  *
- *   floor [-c]     -c: print the number of sockets received
+ *   floor [-b] [-c]     -c: print the number of sockets received
  */
 #include <errno.h>
 #include <linux/inet_diag.h>
@@ -28,7 +29,19 @@ int main(int argc, char **argv)
 {
 	static const unsigned char families[] = { AF_INET, AF_INET6 };
 	unsigned long n = 0;
+	int bare = 0, count = 0;
 	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+
+	for (int a = 1; a < argc; a++) {
+		if (!strcmp(argv[a], "-b")) {
+			bare = 1;
+		} else if (!strcmp(argv[a], "-c")) {
+			count = 1;
+		} else {
+			fprintf(stderr, "usage: floor [-b] [-c]\n");
+			return 2;
+		}
+	}
 
 	if (fd < 0) {
 		perror("floor: socket");
@@ -45,7 +58,8 @@ int main(int argc, char **argv)
 			       .nlmsg_seq = i + 1 },
 			.r = { .sdiag_family = families[i],
 			       .sdiag_protocol = IPPROTO_TCP,
-			       .idiag_ext = 1 << (INET_DIAG_INFO - 1) |
+			       .idiag_ext = bare ? 0 :
+					    1 << (INET_DIAG_INFO - 1) |
 					    1 << (INET_DIAG_CONG - 1) |
 					    1 << (INET_DIAG_VEGASINFO - 1) |
 					    1 << (INET_DIAG_SKMEMINFO - 1) |
@@ -80,7 +94,7 @@ int main(int argc, char **argv)
 		}
 next:;
 	}
-	if (argc > 1 && !strcmp(argv[1], "-c"))
+	if (count)
 		printf("%lu\n", n);
 	return 0;
 }

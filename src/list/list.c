@@ -485,6 +485,18 @@ static bool procs_later(const struct list_opts *lo,
 	return sv_table_defer_procs(run->render, wait_procs, run);
 }
 
+/*
+ * A table of the default columns, with or without -p's, needs nothing
+ * but the kernel's base message (queues, state, addresses, inode) and
+ * /proc: its dumps ask for no extension.  JSON carries every field, and
+ * a capture may be shown later with any of them.
+ */
+static bool bare_table(const struct list_opts *lo)
+{
+	return !lo->json && !lo->summary && !lo->save &&
+	       !(lo->show & ~(unsigned)SV_SHOW_BASE);
+}
+
 int sv_cmd_list(int argc, char **argv)
 {
 	static struct sv_out out;
@@ -505,6 +517,7 @@ int sv_cmd_list(int argc, char **argv)
 
 	run.filter = lo.filter;
 	run.show_procs = lo.procs;
+	run.bare = bare_table(&lo);
 	run.render = list_render(&lo, &out);
 	run.defer_procs = procs_later(&lo, src, &run);
 	/* -s counts: owners, containers and names it would not show are

@@ -73,6 +73,7 @@ struct list_run {
 	struct sv_capture_writer save;
 	bool saving;
 	bool soft; /* a dump error is kept in err, not fatal */
+	bool bare; /* inet dumps ask for no extension (sv_diag_req.bare) */
 	/* --all-netns: the namespace being read, and whether it is not
 	 * ours (our interface names do not apply there) */
 	const struct sv_netns_label *ns;

@@ -222,6 +222,7 @@ static void dump_all(struct sv_diag *d, const struct list_opts *lo,
 				.proto = (uint8_t)p,
 				.family = inet_families[fi],
 				.states = lo->states,
+				.bare = run->bare,
 			};
 
 			if (lo->families & (1u << fi))

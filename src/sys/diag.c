@@ -646,11 +646,12 @@ static size_t put_request(struct sv_diag *d, const struct sv_diag_req *req)
 
 		r->sdiag_family = req->family;
 		r->idiag_states = req->states;
-		r->idiag_ext = INET_EXT;
+		r->idiag_ext = req->bare ? 0 : INET_EXT;
 		switch (req->proto) {
 		case SV_PROTO_TCP:
 			r->sdiag_protocol = IPPROTO_TCP;
-			r->idiag_ext |= TCP_EXT;
+			if (!req->bare)
+				r->idiag_ext |= TCP_EXT;
 			break;
 		case SV_PROTO_UDP:
 			r->sdiag_protocol = IPPROTO_UDP;
@@ -659,7 +660,8 @@ static size_t put_request(struct sv_diag *d, const struct sv_diag_req *req)
 			/* past a u8: the low byte here, the whole number in
 			 * INET_DIAG_REQ_PROTOCOL */
 			r->sdiag_protocol = IPPROTO_MPTCP & 0xff;
-			r->idiag_ext |= 1 << (INET_DIAG_INFO - 1);
+			if (!req->bare)
+				r->idiag_ext |= 1 << (INET_DIAG_INFO - 1);
 			mnl_attr_put_u32(nlh, INET_DIAG_REQ_PROTOCOL,
 					 IPPROTO_MPTCP);
 			break;

@@ -2,6 +2,8 @@
 truth of the sockets the test created."""
 
 import os
+import re
+import shutil
 import socket
 import time
 import unittest
@@ -10,7 +12,8 @@ import oracles
 import zoo as zoomod
 from base import (NOSYNCOOKIES, SockviewTestCase, inet_key, proc_key,
                   ss_family, ss_key, sockview_json, truth_key)
-from nsutil import in_netns, require_real_root, ss
+from nsutil import (in_netns, require_real_root, run, sockview,
+                    sockview_path, ss)
 
 TCP_REQUIRED = ["rto", "ato", "snd_mss", "rcv_mss", "unacked", "rtt",
                 "rttvar", "snd_cwnd", "snd_ssthresh", "pmtu", "bytes_acked",
@@ -293,6 +296,78 @@ class TestTcpVsSs(SockviewTestCase):
             else:
                 self.assertEqual(o.get("timer", {}).get("name"), want_timer,
                                  ctx)
+
+
+def table_rows(text, skip):
+    """The columns State, Recv-Q, Send-Q, Local, Peer of each row of a
+    table (skip: leading columns before State)."""
+    rows = []
+    for line in text.splitlines():
+        f = line.split()
+        if len(f) >= skip + 5:
+            rows.append(tuple(f[skip:skip + 5]))
+    return sorted(rows)
+
+
+def tcp_exts(argv):
+    """idiag_ext of each TCP dump request argv sends, from strace."""
+    env = dict(os.environ)
+    # LeakSanitizer cannot run under ptrace
+    env["ASAN_OPTIONS"] = ":".join(
+        x for x in (env.get("ASAN_OPTIONS"), "detect_leaks=0") if x)
+    p = run(["strace", "-f", "-e", "trace=sendto,sendmsg", "-s", "256"]
+            + argv, timeout=60, env=env)
+    if p.returncode != 0:
+        raise AssertionError("strace %r: %r" % (argv, p.stderr[-500:]))
+    return re.findall(r"sdiag_protocol=IPPROTO_TCP, idiag_ext=([^,]+),",
+                      p.stderr.decode(errors="replace"))
+
+
+class TestPlainTable(SockviewTestCase):
+    """The plain table (default columns, with or without -p) asks the
+    kernel for no extension: its columns come from the base message."""
+
+    @in_netns(sysctls=NOSYNCOOKIES)
+    def test_plain_table_matches_truth_and_ss(self):
+        z = build(self)
+        text = sockview("list", "-tanH").stdout.decode()
+        with_p = sockview("list", "-tanpH").stdout.decode()
+        theirs = table_rows(ss("-tanH"), 0)
+        ours = table_rows(text, 1)
+        self.assertGreaterEqual(len(theirs), 20, "zoo too small?")
+        self.assertEqual(ours, theirs, "list -tan against ss -tan")
+        self.assertEqual(table_rows(with_p, 1), theirs, "-p's rows")
+        # the zoo's own queues, from what it sent and left unread
+        checked = 0
+        for rec in z.recs:
+            if rec["state"] != "established" or "recv_q" not in rec:
+                continue
+            la, lp = rec["local"]
+            pa, pp = rec["peer"]
+            loc = ("[%s]:%d" if ":" in la else "%s:%d") % (la, lp)
+            peer = ("[%s]:%d" if ":" in pa else "%s:%d") % (pa, pp)
+            row = [r for r in ours if r[3] == loc and r[4] == peer]
+            self.assertEqual(len(row), 1, "%s %s in %r" % (loc, peer, ours))
+            self.assertEqual(int(row[0][1]), rec["recv_q"], rec["name"])
+            self.assertEqual(int(row[0][2]), rec["send_q"], rec["name"])
+            checked += 1
+        self.assertGreaterEqual(checked, 4)
+        self.assertEqual(len(z.recs), 18)
+
+    @in_netns
+    def test_extensions_only_for_what_is_shown(self):
+        if not shutil.which("strace"):
+            self.skipTest("strace not installed: cannot see the requests")
+        exe = sockview_path()
+        for args in (["-ta"], ["-tap"], ["-t", "dport = :80"]):
+            exts = tcp_exts([exe, "list"] + args)
+            self.assertEqual(exts, ["0", "0"], "list %s" % " ".join(args))
+        for args in (["-tai"], ["-tam"], ["-tae"], ["-ta", "--json"]):
+            exts = tcp_exts([exe, "list"] + args)
+            self.assertEqual(len(exts), 2, "list %s" % " ".join(args))
+            for e in exts:
+                self.assertIn("INET_DIAG_INFO", e, "list %s" % " ".join(args))
+                self.assertIn("INET_DIAG_SKMEMINFO", e)
 
 
 class TestTcpTimers(SockviewTestCase):
