@@ -11,6 +11,9 @@ DESTDIR ?=
 CC ?= cc
 PKG_CONFIG ?= pkg-config
 PKGS := libmnl libnl-3.0 libnl-route-3.0 libuv libmicrohttpd
+# libmicrohttpd's header only: serve loads the library itself
+# (src/serve/mhd.h says why)
+LINK_PKGS := $(filter-out libmicrohttpd,$(PKGS))
 
 # From git where this is a checkout, from VERSION in a release tarball.
 VERSION := $(shell if [ -e .git ]; then git describe --tags --always --dirty 2>/dev/null; \
@@ -31,7 +34,7 @@ SAN_CFLAGS := -std=gnu11 $(WARN) -Werror -O1 -g $(SAN)
 # pkg-config runs when the first recipe needs it, not when this file is
 # read: `make deps all` installs the libraries, then compiles with them.
 PKG_CFLAGS = $(eval PKG_CFLAGS := $$(shell $$(PKG_CONFIG) --cflags $$(PKGS)))$(PKG_CFLAGS)
-PKG_LIBS = $(eval PKG_LIBS := $$(shell $$(PKG_CONFIG) --libs $$(PKGS)))$(PKG_LIBS)
+PKG_LIBS = $(eval PKG_LIBS := $$(shell $$(PKG_CONFIG) --libs $$(LINK_PKGS)))$(PKG_LIBS)
 CMOCKA_LIBS = $(eval CMOCKA_LIBS := $$(shell $$(PKG_CONFIG) --libs cmocka))$(CMOCKA_LIBS)
 
 SRCS := $(wildcard src/*.c src/*/*.c)

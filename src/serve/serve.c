@@ -18,7 +18,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <microhttpd.h>
 #include <uv.h>
 
 #include "core/options.h"
@@ -30,6 +29,7 @@
 #include "list/source.h"
 #include "out/outbuf.h"
 #include "serve/cmd.h"
+#include "serve/mhd.h"
 #include "sys/diag.h"
 
 struct serve {
@@ -49,6 +49,9 @@ struct serve {
 	struct sv_out out;
 	struct sv_strbuf body;
 };
+
+/* libmicrohttpd's functions, loaded as serve starts */
+static const struct sv_mhd *lib;
 
 /* "ADDR:PORT", "[ADDR6]:PORT" or ":PORT" (loopback). */
 static int parse_listen(const char *text, struct sockaddr_storage *ss,
@@ -140,16 +143,16 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned status,
 			     enum MHD_ResponseMemoryMode mode)
 {
 	struct MHD_Response *r =
-		MHD_create_response_from_buffer(len, body, mode);
+		lib->MHD_create_response_from_buffer(len, body, mode);
 	enum MHD_Result ret;
 
 	if (!r)
 		return MHD_NO;
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	lib->MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
 	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
-	ret = MHD_queue_response(c, status, r);
-	MHD_destroy_response(r);
+		lib->MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+	ret = lib->MHD_queue_response(c, status, r);
+	lib->MHD_destroy_response(r);
 	return ret;
 }
 
@@ -163,7 +166,7 @@ static enum MHD_Result text(struct MHD_Connection *c, unsigned status,
 /* OpenMetrics when the scraper lists it (Prometheus does, first). */
 static bool wants_openmetrics(struct MHD_Connection *c)
 {
-	const char *accept = MHD_lookup_connection_value(
+	const char *accept = lib->MHD_lookup_connection_value(
 		c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
 
 	return accept && strstr(accept, "application/openmetrics-text");
@@ -172,7 +175,7 @@ static bool wants_openmetrics(struct MHD_Connection *c)
 /* The scraper's own timeout, less a margin, when shorter than ours. */
 static unsigned budget(const struct serve *sv, struct MHD_Connection *c)
 {
-	const char *t = MHD_lookup_connection_value(
+	const char *t = lib->MHD_lookup_connection_value(
 		c, MHD_HEADER_KIND, "X-Prometheus-Scrape-Timeout-Seconds");
 	double secs;
 	char *end;
@@ -257,7 +260,7 @@ static void arm_timer(struct serve *sv);
 
 static void run_mhd(struct serve *sv)
 {
-	if (MHD_run(sv->mhd) != MHD_YES)
+	if (lib->MHD_run(sv->mhd) != MHD_YES)
 		sv_warn("the HTTP server's loop failed once");
 	arm_timer(sv);
 }
@@ -272,7 +275,7 @@ static void arm_timer(struct serve *sv)
 {
 	MHD_UNSIGNED_LONG_LONG ms;
 
-	if (MHD_get_timeout(sv->mhd, &ms) == MHD_YES)
+	if (lib->MHD_get_timeout(sv->mhd, &ms) == MHD_YES)
 		uv_timer_start(&sv->timer, on_timer, ms, 0);
 	else
 		uv_timer_stop(&sv->timer);
@@ -301,7 +304,7 @@ static void start(struct serve *sv)
 
 	if (sv->addr.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
-	sv->mhd = MHD_start_daemon(
+	sv->mhd = lib->MHD_start_daemon(
 		flags, 0, NULL, NULL, handle, sv, MHD_OPTION_SOCK_ADDR,
 		(struct sockaddr *)&sv->addr, MHD_OPTION_CONNECTION_LIMIT,
 		sv->max_conns, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
@@ -323,7 +326,7 @@ static void start(struct serve *sv)
 		sv_die("cannot listen on %s (in use, or not an address of "
 		       "this host?)",
 		       where);
-	info = MHD_get_daemon_info(sv->mhd, MHD_DAEMON_INFO_EPOLL_FD);
+	info = lib->MHD_get_daemon_info(sv->mhd, MHD_DAEMON_INFO_EPOLL_FD);
 	fd = info ? info->epoll_fd : -1;
 	if (fd < 0)
 		sv_die("the HTTP server has no epoll descriptor");
@@ -363,6 +366,7 @@ int sv_cmd_serve(int argc, char **argv)
 		if (parse_listen(def, &sv.addr, &sv.addrlen))
 			sv_die("internal: default address");
 	}
+	lib = sv_mhd();
 	sv_list_enter_netns(&sv.lo);
 	sv_metrics_job_init(&sv.job, &sv.lo, &sv.mo);
 	sv.loop = uv_default_loop();
@@ -378,7 +382,7 @@ int sv_cmd_serve(int argc, char **argv)
 	uv_close((uv_handle_t *)&sv.sigint, close_cb);
 	uv_close((uv_handle_t *)&sv.sigterm, close_cb);
 	uv_run(sv.loop, UV_RUN_DEFAULT);
-	MHD_stop_daemon(sv.mhd);
+	lib->MHD_stop_daemon(sv.mhd);
 	uv_loop_close(sv.loop);
 	sv_strbuf_free(&sv.body);
 	sv_filter_free(sv.lo.filter);

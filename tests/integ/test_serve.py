@@ -156,6 +156,24 @@ class TestServe(SockviewTestCase):
         self.assertEqual(st, 200)
 
     @in_netns
+    def test_only_serve_loads_the_http_library(self):
+        # serve has libmicrohttpd mapped; list, which starts once per
+        # call, does not pay for loading it and GnuTLS
+        p, _ = start_serve(self, "--listen", "127.0.0.1:6302")
+        with open("/proc/%d/maps" % p.pid) as f:
+            maps = f.read()
+        self.assertIn("libmicrohttpd.so", maps)
+        env = dict(os.environ, LD_DEBUG="libs")
+        r = subprocess.run([sockview_path(), "list", "-ta"], env=env,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                           timeout=30)
+        self.assertEqual(r.returncode, 0, r.stderr[-500:])
+        loaded = r.stderr.decode(errors="replace")
+        self.assertIn("libuv.so", loaded, "LD_DEBUG names what it loads")
+        for lib in ("libmicrohttpd", "libgnutls"):
+            self.assertFalse(lib in loaded, "list loaded %s" % lib)
+
+    @in_netns
     def test_non_loopback_only_when_asked(self):
         p, log = start_serve(self, "--listen", "0.0.0.0:6301")
         log.seek(0)
