@@ -113,11 +113,10 @@ int sv_list_join_procs(struct list_run *run, bool note)
 	return err;
 }
 
-static void dump_one(struct sv_diag *d, const struct sv_diag_req *req,
-		     sv_sock_cb cb, struct list_run *run)
+/* What a dump's result means: a warning, death, or (serve) kept. */
+static void dump_verdict(const struct sv_diag_req *req, int err,
+			 struct list_run *run)
 {
-	int err = sv_diag_dump(d, req, cb, run);
-
 	if (run->soft && err < 0 && err != -ENOENT) {
 		/* a server keeps serving: the caller reports it */
 		if (!run->err)
@@ -138,6 +137,12 @@ static void dump_one(struct sv_diag *d, const struct sv_diag_req *req,
 	if (err < 0)
 		sv_die("cannot list %s%s sockets: %s", sv_proto_name(req->proto),
 		       req->family == AF_INET6 ? "6" : "", strerror(-err));
+}
+
+static void dump_one(struct sv_diag *d, const struct sv_diag_req *req,
+		     sv_sock_cb cb, struct list_run *run)
+{
+	dump_verdict(req, sv_diag_dump(d, req, cb, run), run);
 }
 
 /*
@@ -204,6 +209,40 @@ static void dump_stateless(struct sv_diag *d, const struct list_opts *lo,
 	run->check_states = was;
 }
 
+/* Whether a protocol's IPv4 and IPv6 tables are dumped at once: both
+ * wanted, and no filter (whose bytecode differs by family). */
+static bool pairs(const struct list_opts *lo)
+{
+	unsigned inet = 1u << SV_PROTO_TCP | 1u << SV_PROTO_UDP |
+			1u << SV_PROTO_MPTCP;
+	unsigned both = SV_FAM_INET | SV_FAM_INET6;
+
+	return !lo->filter && (lo->protos & inet) &&
+	       (lo->families & both) == both;
+}
+
+/* Both families of one protocol at once (sv_diag_dump_pair): no
+ * filter, so no bytecode and nothing for us to check. */
+static void dump_pair(struct sv_diag *d, const struct list_opts *lo,
+		      unsigned proto, sv_sock_cb cb, struct list_run *run)
+{
+	struct sv_diag_req req[2] = {
+		{ .proto = (uint8_t)proto, .family = AF_INET,
+		  .states = lo->states, .bare = run->bare },
+		{ .proto = (uint8_t)proto, .family = AF_INET6,
+		  .states = lo->states, .bare = run->bare },
+	};
+	int err[2];
+
+	if (run->soft && run->err)
+		return; /* a scrape already failed or ran out of time */
+	run->kernel_ran = false;
+	run->check = false;
+	sv_diag_dump_pair(d, req, cb, run, err);
+	dump_verdict(&req[0], err[0], run);
+	dump_verdict(&req[1], err[1], run);
+}
+
 /* Every request the options ask for, in ss's order. */
 static void dump_all(struct sv_diag *d, const struct list_opts *lo,
 		     sv_sock_cb cb, struct list_run *run)
@@ -217,6 +256,10 @@ static void dump_all(struct sv_diag *d, const struct list_opts *lo,
 		p = inet_protos[pi];
 		if (!(lo->protos & (1u << p)))
 			continue;
+		if (pairs(lo) && p != SV_PROTO_RAW) {
+			dump_pair(d, lo, p, cb, run);
+			continue;
+		}
 		for (fi = 0; fi < 2; fi++) {
 			struct sv_diag_req req = {
 				.proto = (uint8_t)p,
@@ -399,6 +442,10 @@ static void kernel_dump(struct list_source *src, const struct list_opts *lo,
 	}
 	if (how & LIST_DUMP_SAVE)
 		save_begin(lo, run, k->d);
+	/* in the namespace k->d was made in; without a twin socket a
+	 * protocol's two tables are read one after the other */
+	if (pairs(lo))
+		(void)sv_diag_open_twin(k->d);
 	dump_all(k->d, lo, cb, run);
 	if (how & LIST_DUMP_SAVE)
 		save_end(lo, run);

@@ -56,6 +56,10 @@ _Static_assert(NLA_HDRLEN + SV_DIAG_BYTECODE_MAX <= UINT16_MAX,
 struct sv_diag {
 	struct mnl_socket *nl;
 	unsigned int portid;
+	/* a second socket, for the second dump of a pair (sv_diag_open_twin) */
+	struct mnl_socket *twin;
+	unsigned int twin_portid;
+	char *twin_ring;
 	unsigned int seq;
 	char *buf; /* replies */
 	char *req; /* requests */
@@ -93,6 +97,24 @@ int sv_diag_open(struct sv_diag **out)
 	return 0;
 }
 
+int sv_diag_open_twin(struct sv_diag *d)
+{
+	if (d->twin)
+		return 0;
+	d->twin = mnl_socket_open2(NETLINK_SOCK_DIAG, SOCK_CLOEXEC);
+	if (!d->twin)
+		return -errno;
+	if (mnl_socket_bind(d->twin, 0, MNL_SOCKET_AUTOPID) < 0) {
+		int err = -errno;
+
+		mnl_socket_close(d->twin);
+		d->twin = NULL;
+		return err;
+	}
+	d->twin_portid = mnl_socket_get_portid(d->twin);
+	return 0;
+}
+
 void sv_diag_close(struct sv_diag *d)
 {
 	if (!d)
@@ -100,6 +122,9 @@ void sv_diag_close(struct sv_diag *d)
 	/* an offline one has neither socket nor buffer */
 	if (d->nl)
 		mnl_socket_close(d->nl);
+	if (d->twin)
+		mnl_socket_close(d->twin);
+	free(d->twin_ring);
 	free(d->cur);
 	free(d->buf);
 	free(d->req);
@@ -615,9 +640,10 @@ static struct nlmsghdr *put_header(struct sv_diag *d, char *at, int flags)
 	(1 << (INET_DIAG_INFO - 1) | 1 << (INET_DIAG_CONG - 1) |               \
 	 1 << (INET_DIAG_VEGASINFO - 1))
 
-static size_t put_request(struct sv_diag *d, const struct sv_diag_req *req)
+static size_t put_request(struct sv_diag *d, char *at,
+			  const struct sv_diag_req *req)
 {
-	struct nlmsghdr *nlh = put_header(d, d->req, NLM_F_DUMP);
+	struct nlmsghdr *nlh = put_header(d, at, NLM_F_DUMP);
 
 	if (req->proto == SV_PROTO_UNIX) {
 		struct unix_diag_req *r =
@@ -691,7 +717,7 @@ static int send_request(struct sv_diag *d, const struct sv_diag_req *req)
 	/* what fits one attribute fits the buffer */
 	if (req->bytecode_len > SV_DIAG_BYTECODE_MAX)
 		return -E2BIG;
-	return send_all(d, d->req, put_request(d, req));
+	return send_all(d, d->req, put_request(d, d->req, req));
 }
 
 /* The next slice of the exact requests built. */
@@ -790,6 +816,11 @@ static int run_dump(struct sv_diag *d, const struct sv_diag_req *req,
 
 struct ring {
 	struct sv_diag *d;
+	struct mnl_socket *nl; /* the socket read */
+	unsigned int portid;
+	/* a request the reader sends before it reads, or none */
+	const char *send;
+	size_t send_len;
 	unsigned int seq;
 	pthread_mutex_t mu;
 	pthread_cond_t filled, freed;
@@ -837,9 +868,22 @@ static ssize_t fill_slot(struct ring *r, int fd, char *buf, bool *last)
 static void *ring_reader(void *arg)
 {
 	struct ring *r = arg;
-	int fd = mnl_socket_get_fd(r->d->nl);
+	int fd = mnl_socket_get_fd(r->nl);
 	bool last = false;
 
+	if (r->send_len && mnl_socket_sendto(r->nl, r->send, r->send_len) < 0) {
+		int err = errno;
+
+		/* the error in the first slot, as the reply */
+		pthread_mutex_lock(&r->mu);
+		r->len[r->head] = -err;
+		r->last[r->head] = true;
+		r->head = (r->head + 1) % RING_SLOTS;
+		r->count++;
+		pthread_cond_signal(&r->filled);
+		pthread_mutex_unlock(&r->mu);
+		return NULL;
+	}
 	while (!last) {
 		size_t slot;
 		ssize_t n;
@@ -908,7 +952,7 @@ static int ring_consume(struct ring *r, struct dump_ctx *c)
 		}
 		if (d->tap)
 			d->tap(d->tap_arg, NULL, 0, buf, (size_t)n);
-		ret = mnl_cb_run2(buf, (size_t)n, c->seq, d->portid, msg_cb, c,
+		ret = mnl_cb_run2(buf, (size_t)n, c->seq, r->portid, msg_cb, c,
 				  (mnl_cb_t *)ctl, NLMSG_MIN_TYPE);
 		if (ret < 0)
 			err = -errno;
@@ -929,29 +973,49 @@ static int ring_consume(struct ring *r, struct dump_ctx *c)
 	return err;
 }
 
+/* Slots kept for the next dump (every table and namespace makes one):
+ * *slots, made at the first use. */
+static int ring_init(struct ring *r, struct sv_diag *d, struct mnl_socket *nl,
+		     unsigned int portid, char **slots)
+{
+	if (!*slots)
+		*slots = malloc(RING_SLOTS * RING_SLOT);
+	if (!*slots)
+		return -ENOMEM;
+	memset(r, 0, sizeof(*r));
+	r->d = d;
+	r->nl = nl;
+	r->portid = portid;
+	r->buf = *slots;
+	pthread_mutex_init(&r->mu, NULL);
+	pthread_cond_init(&r->filled, NULL);
+	pthread_cond_init(&r->freed, NULL);
+	return 0;
+}
+
+static void ring_destroy(struct ring *r)
+{
+	pthread_cond_destroy(&r->freed);
+	pthread_cond_destroy(&r->filled);
+	pthread_mutex_destroy(&r->mu);
+}
+
 static int run_dump_ring(struct sv_diag *d, const struct sv_diag_req *req,
 			 struct dump_ctx *c)
 {
-	struct ring r = { .d = d };
+	struct ring r;
 	pthread_t t;
-	int err;
+	int err = ring_init(&r, d, d->nl, d->portid, &d->ring);
 
-	/* kept for the next dump: every table and namespace makes one */
-	if (!d->ring)
-		d->ring = malloc(RING_SLOTS * RING_SLOT);
-	if (!d->ring)
-		return -ENOMEM;
-	r.buf = d->ring;
+	if (err)
+		return err;
 	d->seq++;
 	c->seq = r.seq = d->seq;
 	c->proto = req->proto;
 	tap_request(d, req);
 	err = send_request(d, req);
 	if (err)
-		return err;
-	pthread_mutex_init(&r.mu, NULL);
-	pthread_cond_init(&r.filled, NULL);
-	pthread_cond_init(&r.freed, NULL);
+		goto out;
 	err = -pthread_create(&t, NULL, ring_reader, &r);
 	if (!err) {
 		err = ring_consume(&r, c);
@@ -962,10 +1026,73 @@ static int run_dump_ring(struct sv_diag *d, const struct sv_diag_req *req,
 			;
 		err = err ? err : c->ret;
 	}
-	pthread_cond_destroy(&r.freed);
-	pthread_cond_destroy(&r.filled);
-	pthread_mutex_destroy(&r.mu);
+out:
+	ring_destroy(&r);
 	return err;
+}
+
+static struct dump_ctx *new_ctx(struct sv_diag *d, sv_sock_cb cb, void *arg)
+{
+	struct dump_ctx *c = calloc(1, sizeof(*c));
+
+	if (c) {
+		c->d = d;
+		c->cb = cb;
+		c->arg = arg;
+	}
+	return c;
+}
+
+/* A pair's request built apart from d->req, which the first one uses:
+ * a dump without bytecode. */
+#define PAIR_REQ_BUF                                                           \
+	(NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct inet_diag_req_v2)) + 64)
+
+static bool pairable(const struct sv_diag *d, const struct sv_diag_req *req)
+{
+	return d->twin && !d->nonblock && !d->tap && !req[0].bytecode &&
+	       !req[1].bytecode && req[0].proto != SV_PROTO_RAW &&
+	       req[1].proto != SV_PROTO_RAW && sv_proto_inet(req[1].proto);
+}
+
+void sv_diag_dump_pair(struct sv_diag *d, const struct sv_diag_req req[2],
+		       sv_sock_cb cb, void *arg, int err[2])
+{
+	char second[PAIR_REQ_BUF] __attribute__((aligned(8)));
+	struct dump_ctx *c[2] = { NULL, NULL };
+	struct ring r;
+	pthread_t t;
+	bool started = false;
+
+	if (pairable(d, req) &&
+	    !ring_init(&r, d, d->twin, d->twin_portid, &d->twin_ring)) {
+		c[0] = new_ctx(d, cb, arg);
+		c[1] = new_ctx(d, cb, arg);
+		if (c[0] && c[1]) {
+			d->seq++;
+			c[1]->seq = r.seq = d->seq;
+			c[1]->proto = req[1].proto;
+			r.send = second;
+			r.send_len = put_request(d, second, &req[1]);
+			started = !pthread_create(&t, NULL, ring_reader, &r);
+		}
+		if (!started)
+			ring_destroy(&r);
+	}
+	if (!started) {
+		free(c[0]);
+		free(c[1]);
+		err[0] = sv_diag_dump(d, &req[0], cb, arg);
+		err[1] = sv_diag_dump(d, &req[1], cb, arg);
+		return;
+	}
+	/* the first on this socket meanwhile, as alone */
+	err[0] = run_dump_ring(d, &req[0], c[0]);
+	err[1] = ring_consume(&r, c[1]);
+	pthread_join(t, NULL);
+	ring_destroy(&r);
+	free(c[0]);
+	free(c[1]);
 }
 
 int sv_diag_dump(struct sv_diag *d, const struct sv_diag_req *req,

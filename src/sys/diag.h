@@ -31,6 +31,9 @@ typedef int (*sv_sock_cb)(struct sv_sock *s, void *arg);
 struct sv_diag;
 
 int sv_diag_open(struct sv_diag **out);
+/* A second socket in the same namespace (call it there), for
+ * sv_diag_dump_pair; 0 or -errno (pairs are then dumped one by one). */
+int sv_diag_open_twin(struct sv_diag *d);
 void sv_diag_close(struct sv_diag *d);
 
 /*
@@ -40,6 +43,20 @@ void sv_diag_close(struct sv_diag *d);
  */
 int sv_diag_dump(struct sv_diag *d, const struct sv_diag_req *req,
 		 sv_sock_cb cb, void *arg);
+
+/*
+ * Two dumps (one protocol's IPv4 and IPv6 tables) at once: the second is
+ * sent and read on the twin socket by a thread of its own while the
+ * first is read and parsed, so the kernel walks its table for the
+ * second on the other core rather than after the first.  Its replies
+ * wait in a ring of their own, which bounds the memory: while the ring
+ * is full nothing is read, and the kernel fills no more.  cb sees every
+ * socket of the first, then of the second; err[i] is what
+ * sv_diag_dump would return for req[i].  Without a twin, a thread, or
+ * with bytecode, a tap or a non-blocking socket: one after the other.
+ */
+void sv_diag_dump_pair(struct sv_diag *d, const struct sv_diag_req req[2],
+		       sv_sock_cb cb, void *arg, int err[2]);
 
 /*
  * The same without blocking, for an event loop: begin one request, then

@@ -1,8 +1,10 @@
 """TCP: sockview vs ss, /proc/net/tcp{,6}, getsockopt() and the ground
 truth of the sockets the test created."""
 
+import json
 import os
 import re
+import resource
 import shutil
 import socket
 import time
@@ -309,8 +311,8 @@ def table_rows(text, skip):
     return sorted(rows)
 
 
-def tcp_exts(argv):
-    """idiag_ext of each TCP dump request argv sends, from strace."""
+def strace_requests(argv):
+    """strace's lines for the sendto/sendmsg calls argv makes."""
     env = dict(os.environ)
     # LeakSanitizer cannot run under ptrace
     env["ASAN_OPTIONS"] = ":".join(
@@ -319,8 +321,25 @@ def tcp_exts(argv):
             + argv, timeout=60, env=env)
     if p.returncode != 0:
         raise AssertionError("strace %r: %r" % (argv, p.stderr[-500:]))
+    return p.stderr.decode(errors="replace")
+
+
+def tcp_exts(argv):
+    """idiag_ext of each TCP dump request argv sends."""
     return re.findall(r"sdiag_protocol=IPPROTO_TCP, idiag_ext=([^,]+),",
-                      p.stderr.decode(errors="replace"))
+                      strace_requests(argv))
+
+
+def tcp_senders(argv):
+    """{family: (thread, fd)} of the TCP dump requests argv sends."""
+    got = {}
+    for line in strace_requests(argv).splitlines():
+        m = re.match(r"(?:\[pid\s+(\d+)\] )?(?:\d+ )?sendto\((\d+), .*"
+                     r"sdiag_family=(AF_INET6?), sdiag_protocol=IPPROTO_TCP",
+                     line)
+        if m:
+            got[m.group(3)] = (m.group(1), int(m.group(2)))
+    return got
 
 
 class TestPlainTable(SockviewTestCase):
@@ -368,6 +387,62 @@ class TestPlainTable(SockviewTestCase):
             for e in exts:
                 self.assertIn("INET_DIAG_INFO", e, "list %s" % " ".join(args))
                 self.assertIn("INET_DIAG_SKMEMINFO", e)
+
+    @in_netns
+    def test_both_families_dumped_at_once(self):
+        if not shutil.which("strace"):
+            self.skipTest("strace not installed: cannot see the requests")
+        exe = sockview_path()
+        # without a filter the IPv6 dump goes out on a socket of its own,
+        # from another thread, while the IPv4 one is read
+        for args in (["-ta"], ["-ta", "--json"]):
+            got = tcp_senders([exe, "list"] + args)
+            self.assertEqual(set(got), {"AF_INET", "AF_INET6"}, got)
+            self.assertNotEqual(got["AF_INET"][1], got["AF_INET6"][1],
+                                "two sockets: %r" % got)
+            self.assertNotEqual(got["AF_INET"][0], got["AF_INET6"][0],
+                                "two threads: %r" % got)
+        # with one (its bytecode differs by family), one after the other
+        got = tcp_senders([exe, "list", "-t", "dport = :80"])
+        self.assertEqual(got["AF_INET"], got["AF_INET6"], got)
+
+    @in_netns
+    def test_both_families_whole_and_in_order(self):
+        # enough IPv6 replies (about 1,500 bytes per connection with
+        # every extension) to fill the second dump's 1 MiB ring while
+        # the IPv4 one is read: it must wait, not lose or reorder
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 8192), hard))
+        held = []
+        for fam, addr, port, n in ((socket.AF_INET6, "::1", 7711, 1500),
+                                   (socket.AF_INET, "127.0.0.1", 7712, 300)):
+            lsn = socket.socket(fam)
+            lsn.bind((addr, port))
+            lsn.listen(4096)
+            held.append(lsn)
+            for _ in range(n):
+                c = socket.socket(fam)
+                c.connect((addr, port))
+                s, _ = lsn.accept()
+                held += [c, s]
+        want = {4: 1 + 2 * 300, 6: 1 + 2 * 1500}
+        for fam in (4, 6):
+            self.assertEqual(len(ss("-H%dtan" % fam).splitlines()),
+                             want[fam], "oracle sanity")
+        p = sockview("list", "-ta", "--json")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        objs = json.loads(p.stdout)
+        fams = [o["family"] for o in objs]
+        self.assertEqual(fams.count("inet"), want[4])
+        self.assertEqual(fams.count("inet6"), want[6])
+        self.assertEqual(fams, sorted(fams), "IPv4 first, as ss")
+        inodes = {os.fstat(x.fileno()).st_ino for x in held}
+        self.assertEqual({o["inode"] for o in objs}, inodes)
+        rows = sockview("list", "-tanH").stdout.decode().splitlines()
+        six = [("[" in r.split()[4]) for r in rows]
+        self.assertEqual(six.count(False), want[4])
+        self.assertEqual(six.count(True), want[6])
+        self.assertEqual(six, sorted(six), "IPv4 rows first")
 
 
 class TestTcpTimers(SockviewTestCase):
