@@ -56,7 +56,7 @@ JSON_PATH = os.environ.get("BENCH_JSON") or os.path.join(BENCH, "results.json")
 SOCKVIEW = os.path.abspath(os.environ.get("SOCKVIEW") or os.path.join(ROOT, "sockview"))
 FLOOR = os.path.join(BUILD, "floor")
 # always run, whatever BENCH_JOBS says: every ratio needs them in the same round
-FLOORS = ("floor", "floor_bare", "procfloor")
+FLOORS = ("floor", "floor_bare", "floor_par", "floor_bare_par", "procfloor")
 PROCFLOOR = os.path.join(BUILD, "procfloor")
 HOLDER = os.path.join(BUILD, "holder")
 TIMEIT = os.path.join(BUILD, "timeit")
@@ -531,6 +531,8 @@ def report(nholders, setup_s, have_netstat):
     jobs = [
         Job("floor", "floor (2 TCP dumps)", [FLOOR]),
         Job("floor_bare", "floor -b (the same, no extension)", [FLOOR, "-b"]),
+        Job("floor_par", "floor -P (both dumps at once)", [FLOOR, "-P"]),
+        Job("floor_bare_par", "floor -b -P", [FLOOR, "-b", "-P"]),
         Job("procfloor", "procfloor (/proc/*/fd)", [PROCFLOOR]),
         Job("sv_ta", "list -ta", [sv, "list", "-ta"], n_tcp + 1),
         Job("sv_json", "list -ta --json", [sv, "list", "-ta", "--json"]),
@@ -602,7 +604,8 @@ def report(nholders, setup_s, have_netstat):
     floor_of = {"sv_ta": by["floor_bare"], "sv_filter": by["floor_bare"],
                 "sv_tap": both}
     rows = [(a, b if b in by else None) for a, b in
-            [("floor", None), ("floor_bare", None), ("procfloor", None),
+            [("floor", None), ("floor_bare", None), ("floor_par", None),
+             ("floor_bare_par", None), ("procfloor", None),
              ("sv_ta", "ss_tan"),
              ("sv_json", "ss_tanoiem"), ("sv_tanoiem", "ss_tanoiem"),
              ("sv_tap", "ss_tanp"), ("sv_filter", "ss_filter"),
@@ -648,6 +651,11 @@ def report(nholders, setup_s, have_netstat):
             if own is not by["floor"]:
                 # beside the floor of every extension, as before
                 paired[a]["over_full_floor"] = by[a].paired_ratio(by["floor"])
+            # beside the same dumps run at once, as sockview runs them
+            par = {"sv_ta": "floor_bare_par", "sv_json": "floor_par",
+                   "sv_tanoiem": "floor_par"}.get(a)
+            if par:
+                paired[a]["over_concurrent_floor"] = by[a].paired_ratio(by[par])
         if b:
             paired[a]["over_ss"] = by[a].paired_ratio(by[b])
         if a == "sv_metrics" and "sv_ta" in by:
@@ -732,6 +740,13 @@ def report(nholders, setup_s, have_netstat):
     print(f"  {'metrics -t / list -ta (paired)':<34} "
           f"{'-' if mv is None else f'{mv:.2f}':>8}  (reported, no limit: "
           f"one exposition of the same {n_tcp} sockets, every state)")
+    for name, job, fl in (("list -ta", "sv_ta", "floor -b -P"),
+                          ("list -ta --json", "sv_json", "floor -P"),
+                          ("list -tanoiem", "sv_tanoiem", "floor -P")):
+        v = pf(job, "over_concurrent_floor")
+        print(f"  {name + ' / ' + fl + ' (paired)':<34} "
+              f"{'-' if v is None else f'{v:.2f}':>8}  (reported: over the "
+              f"same two dumps run at once)")
     ff = pf("sv_ta", "over_full_floor")
     print(f"  {'list -ta / floor (paired)':<34} "
           f"{'-' if ff is None else f'{ff:.2f}':>8}  (reported: over the "

@@ -25,6 +25,7 @@ mkdir -p bench/build
 for prog in floor procfloor holder timeit httpd; do
 	libs=
 	[ "$prog" = httpd ] && libs=$(pkg-config --cflags --libs libuv)
+	[ "$prog" = floor ] && libs=-pthread
 	if [ ! -x "bench/build/$prog" ] || [ "bench/$prog.c" -nt "bench/build/$prog" ]; then
 		# shellcheck disable=SC2086
 		${CC:-cc} -O2 -Wall -Wextra -o "bench/build/$prog" "bench/$prog.c" $libs
