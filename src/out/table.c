@@ -74,6 +74,14 @@ struct table_render {
 	const struct sv_proc_map *(*wait)(void *arg);
 	void *wait_arg;
 	const struct sv_proc_map *procs;
+	/* each later cell's inode << 32 | its number, in row order, then
+	 * (end()) its owners; keys_bad: an inode past 32 bits, each looked
+	 * up alone */
+	uint64_t *keys;
+	size_t nkeys, keys_cap;
+	bool keys_bad;
+	struct sv_proc_hit *hits;
+	size_t next_hit;
 	struct sv_strbuf cell;
 };
 
@@ -314,10 +322,16 @@ static void procs_cell(struct table_render *t, const char *p, size_t n)
 	uint64_t ino = 0;
 	size_t i, k = 0;
 
-	for (i = 0; i < n; i++)
-		ino = ino * 10 + (uint64_t)(p[i] - '0');
-	if (t->procs)
+	if (t->hits) {
+		struct sv_proc_hit h = t->hits[t->next_hit++];
+
+		procs = sv_proc_map_hit(t->procs, h);
+		k = h.n;
+	} else if (t->procs) {
+		for (i = 0; i < n; i++)
+			ino = ino * 10 + (uint64_t)(p[i] - '0');
 		procs = sv_proc_map_find(t->procs, ino, &k);
+	}
 	t->cell.len = 0;
 	procs_text(&t->cell, procs, procs ? k : 0);
 	sv_out_mem(t->o, t->cell.p, t->cell.len);
@@ -434,7 +448,8 @@ static void spill_rows(struct table_render *t)
 
 /* The owners column while the scan runs: a socket with an inode gets
  * the mark and its inode; one without has no owner ('-', as joined). */
-static void later_cell(struct sv_strbuf *b, const struct sv_row *row)
+static void later_cell(struct table_render *t, struct sv_strbuf *b,
+		       const struct sv_row *row)
 {
 
 	if (!(row->s->has & SV_HAS_INODE) || !row->s->inode) {
@@ -443,6 +458,14 @@ static void later_cell(struct sv_strbuf *b, const struct sv_row *row)
 	}
 	sv_strbuf_addc(b, PROCS_LATER);
 	sv_strbuf_addu(b, row->s->inode);
+	if (row->s->inode >> 32 || t->nkeys >> 32 ||
+	    sv_grow((void **)&t->keys, &t->keys_cap, t->nkeys + 1,
+		    sizeof(*t->keys)))
+		t->keys_bad = true;
+	else {
+		t->keys[t->nkeys] = row->s->inode << 32 | t->nkeys;
+		t->nkeys++;
+	}
 }
 
 /* The row, held at the end of the rows built before it. */
@@ -455,7 +478,7 @@ static void build_row(struct table_render *t, const struct sv_row *row)
 		size_t start = b->len, w;
 
 		if (t->wait && c + 1 == t->ncols) {
-			later_cell(b, row);
+			later_cell(t, b, row);
 			sv_strbuf_addc(b, CELL_END);
 			continue;
 		}
@@ -517,6 +540,16 @@ static void table_end(struct sv_render *r)
 
 	if (t->wait)
 		t->procs = t->wait(t->wait_arg);
+	if (t->procs && t->nkeys && !t->keys_bad) {
+		t->hits = malloc(t->nkeys * sizeof(*t->hits));
+		if (t->hits &&
+		    sv_proc_map_find_all(t->procs, t->keys, t->nkeys, t->hits)) {
+			free(t->hits);
+			t->hits = NULL; /* one lookup each, then */
+		}
+	}
+	free(t->keys);
+	t->keys = NULL;
 	if (!t->spill) {
 		sv_strbuf_grow(&t->rows, HELD_SLACK);
 		memset(t->rows.p + t->rows.len, 0, HELD_SLACK);
@@ -539,6 +572,8 @@ static void table_free(struct sv_render *r)
 		fclose(t->spill);
 	sv_strbuf_free(&t->rows);
 	sv_strbuf_free(&t->cell);
+	free(t->keys);
+	free(t->hits);
 	free(t->cols);
 	free(t->detail);
 	free(t->width);

@@ -26,6 +26,24 @@ const struct sv_proc_ref *sv_proc_map_find(const struct sv_proc_map *m,
 					   uint64_t inode, size_t *n);
 void sv_proc_map_free(struct sv_proc_map *m);
 
+/* One socket's owners, from sv_proc_map_find_all. */
+struct sv_proc_hit {
+	uint32_t first; /* the first entry's number */
+	uint32_t n;	/* entries; 0: no owner */
+};
+
+/*
+ * The owners of many sockets at once: keys[k] = inode << 32 | k for each
+ * k < n (every socket's inode is below 2^32), in any order, sorted here;
+ * hits[k] gets socket k's.  A sort and one walk along the map's own
+ * order instead of a hash lookup each.  0, or -ENOMEM.
+ */
+int sv_proc_map_find_all(const struct sv_proc_map *m, uint64_t *keys,
+			 size_t n, struct sv_proc_hit *hits);
+/* The references of a hit, contiguous. */
+const struct sv_proc_ref *sv_proc_map_hit(const struct sv_proc_map *m,
+					  struct sv_proc_hit h);
+
 /*
  * The same scan on nthreads threads (at most SV_PROC_SCAN_MAX_THREADS)
  * while the caller does something else; join waits for them and gives
