@@ -53,7 +53,8 @@ int sv_diag_dump(struct sv_diag *d, const struct sv_diag_req *req,
  * is full nothing is read, and the kernel fills no more.  cb sees every
  * socket of the first, then of the second; err[i] is what
  * sv_diag_dump would return for req[i].  Without a twin, a thread, or
- * with bytecode, a tap or a non-blocking socket: one after the other.
+ * with bytecode, a tap, a non-blocking socket or raw sockets (which may
+ * come from /proc): one after the other.
  */
 void sv_diag_dump_pair(struct sv_diag *d, const struct sv_diag_req req[2],
 		       sv_sock_cb cb, void *arg, int err[2]);
