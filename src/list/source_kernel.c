@@ -210,14 +210,15 @@ static void dump_stateless(struct sv_diag *d, const struct list_opts *lo,
 }
 
 /* Whether a protocol's IPv4 and IPv6 tables are dumped at once: both
- * wanted, and no filter (whose bytecode differs by family). */
+ * wanted, no filter (whose bytecode differs by family), and no --save
+ * (whose capture takes the requests and replies in order). */
 static bool pairs(const struct list_opts *lo)
 {
 	unsigned inet = 1u << SV_PROTO_TCP | 1u << SV_PROTO_UDP |
 			1u << SV_PROTO_MPTCP;
 	unsigned both = SV_FAM_INET | SV_FAM_INET6;
 
-	return !lo->filter && (lo->protos & inet) &&
+	return !lo->filter && !lo->save && (lo->protos & inet) &&
 	       (lo->families & both) == both;
 }
 
