@@ -105,15 +105,21 @@ run() {
 		--log-file="$log" "$SOCKVIEW_BIN" "$@" >"$tmp/out" 2>"$tmp/err"; then
 		# valgrind 3.19 has no pidfd_open (434) or pidfd_getfd (438):
 		# watch then runs its inferred-readiness path, and valgrind
-		# logs a warning that is no finding
+		# logs a warning that is no finding.  Nor does it know the
+		# bpf() commands that make -p's iterator (BPF_LINK_CREATE 28,
+		# BPF_ITER_CREATE 33): it passes them on, and says so.
 		if grep -v -e '^==[0-9]*== *$' -e '^--[0-9]*-- ' "$log" | grep -q . ||
-			grep '^--[0-9]*-- WARNING' "$log" | grep -qv 'syscall: 43[48]$'; then
+			grep '^--[0-9]*-- WARNING' "$log" |
+			grep -v -e 'syscall: 43[48]$' -e 'eBPF command (28|33)$' -E | grep -q .; then
 			cat "$log"
 			echo "FAIL valgrind $name: valgrind wrote a report"
 			fail=$((fail + 1))
 		else
 			echo "ok valgrind $name ($(wc -l <"$tmp/out") lines of output)"
 			# said, not hidden: what this run could not reach
+			if grep -Eq 'unhandled eBPF command (28|33)$' "$log"; then
+				echo "note valgrind $name: $(valgrind --version) does not know BPF_LINK_CREATE/BPF_ITER_CREATE; it passed them to the kernel without checking their arguments"
+			fi
 			if grep -q 'unhandled amd64-linux syscall: 43[48]' "$log"; then
 				echo "note valgrind $name: $(valgrind --version) lacks pidfd_open/pidfd_getfd, so watch ran its inferred-readiness path here; the pidfd path runs under ASan in the integration tests"
 			fi
@@ -142,6 +148,7 @@ else
 	run "list -tanoiem --json" list -tanoiem --json
 	run "list -a" list -a
 	run "list -tuxap" list -tuxap
+	SOCKVIEW_OWNERS=proc run "list -tuxap (owners from /proc)" list -tuxap
 	run "watch --duration 1 --interval 100" watch --duration 1 --interval 100 "$target"
 	run "watch --json --duration 1 --interval 100" watch --json --duration 1 --interval 100 "$target"
 	# without name lookups watch frees everything at the end: checked

@@ -79,6 +79,15 @@ static void unreadable_note(const struct list_run *run, bool note)
 			n, n == 1 ? "" : "es");
 }
 
+/* NULL: the kernel's iterator, or /proc when it cannot be had;
+ * SOCKVIEW_OWNERS=proc asks for the walk of /proc itself. */
+static const char *owners_root(void)
+{
+	const char *how = getenv("SOCKVIEW_OWNERS");
+
+	return how && strcmp(how, "proc") == 0 ? "/proc" : NULL;
+}
+
 /* /proc is the pid namespace's, so owners are found whatever network
  * namespace their sockets live in. */
 static int kernel_tables(struct list_source *src, const struct list_opts *lo,
@@ -91,9 +100,9 @@ static int kernel_tables(struct list_source *src, const struct list_opts *lo,
 	if (!procs)
 		return 0;
 	if (run->defer_procs)
-		return sv_proc_scan_start(&run->proc_scan, NULL,
+		return sv_proc_scan_start(&run->proc_scan, owners_root(),
 					  proc_scan_threads());
-	err = sv_proc_map_build(&run->procs, NULL);
+	err = sv_proc_map_build(&run->procs, owners_root());
 	if (err)
 		return err;
 	unreadable_note(run, note);

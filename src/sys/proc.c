@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "core/util.h"
+#include "sys/fditer.h"
 #include "sys/proc.h"
 
 /* 16 bytes: -p on the bench's 120,000 connections finds 240,000 */
@@ -122,6 +123,57 @@ static int add_entry(struct sv_proc_map *m, uint64_t ino, int pid, int fd)
 	m->v[m->n].fd = fd;
 	m->n++;
 	return 0;
+}
+
+/*
+ * The owners from the kernel's iterator (sv_fditer_open): whole records,
+ * a process's descriptors together, so its name is added once a run.
+ */
+static int read_owners(struct sv_proc_map *m, int fd)
+{
+	enum { BATCH = 2048 };
+	struct sv_fd_owner *rec = malloc(BATCH * sizeof(*rec));
+	size_t have = 0, i, nrec;
+	uint32_t last = 0;
+	ssize_t r;
+	int err = 0;
+
+	if (!rec)
+		return -ENOMEM;
+	for (;;) {
+		r = read(fd, (char *)rec + have, BATCH * sizeof(*rec) - have);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			err = r < 0 ? -errno : have ? -EPROTO : 0;
+			break;
+		}
+		have += (size_t)r;
+		nrec = have / sizeof(*rec);
+		for (i = 0; i < nrec && !err; i++) {
+			const struct sv_fd_owner *o = &rec[i];
+
+			if (o->pid > INT32_MAX || o->fd > INT32_MAX)
+				continue;
+			if ((!m->nprocs || o->pid != last) &&
+			    add_proc(m, (int)o->pid,
+				     pool_add(m, o->comm,
+					      strnlen(o->comm,
+						      sizeof(o->comm)))))
+				err = -ENOMEM;
+			last = o->pid;
+			if (!err && add_entry(m, o->inode, (int)o->pid,
+					      (int)o->fd))
+				err = -ENOMEM;
+		}
+		if (err)
+			break;
+		/* a record cut by the read: keep its head */
+		have -= nrec * sizeof(*rec);
+		memmove(rec, rec + nrec, have);
+	}
+	free(rec);
+	return err;
 }
 
 /*
@@ -314,9 +366,17 @@ struct sv_proc_scan {
 	/* what the threads found, each process's entries added at once */
 	struct sv_proc_map map;
 	size_t nparts;
-	/* one more than the threads: the joining thread's own */
-	struct scan_part part[SV_PROC_SCAN_MAX_THREADS + 1];
+	/* two more than the threads: the joining thread's own, and the
+	 * iterator's thread's when it walks /proc after all */
+	struct scan_part part[SV_PROC_SCAN_MAX_THREADS + 2];
+	unsigned nthreads;
 	int err;
+	/* the kernel's iterator, tried first on a thread of its own */
+	pthread_t iter;
+	bool iter_started;
+	pthread_cond_t decided_cv;
+	bool decided; /* the iterator gave the map, or the walk began */
+	bool by_iter;
 };
 
 static bool scan_next(struct sv_proc_scan *sc, int *pid)
@@ -429,11 +489,65 @@ static int list_pids(struct sv_proc_scan *sc)
 	return err;
 }
 
+/* The walk of /proc: its process ids, then threads taking them. */
+static int start_walk(struct sv_proc_scan *sc, unsigned nthreads)
+{
+	int err = list_pids(sc);
+	unsigned i;
+
+	for (i = 0; !err && i < nthreads; i++) {
+		struct scan_part *p = &sc->part[sc->nparts];
+
+		p->scan = sc;
+		if (pthread_create(&p->t, NULL, scan_worker, p))
+			break; /* fewer threads: the join scans the rest */
+		p->started = true;
+		sc->nparts++;
+	}
+	return err;
+}
+
+/*
+ * The iterator gives every owner in a tenth of the walk's time; when it
+ * cannot be had (not root, no BTF, another pid namespace), this thread
+ * starts the walk and takes part in it.
+ */
+static void *iter_worker(void *arg)
+{
+	struct sv_proc_scan *sc = arg;
+	struct scan_part *self = NULL;
+	int fd = sv_fditer_open(), err = fd;
+
+	if (fd >= 0) {
+		err = read_owners(&sc->map, fd);
+		close(fd);
+		if (err) {
+			release(&sc->map);
+			memset(&sc->map, 0, sizeof(sc->map));
+		}
+	}
+	pthread_mutex_lock(&sc->mu);
+	if (!err) {
+		sc->by_iter = true;
+	} else {
+		sc->err = start_walk(sc, sc->nthreads - 1);
+		if (!sc->err) {
+			self = &sc->part[sc->nparts++];
+			self->scan = sc;
+		}
+	}
+	sc->decided = true;
+	pthread_cond_broadcast(&sc->decided_cv);
+	pthread_mutex_unlock(&sc->mu);
+	if (self)
+		scan_worker(self);
+	return NULL;
+}
+
 int sv_proc_scan_start(struct sv_proc_scan **out, const char *proc_root,
 		       unsigned nthreads)
 {
 	struct sv_proc_scan *sc = calloc(1, sizeof(*sc));
-	size_t i;
 	int err;
 
 	if (!sc)
@@ -442,26 +556,24 @@ int sv_proc_scan_start(struct sv_proc_scan **out, const char *proc_root,
 		nthreads = 1;
 	if (nthreads > SV_PROC_SCAN_MAX_THREADS)
 		nthreads = SV_PROC_SCAN_MAX_THREADS;
+	sc->nthreads = nthreads;
 	pthread_mutex_init(&sc->mu, NULL);
+	pthread_cond_init(&sc->decided_cv, NULL);
 	sc->procfd = open(proc_root ? proc_root : "/proc",
 			  O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (sc->procfd < 0) {
 		err = -errno;
+		pthread_cond_destroy(&sc->decided_cv);
 		pthread_mutex_destroy(&sc->mu);
 		free(sc);
 		return err;
 	}
-	err = list_pids(sc);
-	for (i = 0; !err && i < nthreads; i++) {
-		struct scan_part *p = &sc->part[i];
-
-		p->scan = sc;
-		if (pthread_create(&p->t, NULL, scan_worker, p))
-			break; /* fewer threads: the join scans the rest */
-		p->started = true;
+	if (!proc_root && pthread_create(&sc->iter, NULL, iter_worker, sc) == 0) {
+		sc->iter_started = true;
+	} else {
+		sc->err = start_walk(sc, nthreads);
+		sc->decided = true;
 	}
-	sc->nparts = i;
-	sc->err = err;
 	*out = sc;
 	return 0;
 }
@@ -469,15 +581,22 @@ int sv_proc_scan_start(struct sv_proc_scan **out, const char *proc_root,
 int sv_proc_scan_join(struct sv_proc_scan *sc, struct sv_proc_map **out)
 {
 	struct sv_proc_map *m = calloc(1, sizeof(*m));
-	int err = sc->err;
 	size_t i;
+	int err;
 
-	/* the joining thread takes what is left rather than wait (all of
-	 * it when no thread could start) */
-	if (!err) {
+	pthread_mutex_lock(&sc->mu);
+	while (!sc->decided)
+		pthread_cond_wait(&sc->decided_cv, &sc->mu);
+	err = sc->err;
+	pthread_mutex_unlock(&sc->mu);
+	/* the joining thread takes what is left of a walk rather than wait
+	 * (all of it when no thread could start) */
+	if (!err && !sc->by_iter) {
 		sc->part[sc->nparts].scan = sc;
 		scan_worker(&sc->part[sc->nparts++]);
 	}
+	if (sc->iter_started)
+		pthread_join(sc->iter, NULL);
 	for (i = 0; i < sc->nparts; i++)
 		if (sc->part[i].started)
 			pthread_join(sc->part[i].t, NULL);
@@ -499,6 +618,7 @@ int sv_proc_scan_join(struct sv_proc_scan *sc, struct sv_proc_map **out)
 		release(&sc->map);
 	close(sc->procfd);
 	free(sc->pids);
+	pthread_cond_destroy(&sc->decided_cv);
 	pthread_mutex_destroy(&sc->mu);
 	free(sc);
 	if (!err)
@@ -521,6 +641,21 @@ int sv_proc_map_build(struct sv_proc_map **out, const char *proc_root)
 
 	if (!m)
 		return -ENOMEM;
+	if (!proc_root) {
+		int fd = sv_fditer_open();
+
+		err = fd < 0 ? fd : read_owners(m, fd);
+		if (fd >= 0)
+			close(fd);
+		if (!err)
+			err = sv_proc_map_finish(m);
+		if (!err) {
+			*out = m;
+			return 0;
+		}
+		release(m);
+		memset(m, 0, sizeof(*m));
+	}
 	procfd = open(proc_root ? proc_root : "/proc",
 		      O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (procfd < 0) {
@@ -575,12 +710,25 @@ int sv_proc_map_add(struct sv_proc_map *m, uint64_t inode, int pid, int fd,
 	return add_entry(m, inode, pid, fd);
 }
 
+/* A descriptor seen twice (the iterator reports a thread that has a
+ * table of its own, a copy of its process's) is one owner. */
+static void dedupe(struct sv_proc_map *m)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < m->n; i++)
+		if (!k || cmp_entry(&m->v[k - 1], &m->v[i]) != 0)
+			m->v[k++] = m->v[i];
+	m->n = k;
+}
+
 int sv_proc_map_finish(struct sv_proc_map *m)
 {
 	if (!m->pool && sv_grow((void **)&m->pool, &m->pool_cap, 1, 1) == 0)
 		m->pool[0] = '\0';
 	if (m->n)
 		qsort(m->v, m->n, sizeof(*m->v), cmp_entry);
+	dedupe(m);
 	return m->pool ? build_index(m) : -ENOMEM;
 }
 

@@ -17,7 +17,12 @@ int sv_proc_socket_inode(const char *link, size_t n, uint64_t *ino);
  */
 struct sv_proc_map;
 
-/* unreadable: processes whose descriptors we may not read (EACCES). */
+/*
+ * proc_root NULL is this system's: its owners come from the kernel's
+ * task_file iterator (sys/fditer.h) when it can be had, else from a walk
+ * of /proc, as they always do for a proc_root given ("/proc" included).
+ * unreadable: processes whose descriptors we may not read (EACCES).
+ */
 int sv_proc_map_build(struct sv_proc_map **out, const char *proc_root);
 size_t sv_proc_map_unreadable(const struct sv_proc_map *m);
 size_t sv_proc_map_count(const struct sv_proc_map *m);
@@ -45,7 +50,7 @@ const struct sv_proc_ref *sv_proc_map_hit(const struct sv_proc_map *m,
 					  struct sv_proc_hit h);
 
 /*
- * The same scan on nthreads threads (at most SV_PROC_SCAN_MAX_THREADS)
+ * The same on nthreads threads (at most SV_PROC_SCAN_MAX_THREADS)
  * while the caller does something else; join waits for them and gives
  * the map sv_proc_map_build() would have.  Start fails only when /proc
  * cannot be opened; join always frees the scan.

@@ -333,12 +333,12 @@ def run(argv, timeout=30, **kw):
                           timeout=timeout, **kw)
 
 
-def sockview(*args, timeout=30):
+def sockview(*args, timeout=30, env=None):
     exe = sockview_path()
     if not os.access(exe, os.X_OK):
         raise AssertionError("binary under test not found/executable: %s "
                              "(set $SOCKVIEW or build it)" % exe)
-    return run([exe] + list(args), timeout=timeout)
+    return run([exe] + list(args), timeout=timeout, env=env)
 
 
 def sockview_json(testcase, *args):

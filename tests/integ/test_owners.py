@@ -199,5 +199,173 @@ class TestNetns(SockviewTestCase):
         self.assertIn(b"not permitted", p.stderr)
 
 
+CLONE_FILES = 0x00000400
+PROC_PID_INIT_INO = 0xEFFFFFFC
+
+
+def iterator_possible():
+    """Why the kernel's task_file iterator cannot be had here, or None."""
+    if os.geteuid() != 0:
+        return "not root"
+    if not os.path.exists("/sys/kernel/btf/vmlinux"):
+        return "the kernel has no BTF"
+    if os.stat("/proc/self/ns/pid").st_ino != PROC_PID_INIT_INO:
+        return "not in the first pid namespace"
+    return None
+
+
+def owners_of(objs):
+    """inode -> sorted (pid, comm, fd) of every owner in a JSON list."""
+    return {o["inode"]: sorted((p["pid"], p["comm"], p["fd"])
+                               for p in o.get("processes", []))
+            for o in objs}
+
+
+def syscalls(argv, env=None):
+    """(exit status, strace's lines) of argv's bpf and readlinkat calls."""
+    env = dict(env or os.environ)
+    # LeakSanitizer cannot run under ptrace
+    env["ASAN_OPTIONS"] = ":".join(
+        x for x in (env.get("ASAN_OPTIONS"), "detect_leaks=0") if x)
+    p = subprocess.run(["strace", "-f", "-e", "trace=bpf,readlinkat",
+                        "-o", "/dev/stderr"] + argv,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                       timeout=60, env=env)
+    return p.returncode, p.stderr.decode(errors="replace")
+
+
+class TestOwnerSources(SockviewTestCase):
+    """-p's owners from the kernel's iterator, and from /proc when asked
+    (SOCKVIEW_OWNERS=proc) or when the iterator cannot be had."""
+
+    def population(self, n):
+        """n connections on a listener, held by this process and by two
+        children with names of their own; returns (listener, children)."""
+        l = socket.socket()
+        l.bind(("127.0.0.1", 6110))
+        l.listen(n)
+        keep = []
+        for _ in range(n):
+            c = socket.create_connection(("127.0.0.1", 6110))
+            s, _ = l.accept()
+            keep += [c, s]
+        self.keep = keep
+        kids = [holder(l, b"svown-a"), holder(l, b"svown-b")]
+
+        def reap():
+            for pid, _ in kids:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+        self.addCleanup(reap)
+        return l, kids
+
+    def need_iterator(self):
+        why = iterator_possible()
+        if why:
+            self.skipTest("the kernel's iterator cannot be had: " + why)
+
+    @in_netns
+    def test_iterator_and_proc_agree_with_the_truth(self):
+        self.need_iterator()
+        l, kids = self.population(300)
+        mycomm = open("/proc/self/comm").read().strip()
+        # the truth: every descriptor this test and its children hold
+        want = {}
+        for pid, comm in [(os.getpid(), mycomm), (kids[0][0], "svown-a"),
+                          (kids[1][0], "svown-b")]:
+            for s in [l] + self.keep:
+                want.setdefault(os.fstat(s.fileno()).st_ino, []).append(
+                    (pid, comm, s.fileno()))
+        want = {k: sorted(v) for k, v in want.items()}
+        got = owners_of(sockview_json(self, "-tap"))
+        p = sockview("list", "-tap", "--json",
+                     env=dict(os.environ, SOCKVIEW_OWNERS="proc"))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        walked = owners_of(json.loads(p.stdout))
+        self.assertEqual(len(got), 601, "300 connections, a listener")
+        self.assertEqual(got, want, "the iterator's owners are the truth")
+        self.assertEqual(walked, want, "the walk of /proc's are too")
+
+    @in_netns
+    def test_iterator_used_instead_of_the_walk(self):
+        self.need_iterator()
+        self.population(20)
+        from nsutil import sockview_path
+        rc, trace = syscalls([sockview_path(), "list", "-tap"])
+        self.assertEqual(rc, 0, trace[-500:])
+        self.assertIn("BPF_ITER_CREATE", trace)
+        self.assertNotRegex(trace, r'readlinkat\(\d+, "\d+"',
+                            "no descriptor link read")
+        rc, trace = syscalls([sockview_path(), "list", "-tap"],
+                             env=dict(os.environ, SOCKVIEW_OWNERS="proc"))
+        self.assertEqual(rc, 0, trace[-500:])
+        self.assertNotIn("BPF_PROG_LOAD", trace)
+        self.assertRegex(trace, r'readlinkat\(\d+, "\d+", "socket:\[')
+
+    @in_netns
+    def test_thread_with_a_table_of_its_own(self):
+        """A thread that unshared its descriptor table holds a socket its
+        process's /proc/PID/fd does not list; the iterator finds it."""
+        self.need_iterator()
+        import threading
+        got = {}
+        ready = threading.Event()
+        stop = threading.Event()
+
+        def thread():
+            if _libc.unshare(ctypes.c_int(CLONE_FILES)) != 0:
+                got["err"] = ctypes.get_errno()
+                ready.set()
+                return
+            s = socket.socket()
+            s.bind(("127.0.0.1", 6111))
+            s.listen(1)
+            got["ino"] = os.fstat(s.fileno()).st_ino
+            got["fd"] = s.fileno()
+            ready.set()
+            stop.wait(30)
+            s.close()
+
+        t = threading.Thread(target=thread)
+        t.start()
+        self.addCleanup(t.join)
+        self.addCleanup(stop.set)
+        self.assertTrue(ready.wait(10))
+        self.assertNotIn("err", got, "unshare(CLONE_FILES)")
+        o = self.by_inode(sockview_json(self, "-tlp"), got["ino"])
+        self.assertEqual([(p["pid"], p["fd"]) for p in o["processes"]],
+                         [(os.getpid(), got["fd"])])
+        p = sockview("list", "-tlp", "--json",
+                     env=dict(os.environ, SOCKVIEW_OWNERS="proc"))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        o = self.by_inode(json.loads(p.stdout), got["ino"])
+        self.assertEqual(o["processes"], [],
+                         "/proc/PID/fd is the first thread's table")
+
+    @in_netns
+    def test_owners_in_a_pid_namespace_of_their_own(self):
+        """In another pid namespace the iterator would number pids as the
+        first one does: the owners come from that namespace's /proc."""
+        from nsutil import sockview_path
+        code = ("import json,os,socket,subprocess,sys\n"
+                "s=socket.socket();s.bind(('127.0.0.1',6112));s.listen(1)\n"
+                "p=subprocess.run([sys.argv[1],'list','-tlp','--json'],"
+                "capture_output=True)\n"
+                "print(json.dumps({'rc':p.returncode,'err':p.stderr.decode(),"
+                "'pid':os.getpid(),'fd':s.fileno(),"
+                "'ino':os.fstat(s.fileno()).st_ino,"
+                "'out':json.loads(p.stdout or b'null')}))\n")
+        p = subprocess.run(["unshare", "--pid", "--fork", "--mount-proc",
+                            sys.executable, "-c", code, sockview_path()],
+                           capture_output=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        r = json.loads(p.stdout)
+        self.assertEqual(r["rc"], 0, r["err"])
+        self.assertEqual(r["pid"], 1, "the first process of the namespace")
+        o = self.by_inode(r["out"], r["ino"])
+        self.assertEqual([(q["pid"], q["fd"]) for q in o["processes"]],
+                         [(1, r["fd"])])
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -174,12 +174,37 @@ static void test_empty(void **state)
 	sv_proc_map_free(m);
 }
 
+/* A descriptor the kernel's iterator reports twice (a thread with a
+ * copy of its process's table) is one owner. */
+static void test_descriptor_twice_is_one_owner(void **state)
+{
+	struct sv_proc_map *m = sv_proc_map_new();
+	const struct sv_proc_ref *r;
+	size_t k;
+
+	(void)state;
+	assert_int_equal(sv_proc_map_add(m, 9, 10, 3, "a"), 0);
+	assert_int_equal(sv_proc_map_add(m, 9, 10, 4, "a"), 0);
+	assert_int_equal(sv_proc_map_add(m, 9, 11, 3, "b"), 0);
+	assert_int_equal(sv_proc_map_add(m, 9, 10, 3, "a"), 0);
+	assert_int_equal(sv_proc_map_finish(m), 0);
+	assert_int_equal(sv_proc_map_count(m), 3);
+	r = sv_proc_map_find(m, 9, &k);
+	assert_int_equal(k, 3);
+	assert_int_equal(r[0].pid * 100 + r[0].fd, 1003);
+	assert_int_equal(r[1].pid * 100 + r[1].fd, 1004);
+	assert_int_equal(r[2].pid * 100 + r[2].fd, 1103);
+	assert_string_equal(r[2].comm, "b");
+	sv_proc_map_free(m);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_owners_by_inode),
 		cmocka_unit_test(test_wide_inodes_and_long_runs),
 		cmocka_unit_test(test_empty),
+		cmocka_unit_test(test_descriptor_twice_is_one_owner),
 	};
 
 	if (unit_filter(argc, argv, tests, UNIT_COUNT(tests)))
