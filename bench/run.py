@@ -144,10 +144,11 @@ class Holders:
 
 
 class Job:
-    def __init__(self, name, label, argv, expect_lines=None):
+    def __init__(self, name, label, argv, expect_lines=None, env=None):
         self.name = name
         self.label = label
         self.argv = argv
+        self.env = env  # added to the children's environment
         self.expect_lines = expect_lines  # header lines + sockets, or None
         self.available = True
         self.note = None
@@ -169,6 +170,8 @@ class Job:
     def summary(self):
         d = {"argv": [SOCKVIEW_UNDER_TEST[0] if a == SOCKVIEW else a for a in self.argv],
              "available": self.available}
+        if self.env:
+            d["env"] = self.env
         if self.note:
             d["note"] = self.note
         if self.runs:
@@ -186,7 +189,7 @@ class Job:
         return d
 
 
-def timeit(argv, out="/dev/null", counted=None):
+def timeit(argv, out="/dev/null", counted=None, env=None):
     """Runs argv once under timeit.  Returns ((wall_ns, maxrss_kib,
     user_us, sys_us, status) or None, the command's standard error,
     lines, bytes); lines and bytes count its standard output when out is
@@ -194,7 +197,8 @@ def timeit(argv, out="/dev/null", counted=None):
     is (lines, how many of them hold counted)."""
     cmd = [TIMEIT, "-o", out if out else "-", "-e", ERRFILE, "--"] + argv
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE if out is None else subprocess.DEVNULL,
-                         stderr=subprocess.PIPE, env=CHILD_ENV,
+                         stderr=subprocess.PIPE,
+                         env=dict(CHILD_ENV, **(env or {})),
                          start_new_session=True)
     lines = nbytes = hits = 0
     part = b""
@@ -538,6 +542,9 @@ def report(nholders, setup_s, have_netstat):
         Job("sv_json", "list -ta --json", [sv, "list", "-ta", "--json"]),
         Job("sv_tanoiem", "list -tanoiem", [sv, "list", "-tanoiem"]),
         Job("sv_tap", "list -tap", [sv, "list", "-tap"], n_tcp + 1),
+        # the owners from the walk of /proc, as without root
+        Job("sv_tap_proc", "list -tap, /proc walked", [sv, "list", "-tap"],
+            n_tcp + 1, env={"SOCKVIEW_OWNERS": "proc"}),
         Job("sv_filter", f"list -t '{filt}'", [sv, "list", "-t", filt],
             FILTER_CONNS + 1),
         # the exposition of the same sockets: metrics reads every state
@@ -563,7 +570,7 @@ def report(nholders, setup_s, have_netstat):
     # One untimed run each: warms caches, checks exit status and output.
     warnings = []
     for j in jobs:
-        res, err, lines, nbytes = timeit(j.argv, out=None)
+        res, err, lines, nbytes = timeit(j.argv, out=None, env=j.env)
         if res is None or res[4] != 0:
             j.available = False
             first = (err.strip().splitlines() or [""])[0][:120]
@@ -585,7 +592,7 @@ def report(nholders, setup_s, have_netstat):
     for r in range(ROUNDS):
         k = r % len(active)
         for j in active[k:] + active[:k]:  # round-robin, rotating start
-            res, err, _, _ = timeit(j.argv)
+            res, err, _, _ = timeit(j.argv, env=j.env)
             if res is None or res[4] != 0:
                 sys.exit(f"bench: {j.label} failed in round {r + 1}: "
                          f"{(res[4] if res else err)} {err.strip()[:200]}")
@@ -602,13 +609,14 @@ def report(nholders, setup_s, have_netstat):
     # each row over the floor of the dumps it sends: the plain table
     # (and a filter on it) asks for no extension
     floor_of = {"sv_ta": by["floor_bare"], "sv_filter": by["floor_bare"],
-                "sv_tap": both}
+                "sv_tap": both, "sv_tap_proc": both}
     rows = [(a, b if b in by else None) for a, b in
             [("floor", None), ("floor_bare", None), ("floor_par", None),
              ("floor_bare_par", None), ("procfloor", None),
              ("sv_ta", "ss_tan"),
              ("sv_json", "ss_tanoiem"), ("sv_tanoiem", "ss_tanoiem"),
-             ("sv_tap", "ss_tanp"), ("sv_filter", "ss_filter"),
+             ("sv_tap", "ss_tanp"), ("sv_tap_proc", "ss_tanp"),
+             ("sv_filter", "ss_filter"),
              ("sv_metrics", None)]
             if a in by]
     table = []
@@ -642,7 +650,7 @@ def report(nholders, setup_s, have_netstat):
     for a, b in rows + [("netstat", None)]:
         if a not in by:
             continue
-        if a == "sv_tap":
+        if a in ("sv_tap", "sv_tap_proc"):
             paired[a] = {"over_floor": by[a].paired_ratio(by["floor"]),
                          "over_floors": by[a].paired_ratio(both)}
         else:
@@ -683,7 +691,8 @@ def report(nholders, setup_s, have_netstat):
         return max(r[1] for r in j.runs) / 1024 if j and j.runs else None
 
     sv_rss = [rss(n) for n in ("sv_ta", "sv_json", "sv_tanoiem", "sv_tap",
-                               "sv_filter") if rss(n) is not None]
+                               "sv_tap_proc", "sv_filter")
+              if rss(n) is not None]
     targets = [
         target("list -ta / floor -b (paired)", pf("sv_ta"),
                cmp(pf("sv_ta"), 1.2), "<= 1.2"),
@@ -747,6 +756,10 @@ def report(nholders, setup_s, have_netstat):
         print(f"  {name + ' / ' + fl + ' (paired)':<34} "
               f"{'-' if v is None else f'{v:.2f}':>8}  (reported: over the "
               f"same two dumps run at once)")
+    v = pf("sv_tap_proc", "over_floors")
+    print(f"  {'list -tap, /proc walked / floors':<34} "
+          f"{'-' if v is None else f'{v:.2f}':>8}  (reported: "
+          f"SOCKVIEW_OWNERS=proc, the owners as without root)")
     ff = pf("sv_ta", "over_full_floor")
     print(f"  {'list -ta / floor (paired)':<34} "
           f"{'-' if ff is None else f'{ff:.2f}':>8}  (reported: over the "
