@@ -169,8 +169,8 @@ int sv_btf_load(struct sv_btf **out, const char *path)
 	memcpy(&h, b->buf, sizeof(h));
 	if (h.magic != BTF_MAGIC || h.hdr_len < sizeof(h) ||
 	    h.hdr_len > b->len ||
-	    (size_t)h.type_off + h.type_len > b->len - h.hdr_len ||
-	    (size_t)h.str_off + h.str_len > b->len - h.hdr_len ||
+	    (uint64_t)h.type_off + h.type_len > b->len - h.hdr_len ||
+	    (uint64_t)h.str_off + h.str_len > b->len - h.hdr_len ||
 	    h.str_len == 0 || (h.hdr_len + h.type_off) % 4)
 		goto fail;
 	b->types = b->buf + h.hdr_len + h.type_off;
@@ -255,13 +255,14 @@ static uint32_t resolve(const struct sv_btf *b, uint32_t id)
 	return 0;
 }
 
-static int size_of(const struct sv_btf *b, uint32_t id, uint32_t *size)
+static int size_of(const struct sv_btf *b, uint32_t id, unsigned depth,
+		   uint32_t *size)
 {
 	const struct btf_type *t = type_of(b, resolve(b, id));
 	struct btf_array a;
 	uint32_t elem;
 
-	if (!t)
+	if (!t || depth > 8)
 		return -ENOENT;
 	switch (BTF_INFO_KIND(t->info)) {
 	case BTF_KIND_PTR:
@@ -269,7 +270,7 @@ static int size_of(const struct sv_btf *b, uint32_t id, uint32_t *size)
 		return 0;
 	case BTF_KIND_ARRAY:
 		memcpy(&a, t + 1, sizeof(a));
-		if (size_of(b, a.type, &elem) ||
+		if (size_of(b, a.type, depth + 1, &elem) ||
 		    (uint64_t)elem * a.nelems > UINT32_MAX)
 			return -ENOENT;
 		*size = elem * a.nelems;
@@ -313,7 +314,7 @@ static int member(const struct sv_btf *b, uint32_t id, const char *name,
 					 BTF_MEMBER_BITFIELD_SIZE(m->offset)))
 				return -ENOENT;
 			*off = bits / 8;
-			return size_of(b, m->type, size);
+			return size_of(b, m->type, 0, size);
 		}
 		/* an anonymous struct or union: its members are the
 		 * outer one's */

@@ -19,9 +19,10 @@ struct sv_fd_owner {
  * process's together, until 0 at the end.
  *
  * -errno when it cannot be had, and the caller walks /proc instead:
- * -EPERM without CAP_BPF and CAP_PERFMON, -ENOENT without BTF, -EXDEV in
- * a pid namespace other than the first (the program sees pids as the
- * first one numbers them), -EINVAL when the kernel refuses the program.
+ * -EPERM without CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN), -ENOENT
+ * without BTF, -EXDEV in a pid namespace other than the first (the
+ * program sees pids as the first one numbers them), -EINVAL when the
+ * kernel refuses the program.
  */
 int sv_fditer_open(void);
 

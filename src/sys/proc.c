@@ -142,7 +142,9 @@ static int read_owners(struct sv_proc_map *m, int fd)
 		return -ENOMEM;
 	for (;;) {
 		r = read(fd, (char *)rec + have, BATCH * sizeof(*rec) - have);
-		if (r < 0 && errno == EINTR)
+		/* EAGAIN: a million descriptors went by without a socket;
+		 * the next read goes on from there */
+		if (r < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (r <= 0) {
 			err = r < 0 ? -errno : have ? -EPROTO : 0;
