@@ -220,8 +220,11 @@ class TestWatchLoop(SockviewTestCase):
             self.assertEqual(pool["size"], 16)
             self.assertEqual(pool["size_from"], "UV_THREADPOOL_SIZE")
             self.assertEqual(pool["workers"], 16)
-            # 16 lookups, at most half the pool on DNS: 8 busy, in DNS
-            self.assertLessEqual(pool["busy"], 8, o)
+            # 16 lookups, at most half the pool on DNS: 8 in DNS calls
+            # (a worker between two jobs is busy too, on the CPU: 9 busy
+            # was seen, 7 in poll and 2 on the CPU)
+            in_dns = [b for b in pool["busy_in"] if b["call"] in DNS_CALLS]
+            self.assertLessEqual(len(in_dns), 8, o)
             for b in pool["busy_in"]:
                 self.assertIn(b["call"], DNS_CALLS | {"cpu", "openat",
                                                       "read", "close",
