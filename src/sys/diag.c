@@ -1098,15 +1098,11 @@ void sv_diag_dump_pair(struct sv_diag *d, const struct sv_diag_req req[2],
 int sv_diag_dump(struct sv_diag *d, const struct sv_diag_req *req,
 		 sv_sock_cb cb, void *arg)
 {
-	struct dump_ctx *c;
+	struct dump_ctx *c = new_ctx(d, cb, arg);
 	int err;
 
-	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
-	c->d = d;
-	c->cb = cb;
-	c->arg = arg;
 	err = d->nonblock ? run_dump(d, req, c) : run_dump_ring(d, req, c);
 	free(c);
 	/* No raw_diag in this kernel: /proc still knows the raw sockets. */
@@ -1144,13 +1140,10 @@ int sv_diag_replay(struct sv_diag *d, unsigned proto, int internal,
 	/* older captures hold a listener dump of our own: no longer used */
 	if (internal)
 		return 0;
-	c = calloc(1, sizeof(*c));
+	c = new_ctx(d, cb, arg);
 	if (!c)
 		return -ENOMEM;
-	c->d = d;
 	c->proto = proto;
-	c->cb = cb;
-	c->arg = arg;
 	/* seq and port 0: no check, the file is the only sender */
 	ret = mnl_cb_run2(buf, len, 0, 0, msg_cb, c, (mnl_cb_t *)ctl,
 			  NLMSG_MIN_TYPE);

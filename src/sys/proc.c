@@ -178,6 +178,21 @@ static int read_owners(struct sv_proc_map *m, int fd)
 	return err;
 }
 
+/* The map from the iterator; on failure m is left empty. */
+static int from_iterator(struct sv_proc_map *m)
+{
+	int fd = sv_fditer_open();
+	int err = fd < 0 ? fd : read_owners(m, fd);
+
+	if (fd >= 0)
+		close(fd);
+	if (err) {
+		release(m);
+		memset(m, 0, sizeof(*m));
+	}
+	return err;
+}
+
 /*
  * Out of file descriptors or memory, the scan would go on and quietly
  * miss owners: that is an error, not a process that exited or hides.
@@ -518,16 +533,8 @@ static void *iter_worker(void *arg)
 {
 	struct sv_proc_scan *sc = arg;
 	struct scan_part *self = NULL;
-	int fd = sv_fditer_open(), err = fd;
+	int err = from_iterator(&sc->map);
 
-	if (fd >= 0) {
-		err = read_owners(&sc->map, fd);
-		close(fd);
-		if (err) {
-			release(&sc->map);
-			memset(&sc->map, 0, sizeof(sc->map));
-		}
-	}
 	pthread_mutex_lock(&sc->mu);
 	if (!err) {
 		sc->by_iter = true;
@@ -643,20 +650,14 @@ int sv_proc_map_build(struct sv_proc_map **out, const char *proc_root)
 
 	if (!m)
 		return -ENOMEM;
-	if (!proc_root) {
-		int fd = sv_fditer_open();
-
-		err = fd < 0 ? fd : read_owners(m, fd);
-		if (fd >= 0)
-			close(fd);
-		if (!err)
-			err = sv_proc_map_finish(m);
-		if (!err) {
-			*out = m;
-			return 0;
+	if (!proc_root && from_iterator(m) == 0) {
+		err = sv_proc_map_finish(m);
+		if (err) {
+			sv_proc_map_free(m);
+			return err;
 		}
-		release(m);
-		memset(m, 0, sizeof(*m));
+		*out = m;
+		return 0;
 	}
 	procfd = open(proc_root ? proc_root : "/proc",
 		      O_RDONLY | O_DIRECTORY | O_CLOEXEC);
