@@ -153,8 +153,13 @@ void sv_watch_register(struct sv_watch *w, struct wsock *ws)
 	ws->dup_failed = err == -EBADF;
 }
 
-/* A socket seen without a port or a peer: has it been bound or
- * connected since? */
+/*
+ * A socket seen without a port or a peer: has it been bound or
+ * connected since?  An open that waited for those names is said now,
+ * whoever asks (a wakeup, as a connect completing gives one, or a look:
+ * a bind wakes nothing, and a look may take the names before the
+ * connect's wakeup comes), not at the next tick.
+ */
 void sv_watch_rename(struct sv_watch *w, struct wsock *ws)
 {
 	struct sv_ready_info info;
@@ -163,13 +168,6 @@ void sv_watch_rename(struct sv_watch *w, struct wsock *ws)
 		return;
 	if (sv_ready_names(&w->ready, ws->fd, ws->inode, &info) == 0)
 		apply_names(w, ws, &info);
-}
-
-/* A wakeup of a socket whose open waits for its names (a connect
- * completing wakes it): its open need not wait for the next tick. */
-static void rename_now(struct sv_watch *w, struct wsock *ws)
-{
-	sv_watch_rename(w, ws);
 	if (ws->pending_open && ws->named && !ws->peer_unknown)
 		sv_watch_announce(w, ws, ws->found_ns, false);
 }
@@ -596,7 +594,7 @@ static void on_edge(struct sv_watch *w, uint64_t key, uint32_t ev,
 		return;
 	}
 	if ((ws->unnamed || ws->peer_unknown) && !ws->have)
-		rename_now(w, ws);
+		sv_watch_rename(w, ws);
 	if (out_entry) {
 		ws->main_out_ns = now_ns;
 		if (ws->twin_ns && ns_apart(now_ns, ws->twin_ns) < TWIN_PAIR_NS)

@@ -639,6 +639,29 @@ class TestWatchLifecycle(WatchCase):
                    o.get("event") in ("hup", "error")]
             self.assertEqual(bad, [], "a hangup that never happened")
 
+    @in_netns
+    def test_socket_bound_late(self):
+        """A TCP socket made now and only bound later: a bind wakes
+        nothing, so the look that finds its port says its open, with
+        the port, not the tick 2.5 s later."""
+        target = Target(self)
+        target.cmd("listen 7143 4")   # a listener: the 50 ms looks
+        w = Watch(self, target.pid, "-n", duration=3.0, interval=2500)
+        w.ready()
+        tcp = target.cmd("socket tcp")
+        time.sleep(0.3)               # found and registered unbound
+        t_bind = time.time()
+        target.cmd("bindfd %d 7144" % tcp["fd"])
+        op = w.wait_obj(lambda o: o.get("event") == "open" and
+                        o.get("inode") == tcp["inode"], 2,
+                        "open of the socket bound late")
+        self.assertEqual(w.finish(), 0, w.stderr())
+        self.assertLess(op["_t"] - t_bind, 0.5, "open waited: %s" % op)
+        self.assertEqual(op.get("local", {}).get("port"), 7144, op)
+        opens = [o for o in w.objs() if o.get("event") == "open" and
+                 o.get("inode") == tcp["inode"]]
+        self.assertEqual(len(opens), 1, opens)
+
     @in_netns(sysctls=NOSYNCOOKIES)
     def test_syn_retransmit(self):
         target = Target(self)

@@ -128,6 +128,11 @@ def main():
                                   else socket.AF_INET, socket.SOCK_STREAM)
                 socks[s.fileno()] = s
                 reply(fd=s.fileno(), inode=os.fstat(s.fileno()).st_ino)
+            elif cmd == "bindfd":
+                # a port and nothing else: no wakeup, no listen
+                s = socks[int(args[0])]
+                s.bind(("127.0.0.1", int(args[1])))
+                reply(**info(s))
             elif cmd == "connectfd":
                 s = socks[int(args[0])]
                 s.connect(args[1] if s.family == socket.AF_UNIX
